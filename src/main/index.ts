@@ -1,0 +1,77 @@
+// Electron entry: the desktop shell around the main services. Everything that is not Electron
+// specific lives in ./services and is shared with the headless serve host.
+import { app, BrowserWindow, dialog } from 'electron';
+import { join } from 'node:path';
+import { createServiceHost, type ServiceHost } from './services/host';
+import { createConsoleLogger } from './services/logger';
+import { APP_VERSION } from './services/version';
+import { applySecurityPolicy, rendererLocation } from './electron/security';
+import { registerIpc } from './electron/ipc';
+import { createMainWindow } from './electron/window';
+
+const logger = createConsoleLogger('main');
+
+// Sandbox every renderer, whatever a window's own options say.
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let services: ServiceHost | null = null;
+
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+
+  app
+    .whenReady()
+    .then(() => {
+      const dataDir = app.getPath('userData');
+      services = createServiceHost({
+        dataDir,
+        host: 'electron',
+        appVersion: APP_VERSION,
+        logger,
+        versions: {
+          electron: process.versions.electron ?? '',
+          chrome: process.versions.chrome ?? '',
+        },
+      });
+      const location = rendererLocation(join(import.meta.dirname, '../renderer/index.html'));
+      applySecurityPolicy(location, logger);
+      registerIpc(services, location, logger);
+      createMainWindow({
+        dataDir,
+        preload: join(import.meta.dirname, '../preload/index.cjs'),
+        location,
+        logger,
+      });
+      app.on('activate', () => {
+        if (BrowserWindow.getAllWindows().length === 0 && services) {
+          createMainWindow({
+            dataDir,
+            preload: join(import.meta.dirname, '../preload/index.cjs'),
+            location,
+            logger,
+          });
+        }
+      });
+    })
+    .catch((error: unknown) => {
+      logger.error('start-up failed', error);
+      dialog.showErrorBox('TwinLedger could not start', (error as Error).message);
+      app.exit(1);
+    });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  app.on('will-quit', () => {
+    void services?.close();
+  });
+}

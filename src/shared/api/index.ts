@@ -1,0 +1,39 @@
+// The one API contract between renderer and main: every request, response and event, each with
+// its runtime schema. Later capabilities add their own file beside app.ts and spread it in here.
+import type { z } from 'zod';
+import { appEvents, appMethods } from './app';
+import type { Result } from '../result';
+
+export const apiMethods = {
+  ...appMethods,
+} as const;
+
+export const apiEvents = {
+  ...appEvents,
+} as const;
+
+export type ApiMethods = typeof apiMethods;
+export type ApiEvents = typeof apiEvents;
+export type MethodName = keyof ApiMethods;
+export type EventName = keyof ApiEvents;
+
+export type RequestOf<M extends MethodName> = z.input<ApiMethods[M]['request']>;
+export type ResponseOf<M extends MethodName> = z.output<ApiMethods[M]['response']>;
+export type EventPayload<E extends EventName> = z.output<ApiEvents[E]['payload']>;
+
+export const methodNames = Object.keys(apiMethods) as MethodName[];
+export const eventNames = Object.keys(apiEvents) as EventName[];
+
+export const isMethodName = (name: unknown): name is MethodName =>
+  typeof name === 'string' && Object.hasOwn(apiMethods, name);
+export const isEventName = (name: unknown): name is EventName =>
+  typeof name === 'string' && Object.hasOwn(apiEvents, name);
+
+/** The typed surface the renderer talks to, whatever the transport underneath. */
+export interface ApiClient {
+  call<M extends MethodName>(method: M, request: RequestOf<M>): Promise<Result<ResponseOf<M>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+export * from './app';
+export * from './define';

@@ -1,0 +1,16 @@
+// The renderer's Content-Security-Policy, shared by the build (meta tag), the Electron session
+// (response header) and the serve host (response header). No remote content, no eval, no plugins;
+// the API socket is same-origin in serve mode and absent in Electron.
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
