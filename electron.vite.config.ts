@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
-import { CONTENT_SECURITY_POLICY } from './src/shared/csp';
+import { META_CONTENT_SECURITY_POLICY } from './src/shared/csp';
 
 const cspOnBuild = (): Plugin => ({
   name: 'twinledger-csp',
@@ -14,7 +14,7 @@ const cspOnBuild = (): Plugin => ({
   transformIndexHtml: (html) =>
     html.replace(
       '<head>',
-      `<head>\n    <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}" />`,
+      `<head>\n    <meta http-equiv="Content-Security-Policy" content="${META_CONTENT_SECURITY_POLICY}" />`,
     ),
 });
 

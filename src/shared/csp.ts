@@ -1,7 +1,7 @@
 // The renderer's Content-Security-Policy, shared by the build (meta tag), the Electron session
 // (response header) and the serve host (response header). No remote content, no eval, no plugins;
 // the API socket is same-origin in serve mode and absent in Electron.
-export const CONTENT_SECURITY_POLICY = [
+const directives = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -12,5 +12,10 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+];
+
+/** Sent as a response header (Electron session, serve host). */
+export const CONTENT_SECURITY_POLICY = [...directives, "frame-ancestors 'none'"].join('; ');
+
+/** Embedded as a <meta> tag in the built page; browsers ignore frame-ancestors there. */
+export const META_CONTENT_SECURITY_POLICY = directives.join('; ');

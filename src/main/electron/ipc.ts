@@ -1,22 +1,12 @@
 // Electron IPC transport of the API contract. Like VS Code's validatedIpcMain, every message's
 // sender is checked first: it must be the top frame of one of our windows showing our own
 // renderer. Then the router validates the payload against the contract.
-import { BrowserWindow, ipcMain, type IpcMainInvokeEvent, type WebFrameMain } from 'electron';
+import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../shared/ipc-channels';
 import type { Result } from '../../shared/result';
 import type { ServiceHost } from '../services/host';
 import type { Logger } from '../services/logger';
-import type { RendererLocation } from './security';
-
-/** Pure check of a sender frame; exported for tests. */
-export function isTrustedSender(
-  frame: Pick<WebFrameMain, 'url' | 'parent'> | null | undefined,
-  location: Pick<RendererLocation, 'isAppUrl'>,
-): boolean {
-  if (!frame) return false; // the frame navigated away or was destroyed
-  if (frame.parent !== null) return false; // sub-frames never talk to main
-  return location.isAppUrl(frame.url);
-}
+import { isTrustedSender, type RendererLocation } from './sender';
 
 export function registerIpc(services: ServiceHost, location: RendererLocation, logger: Logger): void {
   ipcMain.handle(

@@ -2,38 +2,14 @@
 // away from the app, no webviews, every permission request denied, no remote content, and the
 // Content-Security-Policy sent with every response.
 import { app, session } from 'electron';
-import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 import type { Logger } from '../services/logger';
+import { makeRendererLocation, safeUrl, type RendererLocation } from './sender';
 
-/** Where the renderer is loaded from: the built file, or the dev server in `npm run dev`. */
-export interface RendererLocation {
-  /** What BrowserWindow loads. */
-  url: string;
-  /** Decides whether a URL belongs to the app's own renderer. */
-  isAppUrl(url: string): boolean;
-}
+export type { RendererLocation };
 
 export function rendererLocation(builtIndexHtml: string): RendererLocation {
-  const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
-  if (devUrl) {
-    const origin = new URL(devUrl).origin;
-    return { url: devUrl, isAppUrl: (url) => safeOrigin(url) === origin };
-  }
-  const fileUrl = pathToFileURL(builtIndexHtml).href;
-  return {
-    url: fileUrl,
-    // A file:// origin is opaque, so compare the exact document (ignoring the fragment).
-    isAppUrl: (url) => url.split('#')[0] === fileUrl,
-  };
-}
-
-function safeOrigin(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
+  return makeRendererLocation(builtIndexHtml, app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL);
 }
 
 /** Schemes a renderer may fetch from: its own files, Chromium's internal ones, and data/blob. */
@@ -50,10 +26,7 @@ export function applySecurityPolicy(location: RendererLocation, logger: Logger):
     const scheme = safeScheme(details.url);
     const allowed =
       (scheme !== null && LOCAL_SCHEMES.has(scheme)) ||
-      location.isAppUrl(details.url) ||
-      (process.env.ELECTRON_RENDERER_URL !== undefined &&
-        !app.isPackaged &&
-        details.url.startsWith(new URL(process.env.ELECTRON_RENDERER_URL).origin));
+      (location.devOrigin !== null && safeUrl(details.url)?.origin === location.devOrigin);
     if (!allowed) logger.warn(`blocked remote request to ${scheme ?? 'unknown scheme'}`);
     callback({ cancel: !allowed });
   });
@@ -86,9 +59,5 @@ export function applySecurityPolicy(location: RendererLocation, logger: Logger):
 }
 
 function safeScheme(url: string): string | null {
-  try {
-    return new URL(url).protocol;
-  } catch {
-    return null;
-  }
+  return safeUrl(url)?.protocol ?? null;
 }

@@ -1,0 +1,78 @@
+// A worker-scoped fixture that runs the real serve host (`node out/main/serve.js`) on a free port
+// with a temporary data folder, and hands tests the URL it prints.
+import { test as base } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface ServeProcess {
+  url: string;
+  origin: string;
+  token: string;
+  dataDir: string;
+  process: ChildProcess;
+  logs: string[];
+}
+
+const repo = resolve(import.meta.dirname, '../..');
+
+export async function startServe(): Promise<ServeProcess> {
+  const entry = join(repo, 'out/main/serve.js');
+  if (!existsSync(entry)) throw new Error('out/main/serve.js is missing: run `npm run build` first.');
+  const dataDir = mkdtempSync(join(tmpdir(), 'twinledger-e2e-'));
+  const child = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
+  const url = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(
+      () => fail(new Error(`serve host did not print its URL:\n${logs.join('')}`)),
+      30_000,
+    );
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /serving at (\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        done(match[1]);
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`serve host exited with ${code}:\n${logs.join('')}`)));
+  });
+  const parsed = new URL(url);
+  return {
+    url,
+    origin: parsed.origin,
+    token: parsed.hash.replace('#token=', ''),
+    dataDir,
+    process: child,
+    logs,
+  };
+}
+
+export async function stopServe(serve: ServeProcess): Promise<void> {
+  if (serve.process.exitCode === null) {
+    const exited = new Promise((done) => serve.process.once('exit', done));
+    serve.process.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(serve.dataDir, { recursive: true, force: true });
+}
+
+export const test = base.extend<object, { serve: ServeProcess }>({
+  serve: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const serve = await startServe();
+      await use(serve);
+      await stopServe(serve);
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,19 @@
+// End-to-end journeys: Playwright drives Chromium against the real serve host (real services,
+// real store, real renderer build). Run `npm run build` first; `npm test` does.
+import { defineConfig } from '@playwright/test';
+import { chromiumArgs, chromiumExecutable } from '../support/chromium';
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: '*.spec.ts',
+  outputDir: '../../test-results/e2e',
+  timeout: 60_000,
+  workers: 1,
+  reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [['list'], ['json']] : [['list']],
+  use: {
+    browserName: 'chromium',
+    viewport: { width: 1440, height: 900 },
+    launchOptions: { executablePath: chromiumExecutable(), args: chromiumArgs },
+    trace: 'retain-on-failure',
+  },
+});
