@@ -2,9 +2,9 @@
 // count line. Runs all layers even when one fails, and exits non-zero if any failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-const results = join('test-results', 'reports');
+const results = resolve('test-results', 'reports');
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));

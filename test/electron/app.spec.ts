@@ -39,13 +39,13 @@ test('the desktop app opens, round-trips a request over IPC and draws the viewpo
     cwd: repo,
   });
   try {
-    const window = await app.firstWindow();
-    await expect(window.getByTestId('app-frame')).toBeVisible();
-    await expect(window.getByTestId('app-version')).toHaveText(/TwinLedger \d+\.\d+\.\d+ · electron/);
-    await expect(window.getByTestId('chain-mode')).toContainText('Sandbox chain');
+    const appWindow = await app.firstWindow();
+    await expect(appWindow.getByTestId('app-frame')).toBeVisible();
+    await expect(appWindow.getByTestId('app-version')).toHaveText(/TwinLedger \d+\.\d+\.\d+ · electron/);
+    await expect(appWindow.getByTestId('chain-mode')).toContainText('Sandbox chain');
 
     // Only the narrow bridge is exposed: no Node, no ipcRenderer.
-    const exposed = await window.evaluate(() => ({
+    const exposed = await appWindow.evaluate(() => ({
       bridge: Object.keys(window.twinledger ?? {}).sort(),
       require: typeof (globalThis as { require?: unknown }).require,
       process: typeof (globalThis as { process?: unknown }).process,
@@ -53,17 +53,19 @@ test('the desktop app opens, round-trips a request over IPC and draws the viewpo
     expect(exposed).toEqual({ bridge: ['invoke', 'subscribe'], require: 'undefined', process: 'undefined' });
 
     // A bad payload is refused by main with a readable error.
-    const refused = await window.evaluate(() => window.twinledger!.invoke('settings.update', { theme: 42 }));
+    const refused = await appWindow.evaluate(() =>
+      window.twinledger!.invoke('settings.update', { theme: 42 }),
+    );
     expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 
     // window.open is denied.
-    const popup = await window.evaluate(() => window.open('https://example.org') === null);
+    const popup = await appWindow.evaluate(() => window.open('https://example.org') === null);
     expect(popup).toBe(true);
 
-    await expect(window.getByTestId('viewport-canvas')).toHaveAttribute('data-drawn', 'true');
-    const report = await inspectCanvas(window, '[data-testid="viewport-canvas"]');
+    await expect(appWindow.getByTestId('viewport-canvas')).toHaveAttribute('data-drawn', 'true');
+    const report = await inspectCanvas(appWindow, '[data-testid="viewport-canvas"]');
     expect(report.distinctColours).toBeGreaterThan(3);
-    await window.screenshot({ path: join(repo, 'test-results/screenshots/electron-app.png') });
+    await appWindow.screenshot({ path: join(repo, 'test-results/screenshots/electron-app.png') });
   } finally {
     await app.close();
     rmSync(userData, { recursive: true, force: true });

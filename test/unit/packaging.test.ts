@@ -4,13 +4,27 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
-const config = parse(readFileSync('electron-builder.yml', 'utf8')) as Record<string, any>;
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as Record<string, any>;
+interface PlatformConfig {
+  target: (string | { target: string })[];
+  icon: string;
+}
+interface BuilderConfig {
+  appId: string;
+  productName: string;
+  files: string[];
+  asarUnpack: string[];
+  linux: PlatformConfig;
+  win: PlatformConfig;
+  mac: PlatformConfig;
+}
+const config = parse(readFileSync('electron-builder.yml', 'utf8')) as BuilderConfig;
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  main: string;
+  dependencies?: Record<string, string>;
+};
 
-const targets = (platform: string): string[] =>
-  (config[platform]?.target ?? []).map((t: string | { target: string }) =>
-    typeof t === 'string' ? t : t.target,
-  );
+const targets = (platform: 'linux' | 'win' | 'mac'): string[] =>
+  config[platform].target.map((t) => (typeof t === 'string' ? t : t.target));
 
 describe('electron-builder.yml', () => {
   it('names the app and packs the build output', () => {
@@ -27,8 +41,8 @@ describe('electron-builder.yml', () => {
   });
 
   it('points every platform at an icon that exists and is large enough to convert', () => {
-    for (const platform of ['linux', 'win', 'mac']) {
-      const icon = config[platform].icon as string;
+    for (const platform of ['linux', 'win', 'mac'] as const) {
+      const icon = config[platform].icon;
       expect(existsSync(icon), `${platform} icon ${icon}`).toBe(true);
       const png = readFileSync(icon);
       expect(png.subarray(1, 4).toString()).toBe('PNG');
@@ -38,7 +52,7 @@ describe('electron-builder.yml', () => {
   });
 
   it('unpacks the native addons and the web-ifc wasm from asar', () => {
-    const unpack = (config.asarUnpack as string[]).join('\n');
+    const unpack = config.asarUnpack.join('\n');
     expect(unpack).toContain('better-sqlite3');
     expect(unpack).toContain('web-ifc/*.wasm');
     expect(unpack).toContain('@nomicfoundation/edr');
