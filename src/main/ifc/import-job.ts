@@ -1,0 +1,252 @@
+// One import from start to commit, as the import worker runs it: read and check the file, parse it
+// with web-ifc, read elements and geometry, fingerprint them, and write the version in one
+// transaction. Stages report progress; a checkpoint between steps honours cancellation.
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import * as WebIFC from 'web-ifc';
+import { canonicalJson } from '../../shared/canonical';
+import { elementKeyOf, stateHashOfCanonical } from '../../shared/fingerprint';
+import { AppError } from '../../shared/result';
+import type { SqliteDatabase } from '../store/database';
+import { writeImport, type ImportOutcome, type ImportTarget, type ImportedElement } from '../store/import-writer';
+import { diffStates } from './changeset';
+import { buildVersionTree } from './merkle';
+import { preflight } from './preflight';
+import { readModel, type ReadElement } from './reader';
+
+export type ImportStage = 'reading' | 'parsing' | 'properties' | 'geometry' | 'fingerprinting' | 'storing';
+
+/** Where each stage starts and ends on the overall 0..100 scale. */
+const STAGE_RANGE: Record<ImportStage, [number, number]> = {
+  reading: [0, 3],
+  parsing: [3, 12],
+  properties: [12, 30],
+  geometry: [30, 75],
+  fingerprinting: [75, 85],
+  storing: [85, 100],
+};
+
+/** Target as main sends it: the model's name and discipline may be left to the file. */
+export type ImportJobTarget =
+  | { kind: 'newTwin'; twinId: string; twinName: string; modelId: string; modelName?: string; discipline?: string }
+  | { kind: 'newModel'; twinId: string; modelId: string; modelName?: string; discipline?: string }
+  | { kind: 'newIteration'; twinId: string; modelId: string };
+
+export interface ImportJob {
+  jobId: string;
+  source: { kind: 'path'; path: string } | { kind: 'bytes'; bytes: Uint8Array; fileName: string };
+  target: ImportJobTarget;
+  commit: boolean;
+  maxBytes: number;
+}
+
+export interface ImportReport extends ImportOutcome {
+  fileName: string;
+  schema: string;
+  sourceSha256: string;
+  countsByClass: Record<string, number>;
+  stats: {
+    bytes: number;
+    products: number;
+    propertySets: number;
+    quantitySets: number;
+    predefinedSets: number;
+    properties: number;
+    meshes: number;
+    distinctGeometries: number;
+    storeys: number;
+  };
+  timingsMs: Record<string, number>;
+}
+
+export interface JobHooks {
+  progress(stage: ImportStage, percent: number): void;
+  /** Throws a CANCELLED AppError when the user asked to stop. */
+  checkpoint(): void;
+}
+
+const MEP_CLASS = /^Ifc(Flow|Distribution|EnergyConversion|Duct|Pipe|Cable|Electric|Light|Outlet|Switching|Pump|Fan|Valve|Sensor|Actuator|Alarm|Controller|Unitary|Air|Boiler|Chiller|Coil|Compressor|Condenser|CoolingTower|Damper|Evaporat|Filter|HeatExchanger|Humidifier|Motor|Protective|SanitaryTerminal|SpaceHeater|Tank|Transformer|TubeBundle|WasteTerminal|Junction|Communications|Audio)/;
+
+function guessDiscipline(elements: ReadElement[]): string {
+  let mep = 0;
+  let total = 0;
+  for (const e of elements) {
+    if (e.isSpatial || e.state.ifcClass === 'IfcOpeningElement') continue;
+    total++;
+    if (MEP_CLASS.test(e.state.ifcClass)) mep++;
+  }
+  return total > 0 && mep / total >= 0.5 ? 'MEP' : 'ARCH';
+}
+
+export function runImport(api: WebIFC.IfcAPI, db: SqliteDatabase, job: ImportJob, hooks: JobHooks): ImportReport {
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round((now - mark) * 10) / 10;
+    mark = now;
+  };
+  const stage = (name: ImportStage, fraction: number) => {
+    const [from, to] = STAGE_RANGE[name];
+    hooks.progress(name, from + (to - from) * Math.max(0, Math.min(1, fraction)));
+  };
+
+  // Reading: size limit first, before a byte is read.
+  stage('reading', 0);
+  let bytes: Uint8Array;
+  let fileName: string;
+  const limitText = `${Math.round(job.maxBytes / (1024 * 1024))} MB`;
+  if (job.source.kind === 'path') {
+    fileName = basename(job.source.path);
+    let size: number;
+    try {
+      const stat = statSync(job.source.path);
+      if (!stat.isFile()) throw new AppError('BAD_REQUEST', `${job.source.path} is not a file.`);
+      size = stat.size;
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError('NOT_FOUND', `Cannot read ${job.source.path}: ${(error as Error).message}`);
+    }
+    if (size > job.maxBytes) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `${fileName} is ${(size / (1024 * 1024)).toFixed(1)} MB, over the import limit of ${limitText} (Settings: largest IFC file).`,
+      );
+    }
+    bytes = new Uint8Array(readFileSync(job.source.path));
+  } else {
+    fileName = job.source.fileName;
+    bytes = job.source.bytes;
+    if (bytes.byteLength > job.maxBytes) {
+      throw new AppError('BAD_REQUEST', `${fileName} is over the import limit of ${limitText}.`);
+    }
+  }
+  const checked = preflight(bytes, fileName);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  lap('read');
+  hooks.checkpoint();
+
+  // Parsing.
+  stage('parsing', 0);
+  let modelId: number;
+  try {
+    modelId = api.OpenModel(checked.bytes);
+  } catch (error) {
+    throw new AppError('BAD_REQUEST', `The IFC reader could not parse ${fileName}: ${(error as Error).message}`);
+  }
+  if (modelId < 0) throw new AppError('BAD_REQUEST', `The IFC reader could not open ${fileName} (schema ${checked.schema}).`);
+  try {
+    lap('open');
+    hooks.checkpoint();
+    let authoringApp: string | null = null;
+    try {
+      const header = api.GetHeaderLine(modelId, WebIFC.FILE_NAME);
+      const system = header?.arguments?.[5];
+      authoringApp = typeof system?.value === 'string' && system.value.trim() ? system.value.trim() : null;
+    } catch {
+      authoringApp = null;
+    }
+
+    const model = readModel(api, modelId, {
+      progress: (step, fraction) => stage(step, fraction),
+      checkpoint: hooks.checkpoint,
+    });
+    lap('read-model');
+    if (model.elements.length === 0 || model.elements.every((e) => e.state.ifcClass === 'IfcProject')) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `${fileName} holds no building elements (no IfcProduct with a GlobalId), so there is nothing to import.` +
+          (model.warnings.length > 0 ? ` Also: ${model.warnings.join(' ')}` : ''),
+      );
+    }
+
+    // Fingerprinting.
+    stage('fingerprinting', 0);
+    const elements: ImportedElement[] = [];
+    const countsByClass: Record<string, number> = {};
+    let storeys = 0;
+    const memo = new WeakMap<object, string>();
+    for (const e of model.elements) {
+      const canonical = canonicalJson(e.state, memo);
+      countsByClass[e.state.ifcClass] = (countsByClass[e.state.ifcClass] ?? 0) + 1;
+      if (e.state.ifcClass === 'IfcBuildingStorey') storeys++;
+      elements.push({
+        elementKey: elementKeyOf(e.state.globalId),
+        stateHash: stateHashOfCanonical(canonical),
+        globalId: e.state.globalId,
+        ifcClass: e.state.ifcClass,
+        name: e.state.name,
+        parentGlobalId: e.parentGlobalId,
+        storeyGlobalId: e.storeyGlobalId,
+        isSpatial: e.isSpatial,
+        geometryHash: e.state.geometry,
+        canonical,
+        searchText: e.searchText,
+        expressId: e.expressId,
+        meshes: e.meshes.map((m) => ({
+          geometryHash: m.geometryHash,
+          color: new Uint8Array(Float32Array.from(m.color).buffer),
+          matrix: new Uint8Array(Float64Array.from(m.matrix).buffer),
+        })),
+      });
+    }
+    lap('fingerprint');
+    hooks.checkpoint();
+
+    // Storing, in one transaction.
+    stage('storing', 0);
+    const modelName = fileName.replace(/\.ifc$/i, '');
+    const discipline = guessDiscipline(model.elements);
+    const t = job.target;
+    const target: ImportTarget =
+      t.kind === 'newIteration'
+        ? t
+        : { ...t, modelName: t.modelName ?? modelName, discipline: t.discipline ?? discipline };
+    const outcome = writeImport(
+      db,
+      {
+        target,
+        commit: job.commit,
+        source: { sha256, fileName, byteSize: bytes.byteLength, schema: checked.schema, authoringApp, content: bytes },
+        projectGlobalId: model.projectGlobalId,
+        warnings: [...checked.warnings, ...model.warnings],
+        elements,
+        geometries: model.geometries,
+      },
+      {
+        buildTree: buildVersionTree,
+        diffStates,
+        checkpoint: hooks.checkpoint,
+        progress: (fraction) => stage('storing', fraction),
+      },
+    );
+    lap('store');
+    stage('storing', 1);
+    return {
+      ...outcome,
+      fileName,
+      schema: checked.schema,
+      sourceSha256: sha256,
+      countsByClass,
+      stats: {
+        bytes: bytes.byteLength,
+        products: model.stats.products,
+        propertySets: model.stats.propertySets,
+        quantitySets: model.stats.quantitySets,
+        predefinedSets: model.stats.predefinedSets,
+        properties: model.stats.properties,
+        meshes: model.stats.meshes,
+        distinctGeometries: model.stats.distinctGeometries,
+        storeys,
+      },
+      timingsMs: timings,
+    };
+  } finally {
+    try {
+      api.CloseModel(modelId);
+    } catch {
+      // The model is gone with the worker if web-ifc is in a bad state; nothing to release here.
+    }
+  }
+}

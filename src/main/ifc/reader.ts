@@ -1,0 +1,899 @@
+// Reads one open web-ifc model into TwinLedger's element records: spatial structure and containment,
+// every product with its attributes, property and quantity sets (with units), type object,
+// classifications, systems and ports, its placement, and its meshes (identical meshes once).
+// Every line is read once and shallowly (GetLine without flattening), which is what keeps the
+// importer close to the speed of web-ifc itself.
+import { createHash } from 'node:crypto';
+import * as WebIFC from 'web-ifc';
+import { canonicalJson, roundTo, type CanonicalValue } from '../../shared/canonical';
+import {
+  COLOR_DECIMALS,
+  ELEMENT_STATE_FORMAT,
+  canonicalNumber,
+  geometryHashOf,
+  roundPlacement,
+  type ClassificationState,
+  type ElementState,
+  type PlacedMeshFingerprint,
+  type PortState,
+  type PropertySetState,
+  type PropertyValue,
+  type TypeObjectState,
+} from '../../shared/fingerprint';
+import { identity, invertAffine, multiply, type Matrix } from './matrix';
+
+export interface PlacedMesh {
+  geometryHash: string;
+  /** r, g, b, a in 0..1 */
+  color: [number, number, number, number];
+  /** column-major 4x4, Y up, metres: web-ifc's flatTransformation */
+  matrix: number[];
+}
+
+export interface ReadGeometry {
+  hash: string;
+  vertexCount: number;
+  indexCount: number;
+  vertices: Uint8Array;
+  indices: Uint8Array;
+}
+
+export interface ReadElement {
+  expressId: number;
+  state: ElementState;
+  isSpatial: boolean;
+  parentGlobalId: string | null;
+  storeyGlobalId: string | null;
+  meshes: PlacedMesh[];
+  searchText: string;
+}
+
+export interface ReadModel {
+  schema: string;
+  projectGlobalId: string | null;
+  projectName: string | null;
+  elements: ReadElement[];
+  geometries: ReadGeometry[];
+  warnings: string[];
+  stats: {
+    lines: number;
+    products: number;
+    /** IfcPropertySet, IfcElementQuantity and predefined sets (door lining...) read, each once. */
+    propertySets: number;
+    quantitySets: number;
+    predefinedSets: number;
+    properties: number;
+    meshes: number;
+    distinctGeometries: number;
+  };
+}
+
+export interface ReadHooks {
+  /** Fraction of the reading done (0..1) within the current step. */
+  progress(step: 'properties' | 'geometry', fraction: number): void;
+  /** Throws (a cancellation) when the user asked to stop. */
+  checkpoint(): void;
+}
+
+// web-ifc line objects are loosely typed; these are the shapes the reader relies on.
+type Ref = { value: number; type: 5 };
+type Line = Record<string, any> & { expressID: number; type: number };
+
+const SPATIAL_ROOTS = new Set(['IFCPROJECT']);
+
+const MEASURE_UNIT: Record<string, string> = {
+  IFCLENGTHMEASURE: 'LENGTHUNIT',
+  IFCPOSITIVELENGTHMEASURE: 'LENGTHUNIT',
+  IFCNONNEGATIVELENGTHMEASURE: 'LENGTHUNIT',
+  IFCAREAMEASURE: 'AREAUNIT',
+  IFCVOLUMEMEASURE: 'VOLUMEUNIT',
+  IFCPLANEANGLEMEASURE: 'PLANEANGLEUNIT',
+  IFCPOSITIVEPLANEANGLEMEASURE: 'PLANEANGLEUNIT',
+  IFCMASSMEASURE: 'MASSUNIT',
+  IFCTIMEMEASURE: 'TIMEUNIT',
+  IFCTHERMODYNAMICTEMPERATUREMEASURE: 'THERMODYNAMICTEMPERATUREUNIT',
+  IFCPOWERMEASURE: 'POWERUNIT',
+  IFCELECTRICCURRENTMEASURE: 'ELECTRICCURRENTUNIT',
+  IFCELECTRICVOLTAGEMEASURE: 'ELECTRICVOLTAGEUNIT',
+  IFCFREQUENCYMEASURE: 'FREQUENCYUNIT',
+  IFCPRESSUREMEASURE: 'PRESSUREUNIT',
+  IFCENERGYMEASURE: 'ENERGYUNIT',
+  IFCFORCEMEASURE: 'FORCEUNIT',
+  IFCLUMINOUSFLUXMEASURE: 'LUMINOUSFLUXUNIT',
+  IFCILLUMINANCEMEASURE: 'ILLUMINANCEUNIT',
+  IFCVOLUMETRICFLOWRATEMEASURE: 'VOLUMETRICFLOWRATEUNIT',
+  IFCELECTRICRESISTANCEMEASURE: 'ELECTRICRESISTANCEUNIT',
+};
+
+const QUANTITY_UNIT: Record<string, string> = {
+  IFCQUANTITYLENGTH: 'LENGTHUNIT',
+  IFCQUANTITYAREA: 'AREAUNIT',
+  IFCQUANTITYVOLUME: 'VOLUMEUNIT',
+  IFCQUANTITYWEIGHT: 'MASSUNIT',
+  IFCQUANTITYTIME: 'TIMEUNIT',
+};
+
+const SI_PREFIX: Record<string, [string, number]> = {
+  EXA: ['E', 1e18],
+  PETA: ['P', 1e15],
+  TERA: ['T', 1e12],
+  GIGA: ['G', 1e9],
+  MEGA: ['M', 1e6],
+  KILO: ['k', 1e3],
+  HECTO: ['h', 1e2],
+  DECA: ['da', 1e1],
+  DECI: ['d', 1e-1],
+  CENTI: ['c', 1e-2],
+  MILLI: ['m', 1e-3],
+  MICRO: ['µ', 1e-6],
+  NANO: ['n', 1e-9],
+  PICO: ['p', 1e-12],
+};
+
+const SI_SYMBOL: Record<string, string> = {
+  METRE: 'm',
+  SQUARE_METRE: 'm2',
+  CUBIC_METRE: 'm3',
+  GRAM: 'g',
+  SECOND: 's',
+  RADIAN: 'rad',
+  DEGREE_CELSIUS: '°C',
+  KELVIN: 'K',
+  WATT: 'W',
+  AMPERE: 'A',
+  VOLT: 'V',
+  HERTZ: 'Hz',
+  PASCAL: 'Pa',
+  JOULE: 'J',
+  NEWTON: 'N',
+  LUMEN: 'lm',
+  LUX: 'lx',
+  OHM: 'Ω',
+  STERADIAN: 'sr',
+  CANDELA: 'cd',
+  MOLE: 'mol',
+};
+
+const text = (attribute: any): string | null => {
+  const value = attribute?.value;
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : String(value);
+};
+
+const num = (attribute: any): number => {
+  if (typeof attribute === 'number') return attribute;
+  const value = attribute?.value;
+  return typeof value === 'number' ? value : Number(value);
+};
+
+const refs = (attribute: any): number[] => {
+  if (!Array.isArray(attribute)) return attribute?.value !== undefined && attribute?.type === 5 ? [attribute.value] : [];
+  const out: number[] = [];
+  for (const item of attribute) if (item && item.type === 5) out.push(item.value);
+  return out;
+};
+
+const ref = (attribute: any): number | null => (attribute && attribute.type === 5 ? (attribute as Ref).value : null);
+
+/** An IFC value (typed select, enum, boolean, list) as a canonical JSON value. */
+function valueOf(attribute: any): { type: string | null; value: CanonicalValue } {
+  if (attribute === null || attribute === undefined) return { type: null, value: null };
+  if (Array.isArray(attribute)) {
+    const items = attribute.map((a) => valueOf(a));
+    return { type: items[0]?.type ?? null, value: items.map((i) => i.value) };
+  }
+  const type: string | null = attribute.name ?? null;
+  const raw = attribute.value;
+  if (type === 'IFCBOOLEAN' || type === 'IFCLOGICAL' || typeof raw === 'boolean') {
+    if (raw === true || raw === 'T' || raw === '.T.') return { type, value: true };
+    if (raw === false || raw === 'F' || raw === '.F.') return { type, value: false };
+    return { type, value: 'UNKNOWN' };
+  }
+  if (typeof raw === 'number') return { type, value: canonicalNumber(raw) };
+  if (raw === null || raw === undefined) return { type, value: null };
+  if (typeof raw === 'object') return { type, value: String(raw.value ?? '') };
+  return { type, value: String(raw) };
+}
+
+const byName = <T extends { name: string }>(a: T, b: T): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+const compareCanonical = (a: CanonicalValue, b: CanonicalValue): number => {
+  const x = canonicalJson(a);
+  const y = canonicalJson(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+const sortProperties = (props: PropertyValue[]): PropertyValue[] =>
+  props.sort((a, b) => byName(a, b) || compareCanonical(a, b));
+
+export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks): ReadModel {
+  const warnings: string[] = [];
+  const warnCounts = new Map<string, number>();
+  const warnOnce = (kind: string, message: string) => {
+    const n = (warnCounts.get(kind) ?? 0) + 1;
+    warnCounts.set(kind, n);
+    if (n <= 5) warnings.push(message);
+  };
+
+  const typeNames = new Map<number, string>();
+  const className = (code: number): string => {
+    let name = typeNames.get(code);
+    if (name === undefined) {
+      name = api.GetNameFromTypeCode(code) || `#${code}`;
+      typeNames.set(code, name);
+    }
+    return name;
+  };
+  const lineCache = new Map<number, Line | null>();
+  let linesRead = 0;
+  const get = (id: number): Line | null => {
+    let line = lineCache.get(id);
+    if (line === undefined) {
+      try {
+        line = api.GetLine(modelId, id, false) as Line;
+        linesRead++;
+      } catch {
+        line = null;
+      }
+      if (!line) warnOnce('missing-line', `Line #${id} is referenced but cannot be read; it was skipped.`);
+      lineCache.set(id, line ?? null);
+    }
+    return line ?? null;
+  };
+  /** Read without caching: lines used once (properties, relationships). */
+  const read = (id: number): Line | null => {
+    try {
+      const line = api.GetLine(modelId, id, false) as Line;
+      linesRead++;
+      return line ?? null;
+    } catch {
+      warnOnce('missing-line', `Line #${id} cannot be read; it was skipped.`);
+      return null;
+    }
+  };
+  const idsOf = (type: number, inherited = false): number[] => {
+    const vector = api.GetLineIDsWithType(modelId, type, inherited);
+    const out = new Array<number>(vector.size());
+    for (let i = 0; i < out.length; i++) out[i] = vector.get(i);
+    return out;
+  };
+
+  // ---- units -------------------------------------------------------------------------------
+  const unitSymbols = new Map<string, string>();
+  let lengthScale = 1;
+  const unitLabel = (id: number): { type: string | null; symbol: string; scale: number } | null => {
+    const unit = get(id);
+    if (!unit) return null;
+    const kind = className(unit.type).toUpperCase();
+    const unitType = text(unit.UnitType);
+    if (kind === 'IFCSIUNIT') {
+      const prefix = text(unit.Prefix);
+      const name = text(unit.Name) ?? '';
+      const [p, factor] = prefix ? (SI_PREFIX[prefix] ?? ['', 1]) : ['', 1];
+      const base = SI_SYMBOL[name] ?? name.toLowerCase();
+      const power = name === 'SQUARE_METRE' ? 2 : name === 'CUBIC_METRE' ? 3 : 1;
+      return { type: unitType, symbol: `${p}${base}`, scale: factor ** power };
+    }
+    if (kind === 'IFCCONVERSIONBASEDUNIT') {
+      const measure = unit.ConversionFactor ? get(ref(unit.ConversionFactor) ?? -1) : null;
+      let scale = 1;
+      if (measure) {
+        const inner = ref(measure.UnitComponent);
+        const innerUnit = inner !== null ? unitLabel(inner) : null;
+        scale = num(measure.ValueComponent) * (innerUnit?.scale ?? 1);
+      }
+      return { type: unitType, symbol: (text(unit.Name) ?? 'unit').toLowerCase(), scale };
+    }
+    if (kind === 'IFCDERIVEDUNIT') {
+      const parts: string[] = [];
+      for (const elementId of refs(unit.Elements)) {
+        const element = get(elementId);
+        if (!element) continue;
+        const inner = ref(element.Unit);
+        const label = inner !== null ? unitLabel(inner) : null;
+        const exp = num(element.Exponent);
+        parts.push(`${label?.symbol ?? '?'}${exp === 1 ? '' : exp}`);
+      }
+      return { type: unitType ?? text(unit.UserDefinedType), symbol: parts.join('·'), scale: 1 };
+    }
+    if (kind === 'IFCMONETARYUNIT') {
+      return { type: 'MONETARYUNIT', symbol: text(unit.Currency) ?? 'currency', scale: 1 };
+    }
+    return null;
+  };
+
+  // ---- project -----------------------------------------------------------------------------
+  const projectIds = idsOf(WebIFC.IFCPROJECT);
+  if (projectIds.length === 0) warnings.push('The file has no IfcProject: its spatial tree has no root.');
+  if (projectIds.length > 1) warnings.push(`The file has ${projectIds.length} IfcProject lines; the first is the root.`);
+  const project = projectIds.length > 0 ? get(projectIds[0]!) : null;
+  if (project?.UnitsInContext) {
+    const assignment = get(ref(project.UnitsInContext) ?? -1);
+    for (const unitId of refs(assignment?.Units)) {
+      const label = unitLabel(unitId);
+      if (!label?.type) continue;
+      unitSymbols.set(label.type, label.symbol);
+      if (label.type === 'LENGTHUNIT') lengthScale = label.scale;
+    }
+  }
+  const unitFor = (measureType: string | null, explicitUnit: any): string | null => {
+    const explicit = ref(explicitUnit);
+    if (explicit !== null) return unitLabel(explicit)?.symbol ?? null;
+    if (!measureType) return null;
+    const unitType = MEASURE_UNIT[measureType];
+    return unitType ? (unitSymbols.get(unitType) ?? null) : null;
+  };
+
+  // ---- placements (world matrices in metres, IFC axes) ------------------------------------
+  const placementCache = new Map<number, Matrix | null>();
+  const direction = (id: number | null, fallback: [number, number, number]): [number, number, number] => {
+    if (id === null) return fallback;
+    const line = get(id);
+    const ratios = line?.DirectionRatios;
+    if (!Array.isArray(ratios)) return fallback;
+    return [num(ratios[0]), num(ratios[1]), ratios.length > 2 ? num(ratios[2]) : 0];
+  };
+  const axisPlacement = (id: number | null): Matrix => {
+    if (id === null) return identity();
+    const line = get(id);
+    if (!line) return identity();
+    const location = get(ref(line.Location) ?? -1);
+    const coords = Array.isArray(location?.Coordinates) ? location.Coordinates.map(num) : [0, 0, 0];
+    let z = direction(ref(line.Axis), [0, 0, 1]);
+    let x = direction(ref(line.RefDirection), [1, 0, 0]);
+    z = normalize(z);
+    const d = x[0] * z[0] + x[1] * z[1] + x[2] * z[2];
+    x = normalize([x[0] - d * z[0], x[1] - d * z[1], x[2] - d * z[2]]);
+    const y: [number, number, number] = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
+    return [
+      x[0], x[1], x[2], 0,
+      y[0], y[1], y[2], 0,
+      z[0], z[1], z[2], 0,
+      coords[0] ?? 0, coords[1] ?? 0, coords[2] ?? 0, 1,
+    ];
+  };
+  const worldPlacement = (id: number, depth = 0): Matrix | null => {
+    const cached = placementCache.get(id);
+    if (cached !== undefined) return cached;
+    const line = get(id);
+    let result: Matrix | null = null;
+    if (line && depth < 64) {
+      const kind = className(line.type).toUpperCase();
+      if (kind === 'IFCLOCALPLACEMENT') {
+        const local = axisPlacement(ref(line.RelativePlacement));
+        const parentId = ref(line.PlacementRelTo);
+        const parent = parentId !== null ? worldPlacement(parentId, depth + 1) : null;
+        result = parent ? multiply(parent, local) : local;
+      } else {
+        // Grid placements and others: ask web-ifc, which knows them all (already in metres).
+        try {
+          const m = api.GetWorldTransformMatrix(modelId, id);
+          result = m && m.length === 16 ? (m.map((v, i) => (i >= 12 && i < 15 ? v / lengthScale : v)) as Matrix) : null;
+        } catch {
+          result = null;
+        }
+      }
+    }
+    placementCache.set(id, result);
+    return result;
+  };
+  const placementOf = (line: Line): number[] | null => {
+    const id = ref(line.ObjectPlacement);
+    if (id === null) return null;
+    const world = worldPlacement(id);
+    if (!world) {
+      warnOnce('placement', `The placement of #${line.expressID} cannot be resolved; it is stored unplaced.`);
+      return null;
+    }
+    const scaled = world.slice();
+    scaled[12]! *= lengthScale;
+    scaled[13]! *= lengthScale;
+    scaled[14]! *= lengthScale;
+    return roundPlacement(scaled);
+  };
+
+  // ---- property and quantity sets ----------------------------------------------------------
+  let propertyCount = 0;
+  const setCounts = { pset: 0, qto: 0, predefined: 0 };
+  const skippedDefinitionKinds = new Map<string, number>();
+  const propertyOf = (id: number, prefix: string, out: PropertyValue[], depth = 0): void => {
+    const line = read(id);
+    if (!line || depth > 8) return;
+    propertyCount++;
+    const kind = className(line.type).toUpperCase();
+    const name = prefix + (text(line.Name) ?? `#${id}`);
+    switch (kind) {
+      case 'IFCPROPERTYSINGLEVALUE': {
+        const v = valueOf(line.NominalValue);
+        out.push({ name, type: v.type, value: v.value, unit: unitFor(v.type, line.Unit) });
+        return;
+      }
+      case 'IFCPROPERTYENUMERATEDVALUE': {
+        const v = valueOf(line.EnumerationValues ?? []);
+        out.push({ name, type: 'ENUMERATION', value: v.value, unit: null });
+        return;
+      }
+      case 'IFCPROPERTYBOUNDEDVALUE': {
+        const upper = valueOf(line.UpperBoundValue);
+        const lower = valueOf(line.LowerBoundValue);
+        const setPoint = valueOf(line.SetPointValue);
+        const type = upper.type ?? lower.type;
+        out.push({
+          name,
+          type: 'BOUNDED',
+          value: { lower: lower.value, upper: upper.value, setPoint: setPoint.value },
+          unit: unitFor(type, line.Unit),
+        });
+        return;
+      }
+      case 'IFCPROPERTYLISTVALUE': {
+        const v = valueOf(line.ListValues ?? []);
+        out.push({ name, type: 'LIST', value: v.value, unit: unitFor(v.type, line.Unit) });
+        return;
+      }
+      case 'IFCPROPERTYTABLEVALUE': {
+        const defining = valueOf(line.DefiningValues ?? []);
+        const defined = valueOf(line.DefinedValues ?? []);
+        out.push({ name, type: 'TABLE', value: { defining: defining.value, defined: defined.value }, unit: null });
+        return;
+      }
+      case 'IFCPROPERTYREFERENCEVALUE': {
+        const target = get(ref(line.PropertyReference) ?? -1);
+        const label = target ? (text(target.Name) ?? text(target.GlobalId) ?? className(target.type)) : null;
+        out.push({ name, type: 'REFERENCE', value: label, unit: null });
+        return;
+      }
+      case 'IFCCOMPLEXPROPERTY':
+        for (const child of refs(line.HasProperties)) propertyOf(child, `${name}.`, out, depth + 1);
+        return;
+      default: {
+        // Physical quantities: the one attribute whose name ends in Value holds the number.
+        if (kind.startsWith('IFCQUANTITY')) {
+          const key = Object.keys(line).find((k) => k.endsWith('Value'));
+          const v = key ? valueOf(line[key]) : { type: null, value: null };
+          const unit = ref(line.Unit) !== null ? unitFor(null, line.Unit) : (unitSymbols.get(QUANTITY_UNIT[kind] ?? '') ?? null);
+          out.push({ name, type: kind, value: v.value, unit });
+          return;
+        }
+        if (kind === 'IFCPHYSICALCOMPLEXQUANTITY') {
+          for (const child of refs(line.HasQuantities)) propertyOf(child, `${name}.`, out, depth + 1);
+          return;
+        }
+        skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
+      }
+    }
+  };
+  const definitionCache = new Map<number, PropertySetState | null>();
+  const propertySetOf = (id: number): PropertySetState | null => {
+    const cached = definitionCache.get(id);
+    if (cached !== undefined) return cached;
+    const line = read(id);
+    let result: PropertySetState | null = null;
+    if (line) {
+      const kind = className(line.type).toUpperCase();
+      const name = text(line.Name) ?? kind;
+      const properties: PropertyValue[] = [];
+      if (kind === 'IFCPROPERTYSET') {
+        for (const p of refs(line.HasProperties)) propertyOf(p, '', properties);
+        result = { name, kind: 'pset', properties: sortProperties(properties) };
+        setCounts.pset++;
+      } else if (kind === 'IFCELEMENTQUANTITY') {
+        for (const q of refs(line.Quantities)) propertyOf(q, '', properties);
+        result = { name, kind: 'qto', properties: sortProperties(properties) };
+        setCounts.qto++;
+      } else {
+        // Predefined property sets (door lining, window panel...): their attributes are the properties.
+        for (const [key, attribute] of Object.entries(line)) {
+          if (['expressID', 'type', 'GlobalId', 'OwnerHistory', 'Name', 'Description'].includes(key)) continue;
+          if (attribute === null || attribute === undefined || (attribute as any).type === 5) continue;
+          if (Array.isArray(attribute)) continue;
+          const v = valueOf(attribute);
+          properties.push({ name: key, type: v.type, value: v.value, unit: unitFor(v.type, null) });
+          propertyCount++;
+        }
+        result = { name: text(line.Name) ?? className(line.type), kind: 'pset', properties: sortProperties(properties) };
+        setCounts.predefined++;
+      }
+    }
+    definitionCache.set(id, result);
+    return result;
+  };
+  const sortSets = (sets: PropertySetState[]): PropertySetState[] =>
+    sets.sort((a, b) => byName(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || compareCanonical(a, b));
+
+  // ---- products ----------------------------------------------------------------------------
+  const productIds = idsOf(WebIFC.IFCPRODUCT, true);
+  const spatialIds = new Set<number>([...idsOf(WebIFC.IFCSPATIALSTRUCTUREELEMENT, true)]);
+  const spatialElementType = (WebIFC as any).IFCSPATIALELEMENT as number | undefined;
+  if (spatialElementType !== undefined) for (const id of idsOf(spatialElementType, true)) spatialIds.add(id);
+  const rootIds = project ? [project.expressID] : [];
+
+  interface Draft {
+    line: Line;
+    ifcClass: string;
+    globalId: string;
+    isSpatial: boolean;
+    container: string | null;
+    decomposes: string | null;
+    type: TypeObjectState | null;
+    propertySets: PropertySetState[];
+    classifications: ClassificationState[];
+    systems: Map<string, string | null>;
+    ports: PortState[];
+    meshes: PlacedMesh[];
+    relative: PlacedMeshFingerprint[];
+  }
+  const drafts = new Map<number, Draft>();
+  const byGlobalId = new Map<string, number>();
+  let duplicates = 0;
+  for (const id of [...rootIds, ...productIds]) {
+    const line = get(id);
+    if (!line) continue;
+    const ifcClass = className(line.type);
+    const globalId = text(line.GlobalId);
+    if (!globalId) {
+      warnOnce('no-guid', `${ifcClass} #${id} has no GlobalId; it was skipped.`);
+      continue;
+    }
+    const first = byGlobalId.get(globalId);
+    if (first !== undefined) {
+      duplicates++;
+      warnOnce(
+        'duplicate',
+        `GlobalId ${globalId} is used by #${first} and again by ${ifcClass} #${id}; the later one was skipped.`,
+      );
+      continue;
+    }
+    byGlobalId.set(globalId, id);
+    drafts.set(id, {
+      line,
+      ifcClass,
+      globalId,
+      isSpatial: spatialIds.has(id) || SPATIAL_ROOTS.has(ifcClass.toUpperCase()),
+      container: null,
+      decomposes: null,
+      type: null,
+      propertySets: [],
+      classifications: [],
+      systems: new Map(),
+      ports: [],
+      meshes: [],
+      relative: [],
+    });
+  }
+  if (duplicates > 5) warnings.push(`${duplicates} elements in all were skipped for a duplicate GlobalId.`);
+  const globalIdOf = (id: number | null): string | null => {
+    if (id === null) return null;
+    const draft = drafts.get(id);
+    if (draft) return draft.globalId;
+    const line = get(id);
+    return line ? text(line.GlobalId) : null;
+  };
+  hooks.checkpoint();
+
+  // ---- relationships -----------------------------------------------------------------------
+  for (const relId of idsOf(WebIFC.IFCRELCONTAINEDINSPATIALSTRUCTURE)) {
+    const rel = read(relId);
+    if (!rel) continue;
+    const structure = globalIdOf(ref(rel.RelatingStructure));
+    for (const elementId of refs(rel.RelatedElements)) {
+      const draft = drafts.get(elementId);
+      if (draft && draft.container === null) draft.container = structure;
+    }
+  }
+  for (const relId of idsOf(WebIFC.IFCRELAGGREGATES)) {
+    const rel = read(relId);
+    if (!rel) continue;
+    const whole = globalIdOf(ref(rel.RelatingObject));
+    for (const partId of refs(rel.RelatedObjects)) {
+      const draft = drafts.get(partId);
+      if (draft && draft.decomposes === null) draft.decomposes = whole;
+    }
+  }
+  for (const relId of idsOf(WebIFC.IFCRELVOIDSELEMENT)) {
+    const rel = read(relId);
+    if (!rel) continue;
+    const host = globalIdOf(ref(rel.RelatingBuildingElement));
+    const opening = drafts.get(ref(rel.RelatedOpeningElement) ?? -1);
+    if (opening && opening.decomposes === null) opening.decomposes = host;
+  }
+
+  // Classification references, by the object (element or type) they are attached to.
+  const classificationsByObject = new Map<number, ClassificationState[]>();
+  for (const relId of idsOf(WebIFC.IFCRELASSOCIATESCLASSIFICATION)) {
+    const rel = read(relId);
+    if (!rel) continue;
+    const classification = get(ref(rel.RelatingClassification) ?? -1);
+    if (!classification) continue;
+    const kind = className(classification.type).toUpperCase();
+    let state: ClassificationState;
+    if (kind === 'IFCCLASSIFICATIONNOTATION') {
+      const codes = refs(classification.NotationFacets).map((f) => text(get(f)?.NotationValue) ?? '');
+      state = { system: null, code: codes.join('.') || null, name: null };
+    } else {
+      const source = get(ref(classification.ReferencedSource) ?? -1);
+      state = {
+        system: source ? (text(source.Name) ?? text(source.Source)) : (text(classification.Location) ?? null),
+        code: text(classification.Identification) ?? text(classification.ItemReference) ?? null,
+        name: text(classification.Name) ?? null,
+      };
+    }
+    for (const objectId of refs(rel.RelatedObjects)) {
+      const list = classificationsByObject.get(objectId) ?? [];
+      list.push(state);
+      classificationsByObject.set(objectId, list);
+    }
+  }
+  const sortClassifications = (list: ClassificationState[]): ClassificationState[] => {
+    const unique = new Map(list.map((c) => [canonicalJson(c), c]));
+    return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+  };
+
+  // Property sets of occurrences.
+  const relIds = idsOf(WebIFC.IFCRELDEFINESBYPROPERTIES);
+  for (let i = 0; i < relIds.length; i++) {
+    const rel = read(relIds[i]!);
+    if (!rel) continue;
+    const definitionId = ref(rel.RelatingPropertyDefinition);
+    if (definitionId === null) continue;
+    const targets = refs(rel.RelatedObjects).filter((id) => drafts.has(id));
+    if (targets.length === 0) continue;
+    const set = propertySetOf(definitionId);
+    if (!set) continue;
+    for (const id of targets) drafts.get(id)!.propertySets.push(set);
+    if ((i & 255) === 0) {
+      hooks.checkpoint();
+      hooks.progress('properties', (i / relIds.length) * 0.8);
+    }
+  }
+
+  // Type objects with their own property sets and classifications.
+  const typeCache = new Map<number, TypeObjectState | null>();
+  const typeOf = (id: number): TypeObjectState | null => {
+    const cached = typeCache.get(id);
+    if (cached !== undefined) return cached;
+    const line = get(id);
+    let result: TypeObjectState | null = null;
+    if (line && text(line.GlobalId)) {
+      const sets: PropertySetState[] = [];
+      for (const setId of refs(line.HasPropertySets)) {
+        const set = propertySetOf(setId);
+        if (set) sets.push(set);
+      }
+      result = {
+        globalId: text(line.GlobalId)!,
+        ifcClass: className(line.type),
+        name: text(line.Name),
+        predefinedType: text(line.PredefinedType),
+        propertySets: sortSets(sets),
+        classifications: sortClassifications(classificationsByObject.get(id) ?? []),
+      };
+    }
+    typeCache.set(id, result);
+    return result;
+  };
+  for (const relId of idsOf(WebIFC.IFCRELDEFINESBYTYPE)) {
+    const rel = read(relId);
+    if (!rel) continue;
+    const typeId = ref(rel.RelatingType);
+    if (typeId === null) continue;
+    const type = typeOf(typeId);
+    for (const objectId of refs(rel.RelatedObjects)) {
+      const draft = drafts.get(objectId);
+      if (draft && draft.type === null) draft.type = type;
+    }
+  }
+  hooks.progress('properties', 0.9);
+
+  // Systems (IfcSystem and its subtypes) the elements are grouped into.
+  const systemIds = new Set(idsOf(WebIFC.IFCSYSTEM, true));
+  if (systemIds.size > 0) {
+    for (const relId of idsOf(WebIFC.IFCRELASSIGNSTOGROUP, true)) {
+      const rel = read(relId);
+      const groupId = ref(rel?.RelatingGroup);
+      if (!rel || groupId === null || !systemIds.has(groupId)) continue;
+      const group = get(groupId);
+      const groupGlobalId = text(group?.GlobalId);
+      if (!groupGlobalId) continue;
+      for (const objectId of refs(rel.RelatedObjects)) {
+        drafts.get(objectId)?.systems.set(groupGlobalId, text(group?.Name));
+      }
+    }
+  }
+
+  // Ports: owned through IfcRelConnectsPortToElement (IFC2x3) or IfcRelNests (IFC4), linked by
+  // IfcRelConnectsPorts.
+  const portIds = new Set(idsOf(WebIFC.IFCPORT, true));
+  if (portIds.size > 0) {
+    const portOwner = new Map<number, number>();
+    for (const relId of idsOf(WebIFC.IFCRELCONNECTSPORTTOELEMENT)) {
+      const rel = read(relId);
+      const port = ref(rel?.RelatingPort);
+      const element = ref(rel?.RelatedElement);
+      if (port !== null && element !== null) portOwner.set(port, element);
+    }
+    for (const relId of idsOf(WebIFC.IFCRELNESTS)) {
+      const rel = read(relId);
+      const owner = ref(rel?.RelatingObject);
+      if (!rel || owner === null) continue;
+      for (const child of refs(rel.RelatedObjects)) if (portIds.has(child)) portOwner.set(child, owner);
+    }
+    const links = new Map<number, number[]>();
+    for (const relId of idsOf(WebIFC.IFCRELCONNECTSPORTS)) {
+      const rel = read(relId);
+      const a = ref(rel?.RelatingPort);
+      const b = ref(rel?.RelatedPort);
+      if (a === null || b === null) continue;
+      links.set(a, [...(links.get(a) ?? []), b]);
+      links.set(b, [...(links.get(b) ?? []), a]);
+    }
+    for (const [portId, ownerId] of portOwner) {
+      const draft = drafts.get(ownerId);
+      const port = get(portId);
+      const portGlobalId = text(port?.GlobalId);
+      if (!draft || !port || !portGlobalId) continue;
+      const connectedTo = (links.get(portId) ?? [])
+        .map((other) => ({
+          port: text(get(other)?.GlobalId) ?? `#${other}`,
+          element: globalIdOf(portOwner.get(other) ?? null),
+        }))
+        .sort((x, y) => (x.port < y.port ? -1 : x.port > y.port ? 1 : 0));
+      draft.ports.push({ globalId: portGlobalId, name: text(port.Name), flowDirection: text(port.FlowDirection), connectedTo });
+    }
+  }
+  hooks.progress('properties', 1);
+  hooks.checkpoint();
+
+  // ---- geometry ----------------------------------------------------------------------------
+  const geometryByExpressId = new Map<number, string>();
+  const geometries = new Map<string, ReadGeometry>();
+  let meshCount = 0;
+  let cancelled = false;
+  api.StreamAllMeshes(modelId, (mesh, index, total) => {
+    if (cancelled) return;
+    if ((index & 31) === 0) {
+      try {
+        hooks.checkpoint();
+      } catch {
+        cancelled = true;
+        return;
+      }
+      hooks.progress('geometry', total > 0 ? index / total : 1);
+    }
+    const draft = drafts.get(mesh.expressID);
+    const placed = mesh.geometries;
+    const count = placed.size();
+    let first: Matrix | null = null;
+    for (let i = 0; i < count; i++) {
+      const p = placed.get(i);
+      let hash = geometryByExpressId.get(p.geometryExpressID);
+      if (hash === undefined) {
+        const geometry = api.GetGeometry(modelId, p.geometryExpressID);
+        try {
+          const vertexData = api.GetVertexArray(geometry.GetVertexData(), geometry.GetVertexDataSize());
+          const indexData = api.GetIndexArray(geometry.GetIndexData(), geometry.GetIndexDataSize());
+          const vertexCount = vertexData.length / 6;
+          const vertices = new Uint8Array(vertexData.buffer, vertexData.byteOffset, vertexData.byteLength).slice();
+          const indices =
+            vertexCount <= 65536
+              ? new Uint8Array(Uint16Array.from(indexData).buffer)
+              : new Uint8Array(indexData.buffer, indexData.byteOffset, indexData.byteLength).slice();
+          hash = createHash('sha256').update(vertices).update(indices).digest('hex');
+          if (!geometries.has(hash)) {
+            geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
+          }
+        } finally {
+          geometry.delete();
+        }
+        geometryByExpressId.set(p.geometryExpressID, hash);
+      }
+      meshCount++;
+      if (!draft) continue;
+      const matrix = Array.from(p.flatTransformation) as Matrix;
+      const color: [number, number, number, number] = [p.color.x, p.color.y, p.color.z, p.color.w];
+      if (first === null) first = invertAffine(matrix);
+      draft.meshes.push({ geometryHash: hash, color, matrix });
+      draft.relative.push({
+        mesh: hash,
+        color: color.map((c) => roundTo(c, COLOR_DECIMALS)),
+        relative: roundPlacement(multiply(first, matrix)),
+      });
+    }
+  });
+  hooks.checkpoint();
+
+  // ---- states ------------------------------------------------------------------------------
+  const storeyOf = new Map<string, string | null>();
+  const parentByGlobalId = new Map<string, string | null>();
+  const classByGlobalId = new Map<string, string>();
+  for (const draft of drafts.values()) {
+    parentByGlobalId.set(draft.globalId, draft.decomposes ?? draft.container);
+    classByGlobalId.set(draft.globalId, draft.ifcClass.toUpperCase());
+  }
+  const findStorey = (globalId: string): string | null => {
+    if (storeyOf.has(globalId)) return storeyOf.get(globalId)!;
+    let current: string | null = globalId;
+    let found: string | null = null;
+    for (let depth = 0; current && depth < 32; depth++) {
+      if (classByGlobalId.get(current) === 'IFCBUILDINGSTOREY') {
+        found = current;
+        break;
+      }
+      current = parentByGlobalId.get(current) ?? null;
+    }
+    storeyOf.set(globalId, found);
+    return found;
+  };
+
+  const elements: ReadElement[] = [];
+  for (const draft of drafts.values()) {
+    const { line } = draft;
+    const ownClassifications = classificationsByObject.get(line.expressID) ?? [];
+    const state: ElementState = {
+      format: ELEMENT_STATE_FORMAT,
+      globalId: draft.globalId,
+      ifcClass: draft.ifcClass,
+      name: text(line.Name),
+      description: text(line.Description),
+      objectType: text(line.ObjectType),
+      tag: text(line.Tag),
+      predefinedType: text(line.PredefinedType),
+      container: draft.container,
+      decomposes: draft.decomposes,
+      placement: line.ObjectPlacement ? placementOf(line) : null,
+      type: draft.type,
+      propertySets: sortSets(draft.propertySets),
+      classifications: sortClassifications(ownClassifications),
+      systems: [...draft.systems.entries()]
+        .map(([globalId, name]) => ({ globalId, name }))
+        .sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
+      ports: draft.ports.sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
+      geometry: draft.relative.length > 0 ? geometryHashOf(draft.relative) : null,
+    };
+    const words = [state.name, state.description, state.objectType, state.tag, state.globalId, state.ifcClass];
+    for (const set of state.propertySets) {
+      for (const p of set.properties) if (p.value !== null && typeof p.value !== 'object') words.push(String(p.value));
+    }
+    elements.push({
+      expressId: line.expressID,
+      state,
+      isSpatial: draft.isSpatial,
+      parentGlobalId: draft.decomposes ?? draft.container,
+      storeyGlobalId: findStorey(draft.globalId),
+      meshes: draft.meshes,
+      searchText: words.filter((w) => w).join('\n').toLowerCase(),
+    });
+  }
+  if (skippedDefinitionKinds.size > 0) {
+    const list = [...skippedDefinitionKinds.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
+    warnings.push(`Properties of kinds TwinLedger does not read were skipped: ${list}.`);
+  }
+  for (const [kind, n] of warnCounts) {
+    if (n > 5 && kind !== 'duplicate') warnings.push(`... and ${n - 5} more like the above (${kind}).`);
+  }
+
+  return {
+    schema: api.GetModelSchema(modelId),
+    projectGlobalId: project ? text(project.GlobalId) : null,
+    projectName: project ? (text(project.LongName) ?? text(project.Name)) : null,
+    elements,
+    geometries: [...geometries.values()],
+    warnings,
+    stats: {
+      lines: linesRead,
+      products: productIds.length,
+      propertySets: setCounts.pset,
+      quantitySets: setCounts.qto,
+      predefinedSets: setCounts.predefined,
+      properties: propertyCount,
+      meshes: meshCount,
+      distinctGeometries: geometries.size,
+    },
+  };
+}
+
+function normalize(v: [number, number, number]): [number, number, number] {
+  const length = Math.hypot(v[0], v[1], v[2]);
+  return length > 0 ? [v[0] / length, v[1] / length, v[2] / length] : [0, 0, 1];
+}

@@ -1,0 +1,95 @@
+// Opens the app's SQLite database: WAL, synchronous=FULL (the database holds the user's own unsynced
+// work), foreign keys, schema migrations applied in order, and a database written by a newer
+// TwinLedger refused with a message saying so. SQLite failures are classified so callers can react.
+import Database from 'better-sqlite3';
+import { checkMigrationsMonotonic, migrations as allMigrations, type Migration } from './migrations';
+
+export type SqliteDatabase = Database.Database;
+
+export type StoreFailure =
+  'newer-schema' | 'corrupt' | 'read-only' | 'busy' | 'disk-full' | 'cannot-open' | 'other';
+
+/** A store failure with a kind a program can act on and a message a person can read. */
+export class StoreError extends Error {
+  readonly kind: StoreFailure;
+  constructor(kind: StoreFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.kind = kind;
+  }
+}
+
+/** Maps a better-sqlite3 error (its `code` is the SQLite result code name) to a StoreError. */
+export function classifySqliteError(error: unknown, path: string): StoreError {
+  if (error instanceof StoreError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const detail = (error as Error).message ?? String(error);
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new StoreError('corrupt', `The twin database ${path} is damaged (${detail}).`, { cause: error });
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new StoreError('read-only', `The twin database ${path} is read-only (${detail}).`, {
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StoreError('busy', `The twin database ${path} is busy (${detail}).`, { cause: error });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new StoreError('disk-full', `The disk holding ${path} is full.`, { cause: error });
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return new StoreError('cannot-open', `Cannot open the twin database ${path} (${detail}).`, {
+      cause: error,
+    });
+  }
+  return new StoreError('other', `Twin database error: ${detail}`, { cause: error });
+}
+
+export interface OpenOptions {
+  /** Defaults to the app's migrations; tests pass their own lists. */
+  migrations?: readonly Migration[];
+  /** Open without migrating (the import worker): the schema must already be current. */
+  expectCurrentSchema?: boolean;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): SqliteDatabase {
+  const migrations = options.migrations ?? allMigrations;
+  checkMigrationsMonotonic(migrations);
+  const latest = migrations.length;
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw classifySqliteError(error, path);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) {
+      throw new StoreError(
+        'newer-schema',
+        `The twin database ${path} was written by a newer TwinLedger (schema ${current}; this version ` +
+          `knows schema ${latest} at most). Update TwinLedger to open it; it has not been changed.`,
+      );
+    }
+    if (current < latest) {
+      if (options.expectCurrentSchema) {
+        throw new StoreError('other', `The twin database ${path} has schema ${current}, expected ${latest}.`);
+      }
+      for (const migration of migrations.slice(current)) {
+        db.transaction(() => {
+          db.exec(migration.sql);
+          db.pragma(`user_version = ${migration.version}`);
+        }).immediate();
+      }
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw classifySqliteError(error, path);
+  }
+}

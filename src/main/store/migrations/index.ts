@@ -1,0 +1,20 @@
+// The ordered list of schema migrations. Add a file per change and append it here; never edit a
+// migration that has shipped.
+import { migration001 } from './001-twins-models-versions';
+import type { Migration } from './types';
+
+export const migrations: readonly Migration[] = [migration001];
+
+/** Throws unless the migrations run 1, 2, 3... with no gap, repeat or reordering. */
+export function checkMigrationsMonotonic(list: readonly Migration[]): void {
+  list.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `Migration "${migration.name}" has version ${migration.version} at position ${index + 1}; ` +
+          'migrations must be numbered 1, 2, 3... in order.',
+      );
+    }
+  });
+}
+
+export type { Migration } from './types';

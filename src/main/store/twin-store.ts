@@ -1,0 +1,620 @@
+// Reads of the twin cache for main's handlers (twins, versions, tree, elements, search, changesets,
+// proofs, geometry chunks) and the small writes that decide a draft's fate. Bulk writes happen in
+// the import worker (import-writer.ts) on its own connection.
+import { AppError } from '../../shared/result';
+import type {
+  Changeset,
+  ElementDetail,
+  ElementSummary,
+  GeometryManifest,
+  ModelSummary,
+  SpatialNode,
+  SpatialTree,
+  TwinSummary,
+  VersionSummary,
+} from '../../shared/api/twins';
+import type { ElementState } from '../../shared/fingerprint';
+import {
+  GEOMETRY_CHUNK_HEADER_BYTES,
+  GEOMETRY_STREAM_FORMAT,
+  GEOMETRY_STREAM_MAGIC,
+  INSTANCE_RECORD_BYTES,
+  MESH_RECORD_HEADER_BYTES,
+  padTo4,
+} from '../../shared/geometry-stream';
+import { openDatabase, type OpenOptions, type SqliteDatabase } from './database';
+
+interface VersionRow {
+  id: number;
+  twin_id: string;
+  seq: number;
+  base_version_id: number | null;
+  status: VersionSummary['status'];
+  merkle_root: string;
+  element_count: number;
+  created_at: number;
+  committed_at: number | null;
+  cs_id: number | null;
+  cs_model_id: string | null;
+  cs_added: number | null;
+  cs_removed: number | null;
+  cs_modified: number | null;
+}
+
+interface GeometryPlan {
+  manifest: GeometryManifest;
+  /** Every instance record, packed, in stream order. */
+  instances: Uint8Array;
+  meshHashes: string[];
+}
+
+const VERSION_COLUMNS = `v.id, v.twin_id, v.seq, v.base_version_id, v.status, v.merkle_root, v.element_count,
+  v.created_at, v.committed_at, c.id AS cs_id, c.model_id AS cs_model_id, c.added AS cs_added,
+  c.removed AS cs_removed, c.modified AS cs_modified`;
+
+const toVersion = (row: VersionRow): VersionSummary => ({
+  id: row.id,
+  seq: row.seq,
+  baseVersionId: row.base_version_id,
+  status: row.status,
+  merkleRoot: row.merkle_root,
+  elementCount: row.element_count,
+  createdAt: row.created_at,
+  committedAt: row.committed_at,
+  changeset:
+    row.cs_id === null
+      ? null
+      : { id: row.cs_id, modelId: row.cs_model_id, added: row.cs_added!, removed: row.cs_removed!, modified: row.cs_modified! },
+});
+
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export class TwinStore {
+  readonly db: SqliteDatabase;
+  readonly path: string;
+  private readonly plans = new Map<number, GeometryPlan>();
+
+  private constructor(db: SqliteDatabase, path: string) {
+    this.db = db;
+    this.path = path;
+  }
+
+  /** Opens (and migrates) the database; throws a StoreError, e.g. for a newer schema. */
+  static open(path: string, options?: OpenOptions): TwinStore {
+    return new TwinStore(openDatabase(path, options), path);
+  }
+
+  close(): void {
+    this.plans.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- twins, models, versions ---------------------------------------------------------------
+
+  listTwins(): TwinSummary[] {
+    const ids = this.db.prepare('SELECT id FROM twins ORDER BY created_at, id').pluck().all() as string[];
+    return ids.map((id) => this.getTwin(id));
+  }
+
+  getTwin(twinId: string): TwinSummary {
+    const twin = this.db
+      .prepare('SELECT id, name, created_at, head_version_id, chain_twin_id FROM twins WHERE id = ?')
+      .get(twinId) as { id: string; name: string; created_at: number; head_version_id: number | null; chain_twin_id: string | null } | undefined;
+    if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${twinId}.`);
+    const head = twin.head_version_id === null ? null : this.versionRow(twin.head_version_id);
+    const draft = this.db
+      .prepare(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
+                WHERE v.twin_id = ? AND v.status = 'draft'`)
+      .get(twinId) as VersionRow | undefined;
+    return {
+      id: twin.id,
+      name: twin.name,
+      createdAt: twin.created_at,
+      chainTwinId: twin.chain_twin_id,
+      head: head ? toVersion(head) : null,
+      draft: draft ? toVersion(draft) : null,
+      models: this.listModels(twinId, twin.head_version_id),
+    };
+  }
+
+  listModels(twinId: string, headVersionId: number | null): ModelSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT m.id, m.name, m.discipline, m.created_at, s.file_name, s.sha256, s.byte_size, s.ifc_schema, s.authoring_app
+         FROM models m
+         LEFT JOIN model_revisions r ON r.model_id = m.id AND r.version_id = ?
+         LEFT JOIN source_files s ON s.sha256 = r.source_sha256
+         WHERE m.twin_id = ? ORDER BY m.created_at, m.name`,
+      )
+      .all(headVersionId ?? -1, twinId) as {
+      id: string;
+      name: string;
+      discipline: string;
+      created_at: number;
+      file_name: string | null;
+      sha256: string | null;
+      byte_size: number | null;
+      ifc_schema: string | null;
+      authoring_app: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      discipline: r.discipline,
+      createdAt: r.created_at,
+      file:
+        r.sha256 === null
+          ? null
+          : { fileName: r.file_name!, sha256: r.sha256, byteSize: r.byte_size!, schema: r.ifc_schema!, authoringApp: r.authoring_app },
+    }));
+  }
+
+  listVersions(twinId: string): VersionSummary[] {
+    this.getTwinRow(twinId);
+    const rows = this.db
+      .prepare(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
+                WHERE v.twin_id = ? ORDER BY v.seq`)
+      .all(twinId) as VersionRow[];
+    return rows.map(toVersion);
+  }
+
+  /** The requested version of the twin, or its head, or (before any commit) its draft. */
+  resolveVersion(twinId: string, versionId?: number): VersionRow {
+    const twin = this.getTwinRow(twinId);
+    if (versionId !== undefined) {
+      const row = this.versionRow(versionId);
+      if (!row || row.twin_id !== twinId) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version ${versionId}.`);
+      return row;
+    }
+    if (twin.head_version_id !== null) return this.versionRow(twin.head_version_id)!;
+    const draft = this.db.prepare("SELECT id FROM versions WHERE twin_id = ? AND status = 'draft'").pluck().get(twinId) as
+      | number
+      | undefined;
+    if (draft === undefined) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version yet.`);
+    return this.versionRow(draft)!;
+  }
+
+  commitDraft(twinId: string, versionId: number): VersionSummary {
+    const commit = this.db.transaction(() => {
+      const twin = this.getTwinRow(twinId);
+      const row = this.versionRow(versionId);
+      if (!row || row.twin_id !== twinId) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version ${versionId}.`);
+      if (row.status !== 'draft') throw new AppError('CONFLICT', `Version ${row.seq} of twin ${twinId} is not a draft.`);
+      if (row.base_version_id !== twin.head_version_id) {
+        throw new AppError(
+          'CONFLICT',
+          `The draft was made against version ${row.base_version_id ?? 'none'}, but the twin's head is now ` +
+            `${twin.head_version_id}; import the file again to review it against the current version.`,
+        );
+      }
+      this.db.prepare("UPDATE versions SET status = 'local', committed_at = ? WHERE id = ?").run(Date.now(), versionId);
+      this.db.prepare('UPDATE twins SET head_version_id = ? WHERE id = ?').run(versionId, twinId);
+    });
+    commit.immediate();
+    return toVersion(this.versionRow(versionId)!);
+  }
+
+  /** Deletes a draft version and what only it used; answers false when there was nothing to discard. */
+  discardDraft(twinId: string, versionId: number): boolean {
+    const discard = this.db.transaction(() => {
+      const row = this.versionRow(versionId);
+      if (!row || row.twin_id !== twinId || row.status !== 'draft') return false;
+      this.db.prepare('DELETE FROM versions WHERE id = ?').run(versionId);
+      // Models created by this draft and present in no other version go with it.
+      this.db
+        .prepare(
+          `DELETE FROM models WHERE twin_id = ? AND id NOT IN (SELECT model_id FROM model_revisions)`,
+        )
+        .run(twinId);
+      this.collectGarbage();
+      return true;
+    });
+    const done = discard.immediate();
+    this.plans.delete(versionId);
+    return done;
+  }
+
+  /** Removes element states, meshes, geometry and files no version refers to any more. */
+  collectGarbage(): void {
+    this.db.exec(`
+      DELETE FROM element_states WHERE state_hash NOT IN (SELECT state_hash FROM version_elements);
+      DELETE FROM geometries WHERE hash NOT IN (SELECT geometry_hash FROM element_meshes);
+      DELETE FROM source_files WHERE sha256 NOT IN (SELECT source_sha256 FROM model_revisions);
+    `);
+  }
+
+  // ---- tree, elements, search --------------------------------------------------------------
+
+  spatialTree(twinId: string, versionId?: number): SpatialTree {
+    const version = this.resolveVersion(twinId, versionId);
+    const rows = this.db
+      .prepare(
+        `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.parent_global_id, s.is_spatial,
+                s.geometry_hash IS NOT NULL AS has_geometry
+         FROM version_elements ve JOIN element_states s ON s.state_hash = ve.state_hash
+         WHERE ve.version_id = ?`,
+      )
+      .all(version.id) as {
+      element_key: string;
+      model_id: string;
+      global_id: string;
+      ifc_class: string;
+      name: string | null;
+      parent_global_id: string | null;
+      is_spatial: number;
+      has_geometry: number;
+    }[];
+    const models = this.db
+      .prepare(
+        `SELECT m.id, m.name, m.discipline FROM models m JOIN model_revisions r ON r.model_id = m.id
+         WHERE r.version_id = ? ORDER BY m.created_at, m.name`,
+      )
+      .all(version.id) as { id: string; name: string; discipline: string }[];
+    const nodes = new Map<string, SpatialNode & { modelId: string; parent: string | null }>();
+    for (const r of rows) {
+      nodes.set(`${r.model_id}/${r.global_id}`, {
+        elementKey: r.element_key,
+        globalId: r.global_id,
+        ifcClass: r.ifc_class,
+        name: r.name,
+        isSpatial: r.is_spatial === 1,
+        hasGeometry: r.has_geometry === 1,
+        children: [],
+        modelId: r.model_id,
+        parent: r.parent_global_id,
+      });
+    }
+    const roots = new Map<string, SpatialNode[]>(models.map((m) => [m.id, []]));
+    for (const node of nodes.values()) {
+      const parent = node.parent ? nodes.get(`${node.modelId}/${node.parent}`) : undefined;
+      if (parent && parent !== node) parent.children.push(node);
+      else roots.get(node.modelId)?.push(node);
+    }
+    const order = (a: SpatialNode, b: SpatialNode) =>
+      Number(b.isSpatial) - Number(a.isSpatial) ||
+      a.ifcClass.localeCompare(b.ifcClass) ||
+      (a.name ?? '').localeCompare(b.name ?? '') ||
+      a.globalId.localeCompare(b.globalId);
+    const clean = (node: SpatialNode & { modelId?: string; parent?: string | null }): SpatialNode => ({
+      elementKey: node.elementKey,
+      globalId: node.globalId,
+      ifcClass: node.ifcClass,
+      name: node.name,
+      isSpatial: node.isSpatial,
+      hasGeometry: node.hasGeometry,
+      children: node.children.sort(order).map(clean),
+    });
+    return {
+      versionId: version.id,
+      models: models.map((m) => ({
+        modelId: m.id,
+        name: m.name,
+        discipline: m.discipline,
+        roots: (roots.get(m.id) ?? []).sort(order).map(clean),
+      })),
+    };
+  }
+
+  getElement(twinId: string, versionId: number | undefined, elementKey: string): ElementDetail {
+    const version = this.resolveVersion(twinId, versionId);
+    const row = this.db
+      .prepare(
+        `SELECT ve.element_key, ve.model_id, ve.state_hash, ve.express_id, s.canonical, s.storey_global_id,
+                (SELECT COUNT(*) FROM element_meshes m WHERE m.state_hash = s.state_hash) AS mesh_count
+         FROM version_elements ve JOIN element_states s ON s.state_hash = ve.state_hash
+         WHERE ve.version_id = ? AND ve.element_key = ?`,
+      )
+      .get(version.id, elementKey) as
+      | { element_key: string; model_id: string; state_hash: string; express_id: number; canonical: string; storey_global_id: string | null; mesh_count: number }
+      | undefined;
+    if (!row) throw new AppError('NOT_FOUND', `Version ${version.seq} of twin ${twinId} has no element ${elementKey}.`);
+    const state = JSON.parse(row.canonical) as ElementState;
+    return {
+      versionId: version.id,
+      modelId: row.model_id,
+      elementKey: row.element_key,
+      stateHash: row.state_hash,
+      expressId: row.express_id,
+      globalId: state.globalId,
+      ifcClass: state.ifcClass,
+      name: state.name,
+      description: state.description,
+      objectType: state.objectType,
+      tag: state.tag,
+      predefinedType: state.predefinedType,
+      container: state.container,
+      decomposes: state.decomposes,
+      storey: row.storey_global_id,
+      placement: state.placement,
+      type: state.type,
+      propertySets: state.propertySets,
+      classifications: state.classifications,
+      systems: state.systems,
+      ports: state.ports,
+      geometry: state.geometry,
+      meshCount: row.mesh_count,
+    } as ElementDetail;
+  }
+
+  search(
+    twinId: string,
+    versionId: number | undefined,
+    query: { text?: string; ifcClass?: string; property?: { name: string; value?: string }; limit?: number },
+  ): { total: number; elements: ElementSummary[] } {
+    const version = this.resolveVersion(twinId, versionId);
+    const where: string[] = ['ve.version_id = ?'];
+    const params: unknown[] = [version.id];
+    for (const word of (query.text ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
+      where.push("s.search_text LIKE ? ESCAPE '\\'");
+      params.push(`%${escapeLike(word)}%`);
+    }
+    if (query.ifcClass) {
+      where.push('s.ifc_class = ? COLLATE NOCASE');
+      params.push(query.ifcClass);
+    }
+    if (query.property) {
+      // Property sets of the element and of its type object.
+      const valueTest = query.property.value === undefined ? '' : 'AND CAST(p.value ->> \'value\' AS TEXT) = ?';
+      where.push(
+        `EXISTS (SELECT 1 FROM json_each(s.canonical, '$.propertySets') ps, json_each(ps.value, '$.properties') p
+                 WHERE p.value ->> 'name' = ? ${valueTest}
+                 UNION ALL
+                 SELECT 1 FROM json_each(s.canonical, '$.type.propertySets') ps, json_each(ps.value, '$.properties') p
+                 WHERE p.value ->> 'name' = ? ${valueTest})`,
+      );
+      params.push(query.property.name);
+      if (query.property.value !== undefined) params.push(query.property.value);
+      params.push(query.property.name);
+      if (query.property.value !== undefined) params.push(query.property.value);
+    }
+    const from = `FROM version_elements ve JOIN element_states s ON s.state_hash = ve.state_hash WHERE ${where.join(' AND ')}`;
+    const total = this.db.prepare(`SELECT COUNT(*) ${from}`).pluck().get(...params) as number;
+    const rows = this.db
+      .prepare(
+        `SELECT ve.element_key, s.global_id, s.ifc_class, s.name, ve.model_id, s.storey_global_id ${from}
+         ORDER BY s.ifc_class, s.name, s.global_id LIMIT ?`,
+      )
+      .all(...params, query.limit ?? 200) as {
+      element_key: string;
+      global_id: string;
+      ifc_class: string;
+      name: string | null;
+      model_id: string;
+      storey_global_id: string | null;
+    }[];
+    return {
+      total,
+      elements: rows.map((r) => ({
+        elementKey: r.element_key,
+        globalId: r.global_id,
+        ifcClass: r.ifc_class,
+        name: r.name,
+        modelId: r.model_id,
+        storey: r.storey_global_id,
+      })),
+    };
+  }
+
+  changeset(twinId: string, versionId: number): Changeset {
+    const version = this.resolveVersion(twinId, versionId);
+    const cs = this.db
+      .prepare('SELECT id, base_version_id, model_id, added, removed, modified FROM changesets WHERE version_id = ?')
+      .get(version.id) as
+      | { id: number; base_version_id: number | null; model_id: string | null; added: number; removed: number; modified: number }
+      | undefined;
+    if (!cs) throw new AppError('NOT_FOUND', `Version ${version.seq} of twin ${twinId} has no changeset.`);
+    const entries = this.db
+      .prepare(
+        `SELECT element_key, global_id, ifc_class, name, change, fields, details, old_state_hash, new_state_hash
+         FROM changeset_entries WHERE changeset_id = ? ORDER BY change, ifc_class, name, global_id`,
+      )
+      .all(cs.id) as {
+      element_key: string;
+      global_id: string;
+      ifc_class: string;
+      name: string | null;
+      change: 'added' | 'removed' | 'modified';
+      fields: string;
+      details: string;
+      old_state_hash: string | null;
+      new_state_hash: string | null;
+    }[];
+    return {
+      id: cs.id,
+      versionId: version.id,
+      baseVersionId: cs.base_version_id,
+      modelId: cs.model_id,
+      added: cs.added,
+      removed: cs.removed,
+      modified: cs.modified,
+      entries: entries.map((e) => ({
+        elementKey: e.element_key,
+        globalId: e.global_id,
+        ifcClass: e.ifc_class,
+        name: e.name,
+        change: e.change,
+        fields: JSON.parse(e.fields) as string[],
+        details: JSON.parse(e.details) as string[],
+        oldStateHash: e.old_state_hash,
+        newStateHash: e.new_state_hash,
+      })),
+    };
+  }
+
+  // ---- proofs ----------------------------------------------------------------------------
+
+  /** The version's root, the element's leaf values, its leaf's node index and the tree's nodes. */
+  proofMaterial(
+    twinId: string,
+    versionId: number | undefined,
+    elementKey: string,
+  ): { version: VersionRow; stateHash: string; leafIndex: number; nodes: Uint8Array } {
+    const version = this.resolveVersion(twinId, versionId);
+    const row = this.db
+      .prepare('SELECT state_hash, leaf_index FROM version_elements WHERE version_id = ? AND element_key = ?')
+      .get(version.id, elementKey) as { state_hash: string; leaf_index: number } | undefined;
+    if (!row) throw new AppError('NOT_FOUND', `Version ${version.seq} of twin ${twinId} has no element ${elementKey}.`);
+    const nodes = this.db.prepare('SELECT tree_nodes FROM versions WHERE id = ?').pluck().get(version.id) as Buffer;
+    return { version, stateHash: row.state_hash, leafIndex: row.leaf_index, nodes: new Uint8Array(nodes) };
+  }
+
+  /** Every (elementKey, stateHash) leaf of a version, for checks and for sync. */
+  versionLeaves(versionId: number): [string, string][] {
+    return (
+      this.db
+        .prepare('SELECT element_key, state_hash FROM version_elements WHERE version_id = ? ORDER BY element_key')
+        .raw()
+        .all(versionId) as [string, string][]
+    );
+  }
+
+  // ---- geometry ----------------------------------------------------------------------------
+
+  geometryManifest(twinId: string, versionId?: number): GeometryManifest {
+    const version = this.resolveVersion(twinId, versionId);
+    return this.geometryPlan(version.id).manifest;
+  }
+
+  /** One binary chunk of the stream described in src/shared/geometry-stream.ts. */
+  geometryChunk(twinId: string, versionId: number, cursor: number, maxBytes = 4 * 1024 * 1024): Uint8Array<ArrayBuffer> {
+    const version = this.resolveVersion(twinId, versionId);
+    const plan = this.geometryPlan(version.id);
+    const { instanceCount, meshCount, firstMeshCursor } = plan.manifest;
+    if (cursor > firstMeshCursor + meshCount) throw new AppError('BAD_REQUEST', `Cursor ${cursor} is past the end of the stream.`);
+    if (cursor < instanceCount) {
+      const perChunk = Math.max(1, Math.floor((maxBytes - GEOMETRY_CHUNK_HEADER_BYTES) / INSTANCE_RECORD_BYTES));
+      const count = Math.min(perChunk, instanceCount - cursor);
+      const out = new Uint8Array(GEOMETRY_CHUNK_HEADER_BYTES + count * INSTANCE_RECORD_BYTES);
+      const next = cursor + count < instanceCount ? cursor + count : meshCount > 0 ? firstMeshCursor : -1;
+      writeHeader(out, 1, count, next);
+      out.set(
+        plan.instances.subarray(cursor * INSTANCE_RECORD_BYTES, (cursor + count) * INSTANCE_RECORD_BYTES),
+        GEOMETRY_CHUNK_HEADER_BYTES,
+      );
+      return out;
+    }
+    const get = this.db.prepare('SELECT vertex_count, index_count, vertices, indices FROM geometries WHERE hash = ?');
+    const parts: Uint8Array[] = [];
+    let size = GEOMETRY_CHUNK_HEADER_BYTES;
+    let index = Math.max(cursor, firstMeshCursor) - firstMeshCursor;
+    let count = 0;
+    while (index < meshCount) {
+      const row = get.get(plan.meshHashes[index]) as { vertex_count: number; index_count: number; vertices: Buffer; indices: Buffer };
+      const indexBytes = row.vertex_count <= 65536 ? 2 : 4;
+      const recordSize = MESH_RECORD_HEADER_BYTES + row.vertices.byteLength + padTo4(row.indices.byteLength);
+      if (count > 0 && size + recordSize > maxBytes) break;
+      const record = new Uint8Array(recordSize);
+      const view = new DataView(record.buffer);
+      view.setUint32(0, index, true);
+      view.setUint32(4, row.vertex_count, true);
+      view.setUint32(8, row.index_count, true);
+      view.setUint32(12, indexBytes, true);
+      record.set(row.vertices, MESH_RECORD_HEADER_BYTES);
+      record.set(row.indices, MESH_RECORD_HEADER_BYTES + row.vertices.byteLength);
+      parts.push(record);
+      size += recordSize;
+      count++;
+      index++;
+    }
+    const out = new Uint8Array(size);
+    writeHeader(out, 2, count, index < meshCount ? firstMeshCursor + index : -1);
+    let offset = GEOMETRY_CHUNK_HEADER_BYTES;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.byteLength;
+    }
+    return out;
+  }
+
+  private geometryPlan(versionId: number): GeometryPlan {
+    const cached = this.plans.get(versionId);
+    if (cached) return cached;
+    const rows = this.db
+      .prepare(
+        `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.storey_global_id,
+                m.geometry_hash, m.color, m.matrix
+         FROM version_elements ve
+         JOIN element_states s ON s.state_hash = ve.state_hash
+         JOIN element_meshes m ON m.state_hash = ve.state_hash
+         WHERE ve.version_id = ?
+         ORDER BY ve.model_id, s.global_id, m.ordinal`,
+      )
+      .raw()
+      .all(versionId) as [string, string, string, string, string | null, string | null, string, Buffer, Buffer][];
+    const elements: ElementSummary[] = [];
+    const elementIndex = new Map<string, number>();
+    const meshIndex = new Map<string, number>();
+    const meshHashes: string[] = [];
+    const instances = new Uint8Array(rows.length * INSTANCE_RECORD_BYTES);
+    const view = new DataView(instances.buffer);
+    rows.forEach(([key, modelId, globalId, ifcClass, name, storey, geometryHash, color, matrix], i) => {
+      let e = elementIndex.get(key);
+      if (e === undefined) {
+        e = elements.length;
+        elementIndex.set(key, e);
+        elements.push({ elementKey: key, globalId, ifcClass, name, modelId, storey });
+      }
+      let g = meshIndex.get(geometryHash);
+      if (g === undefined) {
+        g = meshHashes.length;
+        meshIndex.set(geometryHash, g);
+        meshHashes.push(geometryHash);
+      }
+      const at = i * INSTANCE_RECORD_BYTES;
+      view.setUint32(at, e, true);
+      view.setUint32(at + 4, g, true);
+      const c = new Float32Array(color.buffer.slice(color.byteOffset, color.byteOffset + 16));
+      for (let k = 0; k < 4; k++) view.setFloat32(at + 8 + k * 4, c[k]!, true);
+      const m = new Float64Array(matrix.buffer.slice(matrix.byteOffset, matrix.byteOffset + 128));
+      for (let k = 0; k < 16; k++) view.setFloat32(at + 24 + k * 4, m[k]!, true);
+    });
+    const meshBytes = meshHashes.length
+      ? (this.db
+          .prepare(
+            `SELECT SUM(LENGTH(vertices) + LENGTH(indices)) FROM geometries WHERE hash IN
+             (SELECT m.geometry_hash FROM version_elements ve JOIN element_meshes m ON m.state_hash = ve.state_hash
+              WHERE ve.version_id = ?)`,
+          )
+          .pluck()
+          .get(versionId) as number)
+      : 0;
+    const plan: GeometryPlan = {
+      manifest: {
+        versionId,
+        elements,
+        instanceCount: rows.length,
+        meshCount: meshHashes.length,
+        meshBytes,
+        firstMeshCursor: rows.length,
+      },
+      instances,
+      meshHashes,
+    };
+    if (this.plans.size >= 4) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(versionId, plan);
+    return plan;
+  }
+
+  private getTwinRow(twinId: string): { id: string; head_version_id: number | null } {
+    const twin = this.db.prepare('SELECT id, head_version_id FROM twins WHERE id = ?').get(twinId) as
+      | { id: string; head_version_id: number | null }
+      | undefined;
+    if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${twinId}.`);
+    return twin;
+  }
+
+  private versionRow(versionId: number): VersionRow | undefined {
+    return this.db
+      .prepare(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`)
+      .get(versionId) as VersionRow | undefined;
+  }
+}
+
+function writeHeader(out: Uint8Array, kind: 1 | 2, count: number, next: number): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(0, GEOMETRY_STREAM_MAGIC, true);
+  view.setUint16(4, GEOMETRY_STREAM_FORMAT, true);
+  view.setUint16(6, kind, true);
+  view.setUint32(8, count, true);
+  view.setInt32(12, next, true);
+}

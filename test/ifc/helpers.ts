@@ -1,0 +1,90 @@
+// Shared set-up of the store and import tests: a twin store in a fresh temporary folder, an
+// importer running the real worker, and where the sample models are.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { ImportService } from '../../src/main/ifc/import-service';
+import type { ImportJobTarget, ImportReport } from '../../src/main/ifc/import-job';
+import { TwinStore } from '../../src/main/store/twin-store';
+
+export const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+export const SHARED_IFC = resolve(REPO, '..', 'shared', 'ifc');
+export const FIXTURES = resolve(REPO, 'test', 'fixtures');
+export const SAMPLES = resolve(REPO, 'resources', 'samples');
+export const DUPLEX_A = join(SAMPLES, 'duplex', 'Duplex_A_20110907.ifc');
+export const DUPLEX_ELECTRICAL = join(SAMPLES, 'duplex', 'Duplex_Electrical_20121207.ifc');
+
+export const hasShared = existsSync(SHARED_IFC);
+if (!hasShared) console.warn(`skipping tests on the shared samples: ${SHARED_IFC} is absent`);
+export const shared = (path: string): string => join(SHARED_IFC, path);
+
+export interface Harness {
+  dir: string;
+  dbPath: string;
+  store: TwinStore;
+  importer: ImportService;
+  progress: { jobId: string; stage: string; percent: number }[];
+  importFile(path: string, target?: Partial<ImportJobTarget> & { kind?: ImportJobTarget['kind'] }, commit?: boolean): Promise<ImportReport>;
+  close(): Promise<void>;
+}
+
+export function createHarness(options: { maxBytes?: number } = {}): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'twinledger-store-'));
+  const dbPath = join(dir, 'twins.sqlite');
+  const store = TwinStore.open(dbPath);
+  const progress: Harness['progress'] = [];
+  const importer = new ImportService({
+    dbPath,
+    maxBytes: () => options.maxBytes ?? 512 * 1024 * 1024,
+    onProgress: (update) => progress.push(update),
+  });
+  return {
+    dir,
+    dbPath,
+    store,
+    importer,
+    progress,
+    importFile: (path, target = {}, commit = true) => {
+      const kind = target.kind ?? 'newTwin';
+      const full =
+        kind === 'newTwin'
+          ? { twinName: 'Test twin', twinId: randomUUID(), modelId: randomUUID(), ...target, kind }
+          : kind === 'newModel'
+            ? { modelId: randomUUID(), ...target, kind }
+            : { ...target, kind };
+      return importer.run({ jobId: randomUUID(), source: { kind: 'path', path }, target: full as ImportJobTarget, commit });
+    },
+    close: async () => {
+      await importer.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Counts entity lines of the given IFC classes in a file's text: the file's own numbers. */
+export function countEntities(path: string, classes: string[]): Record<string, number> {
+  const text = readFileSync(path, 'latin1');
+  const counts: Record<string, number> = {};
+  for (const cls of classes) {
+    const re = new RegExp(`^#\\d+\\s*=\\s*${cls.toUpperCase()}\\(`, 'gm');
+    counts[cls] = (text.match(re) ?? []).length;
+  }
+  return counts;
+}
+
+/** Snapshot of every table's row count and content hash, to prove a failed import changed nothing. */
+export function storeFingerprint(store: TwinStore): Record<string, string> {
+  const tables = store.db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  const out: Record<string, string> = {};
+  for (const table of tables) {
+    const rows = store.db.prepare(`SELECT * FROM ${table}`).raw().all();
+    out[table] = `${rows.length}:${JSON.stringify(rows, (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex').slice(0, 16) + v.length : v)).length}`;
+  }
+  return out;
+}

@@ -1,0 +1,129 @@
+// The store's database: schema from migrations, STRICT tables, WAL with synchronous=FULL, a newer
+// database refused untouched, migration lists checked, failed transactions leaving nothing behind.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, test } from 'vitest';
+import { openDatabase, StoreError } from '../../src/main/store/database';
+import { checkMigrationsMonotonic, migrations } from '../../src/main/store/migrations';
+import { TwinStore } from '../../src/main/store/twin-store';
+
+const dirs: string[] = [];
+const tempDb = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinledger-db-'));
+  dirs.push(dir);
+  return join(dir, 'twins.sqlite');
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('opening the twin database', () => {
+  test('creates the latest schema, in WAL mode with synchronous=FULL and foreign keys on', () => {
+    const db = openDatabase(tempDb());
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  test('declares every table STRICT', () => {
+    const db = openDatabase(tempDb());
+    const tables = db
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      .all() as { name: string; sql: string }[];
+    expect(tables.map((t) => t.name).sort()).toEqual([
+      'changeset_entries',
+      'changesets',
+      'element_meshes',
+      'element_states',
+      'geometries',
+      'model_revisions',
+      'models',
+      'source_files',
+      'twins',
+      'version_elements',
+      'versions',
+    ]);
+    for (const table of tables) expect(table.sql, table.name).toMatch(/\)\s*STRICT/);
+    db.close();
+  });
+
+  test('reopening an up-to-date database applies nothing again', () => {
+    const path = tempDb();
+    openDatabase(path).close();
+    const db = openDatabase(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    db.close();
+  });
+
+  test('refuses a database written by a newer TwinLedger, with a clear message, and leaves it untouched', () => {
+    const path = tempDb();
+    openDatabase(path).close();
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    const before = readFileSync(path);
+    let error: unknown;
+    try {
+      openDatabase(path);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).kind).toBe('newer-schema');
+    expect((error as StoreError).message).toMatch(/newer TwinLedger \(schema 99; this version knows schema 1 at most\)/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  test('classifies a file that is not a database as corrupt', () => {
+    const path = tempDb();
+    rmSync(path, { force: true });
+    writeFileSync(path, 'this is not a database'.repeat(100));
+    expect(() => openDatabase(path)).toThrow(expect.objectContaining({ kind: 'corrupt' }));
+  });
+
+  test('an import worker refuses a database whose schema is not the current one', () => {
+    const path = tempDb();
+    new Database(path).close();
+    expect(() => openDatabase(path, { expectCurrentSchema: true })).toThrow(/schema 0, expected 1/);
+  });
+});
+
+describe('migrations', () => {
+  test('the shipped list runs 1, 2, 3... in order', () => {
+    expect(() => checkMigrationsMonotonic(migrations)).not.toThrow();
+  });
+
+  test('a gap, a repeat or a reordering is refused before anything is applied', () => {
+    const m = (version: number) => ({ version, name: `m${version}`, sql: 'SELECT 1;' });
+    expect(() => checkMigrationsMonotonic([m(1), m(3)])).toThrow(/version 3 at position 2/);
+    expect(() => checkMigrationsMonotonic([m(1), m(1)])).toThrow(/version 1 at position 2/);
+    expect(() => checkMigrationsMonotonic([m(2), m(1)])).toThrow(/version 2 at position 1/);
+    expect(() => openDatabase(tempDb(), { migrations: [m(2)] })).toThrow(/numbered 1, 2, 3/);
+  });
+
+  test('a failing migration leaves the database at its previous schema', () => {
+    const path = tempDb();
+    const good = { version: 1, name: 'one', sql: 'CREATE TABLE a (x INTEGER) STRICT;' };
+    const bad = { version: 2, name: 'two', sql: 'CREATE TABLE b (y INTEGER) STRICT; CREATE TABLE broken (' };
+    openDatabase(path, { migrations: [good] }).close();
+    expect(() => openDatabase(path, { migrations: [good, bad] })).toThrow();
+    const raw = new Database(path);
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'").pluck().get()).toBe(0);
+    raw.close();
+  });
+});
+
+describe('TwinStore on an empty database', () => {
+  test('lists no twins and answers NOT_FOUND for an unknown twin', () => {
+    const store = TwinStore.open(tempDb());
+    expect(store.listTwins()).toEqual([]);
+    expect(() => store.getTwin('nope')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => store.spatialTree('nope')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    store.close();
+  });
+});
