@@ -5,6 +5,7 @@ import { createRouter, type Router } from './router';
 import { EventBus } from './events';
 import { SettingsService } from './settings';
 import { appHandlers } from './app-handlers';
+import { createTwinServices } from './twin-handlers';
 import type { AppInfo } from '../../shared/api';
 import type { Logger } from './logger';
 
@@ -29,12 +30,20 @@ export function createServiceHost(options: HostOptions): ServiceHost {
   const bus = new EventBus();
   const settings = new SettingsService(options.dataDir, bus, (m) => options.logger.warn(m));
   const closers: (() => Promise<void> | void)[] = [];
+  const twins = createTwinServices({
+    dataDir: options.dataDir,
+    bus,
+    maxImportMegabytes: () => settings.get().maxImportMegabytes,
+    logError: (message, error) => options.logger.error(message, error),
+  });
+  closers.push(() => twins.close());
 
   // Each capability contributes one handler group; together they must cover the whole contract
   // (the Handlers type makes a missing method a compile error).
   const router = createRouter(
     {
       ...appHandlers({ options, settings, bus }),
+      ...twins.handlers,
     },
     { logError: (method, error) => options.logger.error(`request ${method} failed`, error) },
   );

@@ -2,14 +2,17 @@
 // its runtime schema. Later capabilities add their own file beside app.ts and spread it in here.
 import type { z } from 'zod';
 import { appEvents, appMethods } from './app';
+import { twinEvents, twinMethods } from './twins';
 import type { Result } from '../result';
 
 export const apiMethods = {
   ...appMethods,
+  ...twinMethods,
 } as const;
 
 export const apiEvents = {
   ...appEvents,
+  ...twinEvents,
 } as const;
 
 export type ApiMethods = typeof apiMethods;
