@@ -26,6 +26,7 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           serve: resolve('src/main/serve/cli.ts'),
+          'ifc-worker': resolve('src/main/ifc/worker.ts'),
           chain: resolve('src/main/chain/node-cli.ts'),
         },
       },
