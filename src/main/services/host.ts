@@ -8,6 +8,11 @@ import { appHandlers } from './app-handlers';
 import { createTwinServices } from './twin-handlers';
 import type { AppInfo } from '../../shared/api';
 import type { Logger } from './logger';
+import { Vault } from '../vault/vault';
+import { vaultHandlers } from '../vault/handlers';
+import { passphraseOnly, type SecretProtector } from '../vault/secret-protector';
+import { ChainService } from '../chain/chain-service';
+import { chainHandlers } from '../chain/handlers';
 
 export interface HostOptions {
   dataDir: string;
@@ -16,12 +21,18 @@ export interface HostOptions {
   logger: Logger;
   /** Versions worth showing in About (node, electron, chrome...). */
   versions?: Record<string, string>;
+  /** Keeps the vault password between unlocks (Electron: safeStorage); default: ask every time. */
+  secretProtector?: SecretProtector;
+  /** Start the chain with the host (default true); it starts in the background either way. */
+  startChain?: boolean;
 }
 
 export interface ServiceHost {
   readonly router: Router;
   readonly bus: EventBus;
   readonly settings: SettingsService;
+  readonly vault: Vault;
+  readonly chain: ChainService;
   close(): Promise<void>;
 }
 
@@ -30,6 +41,29 @@ export function createServiceHost(options: HostOptions): ServiceHost {
   const bus = new EventBus();
   const settings = new SettingsService(options.dataDir, bus, (m) => options.logger.warn(m));
   const closers: (() => Promise<void> | void)[] = [];
+  const vault = new Vault({
+    dataDir: options.dataDir,
+    protector:
+      options.secretProtector ??
+      passphraseOnly('Serve mode has no OS keychain: the vault asks for its password.'),
+    idleLockMinutes: () => settings.get().vaultIdleLockMinutes,
+    onChange: (status) => bus.emit('vault.changed', status),
+  });
+  const chain = new ChainService({
+    dataDir: options.dataDir,
+    config: () => settings.get(),
+    onStatus: (status) => bus.emit('chain.statusChanged', status),
+    logger: options.logger,
+  });
+  const unsubscribe = bus.subscribe((event) => {
+    if (event === 'settings.changed') void chain.reconfigure();
+  });
+  if (options.startChain ?? true) void chain.start();
+  closers.push(
+    () => vault.close(),
+    () => chain.close(),
+    () => void unsubscribe(),
+  );
   const twins = createTwinServices({
     dataDir: options.dataDir,
     bus,
@@ -43,6 +77,8 @@ export function createServiceHost(options: HostOptions): ServiceHost {
   const router = createRouter(
     {
       ...appHandlers({ options, settings, bus }),
+      ...vaultHandlers({ vault }),
+      ...chainHandlers({ chain }),
       ...twins.handlers,
     },
     { logError: (method, error) => options.logger.error(`request ${method} failed`, error) },
@@ -52,6 +88,8 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     router,
     bus,
     settings,
+    vault,
+    chain,
     close: async () => {
       for (const close of closers.reverse()) await close();
     },

@@ -2,16 +2,22 @@
 // its runtime schema. Later capabilities add their own file beside app.ts and spread it in here.
 import type { z } from 'zod';
 import { appEvents, appMethods } from './app';
+import { vaultEvents, vaultMethods } from './vault';
+import { chainEvents, chainMethods } from './chain';
 import { twinEvents, twinMethods } from './twins';
 import type { Result } from '../result';
 
 export const apiMethods = {
   ...appMethods,
+  ...vaultMethods,
+  ...chainMethods,
   ...twinMethods,
 } as const;
 
 export const apiEvents = {
   ...appEvents,
+  ...vaultEvents,
+  ...chainEvents,
   ...twinEvents,
 } as const;
 
@@ -39,4 +45,6 @@ export interface ApiClient {
 }
 
 export * from './app';
+export * from './vault';
+export * from './chain';
 export * from './define';
