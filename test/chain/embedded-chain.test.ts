@@ -7,7 +7,7 @@ import { Contract, Wallet } from 'ethers';
 import { EmbeddedChain } from '../../src/main/chain/embedded-chain';
 import { createEthersProvider } from '../../src/main/chain/ethers';
 import { sandboxGenesis } from '../../src/main/chain/sandbox-genesis';
-import { demoIdentities } from '../../src/main/vault/demo-identities';
+import { demoIdentities, demoWallet } from '../../src/main/vault/demo-identities';
 import { balanceOf, LOGGER_INIT, RawSender, REVERTER_INIT, ROLE_MISSING_ABI, tempDir } from './helpers';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -159,6 +159,23 @@ describe('embedded chain journal', () => {
     await expect(logs(2, 4)).resolves.toHaveLength(3);
     await expect(logs(1, 10)).rejects.toMatchObject({ code: -32005, message: /more than 3 results/ });
     await expect(logs(0, 'latest')).rejects.toMatchObject({ code: -32005, message: /block range too large/ });
+  });
+
+  it('journals what ethers signers send (the path a sandbox seeder takes)', async () => {
+    const dir = scratch('chain-ethers');
+    const chain = await open(dir);
+    const provider = createEthersProvider(chain, chain.chainId, { pollingIntervalMs: 10 });
+    const owner = demoWallet('owner').connect(provider);
+    const deploy = await owner.sendTransaction({ data: LOGGER_INIT });
+    const receipt = await deploy.wait();
+    const poke = await owner.sendTransaction({ to: receipt!.contractAddress! });
+    expect((await poke.wait())?.logs).toHaveLength(1);
+    const head = await chain.head();
+    provider.destroy();
+    await chain.close();
+    const again = await open(dir);
+    expect(await again.head()).toEqual(head);
+    expect(again.journalLength).toBe(2);
   });
 
   it('funds the demo identities at genesis', async () => {
