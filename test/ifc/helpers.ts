@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ImportService } from '../../src/main/ifc/import-service';
 import type { ImportJobTarget, ImportReport } from '../../src/main/ifc/import-job';
 import { TwinStore } from '../../src/main/store/twin-store';
@@ -26,6 +26,8 @@ export interface Harness {
   store: TwinStore;
   importer: ImportService;
   progress: { jobId: string; stage: string; percent: number }[];
+  /** Called on every progress event (tests cancel from here). */
+  onProgress: ((update: { jobId: string; stage: string; percent: number }) => void) | null;
   importFile(path: string, target?: Partial<ImportJobTarget> & { kind?: ImportJobTarget['kind'] }, commit?: boolean): Promise<ImportReport>;
   close(): Promise<void>;
 }
@@ -38,14 +40,18 @@ export function createHarness(options: { maxBytes?: number } = {}): Harness {
   const importer = new ImportService({
     dbPath,
     maxBytes: () => options.maxBytes ?? 512 * 1024 * 1024,
-    onProgress: (update) => progress.push(update),
+    onProgress: (update) => {
+      progress.push(update);
+      harness.onProgress?.(update);
+    },
   });
-  return {
+  const harness: Harness = {
     dir,
     dbPath,
     store,
     importer,
     progress,
+    onProgress: null,
     importFile: (path, target = {}, commit = true) => {
       const kind = target.kind ?? 'newTwin';
       const full =
@@ -62,6 +68,7 @@ export function createHarness(options: { maxBytes?: number } = {}): Harness {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 /** Counts entity lines of the given IFC classes in a file's text: the file's own numbers. */
@@ -83,8 +90,13 @@ export function storeFingerprint(store: TwinStore): Record<string, string> {
     .all() as string[];
   const out: Record<string, string> = {};
   for (const table of tables) {
-    const rows = store.db.prepare(`SELECT * FROM ${table}`).raw().all();
-    out[table] = `${rows.length}:${JSON.stringify(rows, (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex').slice(0, 16) + v.length : v)).length}`;
+    const hash = createHash('sha256');
+    let count = 0;
+    for (const row of store.db.prepare(`SELECT * FROM ${table}`).raw().iterate() as Iterable<unknown[]>) {
+      count++;
+      for (const value of row) hash.update(Buffer.isBuffer(value) ? value : `${typeof value}:${String(value)}|`);
+    }
+    out[table] = `${count} rows, ${hash.digest('hex').slice(0, 16)}`;
   }
   return out;
 }

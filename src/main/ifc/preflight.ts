@@ -61,7 +61,8 @@ export function preflight(input: Uint8Array, fileName: string): PreflightResult 
     schema = alias!;
     warnings.push(`The header names the non-standard schema "${declared}"; the file was read as ${schema}.`);
     // Rewrite the header's schema id in a copy; the DATA section is untouched.
-    const at = schemaMatch!.index + schemaMatch![0].length - schemaMatch![1]!.length - 0;
+    // the match ends with the closing quote; the schema id sits just before it
+    const at = schemaMatch!.index + schemaMatch![0].length - 1 - schemaMatch![1]!.length;
     const before = Buffer.from(input.buffer, input.byteOffset, at);
     const after = Buffer.from(input.buffer, input.byteOffset + at + schemaMatch![1]!.length, input.byteLength - at - schemaMatch![1]!.length);
     bytes = new Uint8Array(Buffer.concat([before, Buffer.from(schema, 'latin1'), after]));

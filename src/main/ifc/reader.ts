@@ -750,16 +750,20 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   const geometries = new Map<string, ReadGeometry>();
   let meshCount = 0;
   let cancelled = false;
-  api.StreamAllMeshes(modelId, (mesh, index, total) => {
+  // web-ifc streams type by type and counts within each type; progress counts products instead.
+  let represented = 0;
+  for (const draft of drafts.values()) if (draft.line.Representation) represented++;
+  let streamed = 0;
+  api.StreamAllMeshes(modelId, (mesh) => {
     if (cancelled) return;
-    if ((index & 31) === 0) {
+    if ((streamed++ & 31) === 0) {
       try {
         hooks.checkpoint();
       } catch {
         cancelled = true;
         return;
       }
-      hooks.progress('geometry', total > 0 ? index / total : 1);
+      hooks.progress('geometry', represented > 0 ? Math.min(1, streamed / represented) : 1);
     }
     const draft = drafts.get(mesh.expressID);
     const placed = mesh.geometries;

@@ -34,14 +34,17 @@ port.on('message', async (message: ToWorker) => {
   const { job, dbPath, cancel } = message;
   const flag = new Int32Array(cancel);
   let lastPercent = -1;
+  let lastStage = '';
   try {
     api ??= await startWebIfc();
     const report = runImport(api, database(dbPath), job, {
       progress: (stage, percent) => {
         const rounded = Math.floor(percent);
-        if (rounded === lastPercent) return;
-        lastPercent = rounded;
-        post({ type: 'progress', jobId: job.jobId, stage, percent: rounded });
+        // Stages report fractions of their own work; the overall figure only ever moves forward.
+        if (rounded <= lastPercent && stage === lastStage) return;
+        lastPercent = Math.max(lastPercent, rounded);
+        lastStage = stage;
+        post({ type: 'progress', jobId: job.jobId, stage, percent: lastPercent });
       },
       checkpoint: () => {
         if (Atomics.load(flag, 0) !== 0) throw new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.');

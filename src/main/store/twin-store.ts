@@ -354,7 +354,12 @@ export class TwinStore {
     }
     if (query.property) {
       // Property sets of the element and of its type object.
-      const valueTest = query.property.value === undefined ? '' : 'AND CAST(p.value ->> \'value\' AS TEXT) = ?';
+      // Booleans compare as true/false, numbers as their JSON text, strings case-insensitively.
+      const valueTest =
+        query.property.value === undefined
+          ? ''
+          : `AND (CASE json_type(p.value, '$.value') WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
+                  ELSE CAST(p.value ->> 'value' AS TEXT) END) = ? COLLATE NOCASE`;
       where.push(
         `EXISTS (SELECT 1 FROM json_each(s.canonical, '$.propertySets') ps, json_each(ps.value, '$.properties') p
                  WHERE p.value ->> 'name' = ? ${valueTest}

@@ -1,0 +1,93 @@
+// Bad input: each file is read tolerantly (saying what was skipped) or refused with a message naming
+// the problem; none crashes the importer, hangs, or leaves a half-imported twin behind.
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FIXTURES, createHarness, hasShared, shared, storeFingerprint, type Harness } from './helpers';
+
+let h: Harness;
+beforeAll(async () => {
+  h = createHarness({ maxBytes: 1024 * 1024 });
+  // A twin already in the store, which no failed import may touch.
+  await h.importFile(join(FIXTURES, 'duplicate-globalids.ifc'), { twinName: 'Existing' });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const refusals: [string, string, RegExp][] = [
+  ['an empty file', 'empty.ifc', /empty \(0 bytes\)/],
+  ['a truncated file', 'truncated.ifc', /truncated: it does not end with "END-ISO-10303-21;"/],
+  ['a binary file renamed .ifc', 'binary-renamed.ifc', /binary file, not an IFC file/],
+  ['a STEP file that is not IFC', 'not-ifc-ap214.stp', /STEP file of schema "AUTOMOTIVE_DESIGN .*", not an IFC model/],
+  ['an IFC schema web-ifc does not know', 'unknown-schema-ifc5.ifc', /IFC schema "IFC5X9", which this version of TwinLedger cannot read/],
+];
+
+describe('refused with a message naming the problem, store unchanged', () => {
+  test.each(refusals)('%s', async (_what, file, message) => {
+    const before = storeFingerprint(h.store);
+    const twins = h.store.listTwins().length;
+    await expect(h.importFile(join(FIXTURES, file))).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(message) });
+    expect(storeFingerprint(h.store)).toEqual(before);
+    expect(h.store.listTwins()).toHaveLength(twins);
+  });
+
+  test('a file over the configured size limit, before it is read', async () => {
+    const before = storeFingerprint(h.store);
+    await expect(h.importFile(join(FIXTURES, 'Duplex_A_iteration2.ifc'))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/Duplex_A_iteration2\.ifc is 2\.3 MB, over the import limit of 1 MB/),
+    });
+    expect(storeFingerprint(h.store)).toEqual(before);
+  });
+
+  test('a file that does not exist', async () => {
+    await expect(h.importFile(join(FIXTURES, 'nope.ifc'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('read tolerantly, saying what was skipped', () => {
+  test('duplicate GlobalIds: the later element is skipped and named', async () => {
+    const report = await h.importFile(join(FIXTURES, 'duplicate-globalids.ifc'), { twinName: 'dups' });
+    expect(report.warnings.join('\n')).toMatch(/GlobalId \S+ is used by #\d+ and again by IfcWindow #\d+; the later one was skipped/);
+    expect(report.countsByClass.IfcWindow).toBe(4);
+  });
+
+  test('the non-standard IFC2X3_FINAL schema id is read as IFC2X3', async () => {
+    const report = await h.importFile(join(FIXTURES, 'revit-ifc2x3-final.ifc'), { twinName: 'final' });
+    expect(report.schema).toBe('IFC2X3');
+    expect(report.warnings[0]).toMatch(/non-standard schema "IFC2X3_FINAL"; the file was read as IFC2X3/);
+    expect(report.stats.propertySets).toBe(400);
+  });
+});
+
+describe.runIf(hasShared)('the broken real-world files in ../shared/ifc/broken', () => {
+  test('Badly_formed_Ifc_file.ifc (bad escapes, * in attributes): the storey is read, the missing project said', async () => {
+    const report = await h.importFile(shared('broken/Badly_formed_Ifc_file.ifc'), { twinName: 'badly formed' });
+    expect(report.countsByClass).toEqual({ IfcBuildingStorey: 1 });
+    expect(report.warnings.join('\n')).toMatch(/no IfcProject/);
+    const tree = h.store.spatialTree(report.twinId);
+    expect(tree.models[0]!.roots[0]!.name).toBe('Кровля');
+  });
+
+  test('fileWithAbstractClass.ifc (an abstract IfcFlowSegmentType instantiated): the segment is read', async () => {
+    const report = await h.importFile(shared('broken/fileWithAbstractClass.ifc'), { twinName: 'abstract' });
+    expect(report.countsByClass.IfcFlowSegment).toBe(1);
+  });
+
+  test.each([['FormallyIllegalFile.ifc'], ['InvalidMultiByte.ifc']])('%s holds no elements: refused, saying so', async (file) => {
+    const before = storeFingerprint(h.store);
+    await expect(h.importFile(shared(`broken/${file}`))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/holds no building elements/),
+    });
+    expect(storeFingerprint(h.store)).toEqual(before);
+  });
+});
+
+test('after every refusal the importer still imports', async () => {
+  const copy = join(h.dir, 'again.ifc');
+  copyFileSync(join(FIXTURES, 'revit-ifc2x3-final.ifc'), copy);
+  const report = await h.importFile(copy, { twinName: 'still works' });
+  expect(report.elementCount).toBeGreaterThan(0);
+});

@@ -1,0 +1,62 @@
+// Import reports its stages and percentages; a cancelled import, at any stage, leaves the store
+// exactly as it was, and the importer carries on with the next job.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { DUPLEX_A, DUPLEX_ELECTRICAL, createHarness, storeFingerprint, type Harness } from './helpers';
+
+let h: Harness;
+beforeAll(async () => {
+  h = createHarness();
+  await h.importFile(DUPLEX_ELECTRICAL, { twinName: 'Already here' });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+test('progress goes through every stage in order, from 0 to 100', async () => {
+  h.progress.length = 0;
+  const report = await h.importFile(DUPLEX_A, { twinName: 'progress' });
+  const stages = [...new Set(h.progress.map((p) => p.stage))];
+  expect(stages).toEqual(['queued', 'reading', 'parsing', 'properties', 'geometry', 'fingerprinting', 'storing', 'done']);
+  const percents = h.progress.map((p) => p.percent);
+  expect(percents[0]).toBe(0);
+  expect(percents.at(-1)).toBe(100);
+  for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1]!);
+  expect(report.elementCount).toBe(296);
+}, 60_000);
+
+test.each(['queued', 'reading', 'parsing', 'properties', 'geometry', 'fingerprinting', 'storing'])(
+  'cancelled at %s: rejected with CANCELLED and the store is unchanged',
+  async (stage) => {
+    const before = storeFingerprint(h.store);
+    const jobId = randomUUID();
+    let asked = false;
+    h.onProgress = (update) => {
+      if (update.jobId === jobId && update.stage === stage && !asked) asked = h.importer.cancel(jobId);
+    };
+    const outcome = await h.importer
+      .run({
+        jobId,
+        source: { kind: 'path', path: DUPLEX_A },
+        target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'cancelled', modelId: randomUUID() },
+        commit: true,
+      })
+      .then(
+        () => 'imported',
+        (error: { code: string }) => error.code,
+      );
+    h.onProgress = null;
+    expect(asked).toBe(true);
+    // The last stage may finish before the worker sees the request: then it is a whole import.
+    if (stage === 'storing' && outcome === 'imported') return;
+    expect(outcome).toBe('CANCELLED');
+    expect(storeFingerprint(h.store)).toEqual(before);
+  },
+  60_000,
+);
+
+test('cancelling an unknown job answers false; the next import works', async () => {
+  expect(h.importer.cancel('no-such-job')).toBe(false);
+  const report = await h.importFile(DUPLEX_ELECTRICAL, { twinName: 'after cancels' });
+  expect(report.elementCount).toBe(110);
+}, 60_000);
