@@ -8,6 +8,7 @@ import { APP_VERSION } from './services/version';
 import { applySecurityPolicy, rendererLocation } from './electron/security';
 import { registerIpc } from './electron/ipc';
 import { createMainWindow } from './electron/window';
+import { createSafeStorageProtector } from './electron/safe-storage';
 
 const logger = createConsoleLogger('main');
 

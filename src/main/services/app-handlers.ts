@@ -4,26 +4,40 @@ import type { Handlers } from './router';
 import type { EventBus } from './events';
 import type { SettingsService } from './settings';
 import type { HostOptions } from './host';
+import type { Vault } from '../vault/vault';
+import type { ChainService } from '../chain/chain-service';
 
 interface AppDeps {
   options: HostOptions;
   settings: SettingsService;
   bus: EventBus;
+  vault: Vault;
+  chain: ChainService;
 }
 
-export function appHandlers({ options, settings, bus }: AppDeps): Pick<Handlers, keyof typeof appMethods> {
+export function appHandlers({
+  options,
+  settings,
+  bus,
+  vault,
+  chain,
+}: AppDeps): Pick<Handlers, keyof typeof appMethods> {
   const startedAt = Date.now();
 
   const status = (): SessionStatus => {
-    const { chainMode, rpcUrl } = settings.get();
+    const chainStatus = chain.status();
+    const active = vault.activeIdentity();
     return {
-      chainMode,
-      chainLabel: chainMode === 'sandbox' ? 'Sandbox chain' : (rpcUrl ?? 'No network configured'),
-      // Chain connectivity and identities arrive with the sync capability; until then, offline.
-      online: false,
-      identity: null,
+      chainMode: chainStatus.mode,
+      chainLabel: chainStatus.label,
+      online: chainStatus.state === 'ready',
+      identity: active ? { label: active.label, address: active.address } : null,
     };
   };
+  // The status bar follows the chain and the vault as they change.
+  bus.subscribe((event) => {
+    if (event === 'chain.statusChanged' || event === 'vault.changed') bus.emit('app.statusChanged', status());
+  });
 
   const health = (): Health => ({
     ok: true,

@@ -76,7 +76,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
   // (the Handlers type makes a missing method a compile error).
   const router = createRouter(
     {
-      ...appHandlers({ options, settings, bus }),
+      ...appHandlers({ options, settings, bus, vault, chain }),
       ...vaultHandlers({ vault }),
       ...chainHandlers({ chain }),
       ...twins.handlers,
