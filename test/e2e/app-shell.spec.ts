@@ -47,13 +47,14 @@ test('events from main reach the page: the status bar follows a settings change'
   const other = await openClient(serve);
   const answer = await other.call('settings.update', {
     chainMode: 'network',
-    rpcUrl: 'http://127.0.0.1:8545/',
+    rpcUrl: 'http://127.0.0.1:8545/secret-api-key',
   });
   expect(answer).toMatchObject({ ok: true });
   // Nothing listens there: the label names the endpoint (never its path, where API keys live) and
   // says it is offline.
   await expect(page.getByTestId('chain-mode')).toContainText('http://127.0.0.1:8545');
   await expect(page.getByTestId('chain-mode')).toContainText('offline');
+  await expect(page.getByTestId('chain-mode')).not.toContainText('secret-api-key');
   other.close();
 });
 
