@@ -25,7 +25,7 @@ export default defineConfig({
       invariant: { runs: 48, depth: 32, failOnRevert: false },
     },
   },
-  coverage: { skipFiles: ['contracts/test/'] },
+  coverage: { skipFiles: ['contracts/test/**'] },
   paths: {
     sources: 'contracts',
     tests: { solidity: 'contracts/test', nodejs: 'test/contracts' },

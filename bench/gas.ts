@@ -9,17 +9,18 @@ import {
   TWIN_ROLES,
   twinRegistryDomain,
   type CommitVersionIntent,
-} from '../src/shared/eip712.ts';
+} from '../src/shared/eip712';
+import { TwinRegistry__factory } from '../src/main/chain/generated';
 
 /** EVM floor of a version commit: 21k base tx + 22.1k fresh slot + ~1.4k 2-topic event (+ calldata). */
 const COMMIT_FLOOR = 46_000n;
 const BATCH_SIZE = 50;
 
-const { ethers } = await network.connect();
+const { ethers } = await network.create();
 const [owner, editor, maintainer, relayer] = await ethers.getSigners();
 if (!owner || !editor || !maintainer || !relayer) throw new Error('need four accounts');
 
-const registry = await ethers.deployContract('TwinRegistry');
+const registry = await new TwinRegistry__factory(owner).deploy();
 const address = await registry.getAddress();
 const { chainId } = await ethers.provider.getNetwork();
 const domain = twinRegistryDomain(chainId, address);
@@ -72,18 +73,36 @@ const twinAId = twinA!;
 const byEditor = registry.connect(editor);
 const firstCommit = await gasOf(byEditor.commitVersion(twinAId, 0, hex32(1), hex32(2), uri(1)));
 const direct = await gasOf(byEditor.commitVersion(twinAId, 1, hex32(3), hex32(4), uri(3)));
-rows.push({ op: 'mintTwin', gas: await gasOf(registry.mintTwin(owner.address, 'Bench twin', 'ipfs://meta/x')), note: 'info' });
-rows.push({ op: 'grantRole (fresh)', gas: await gasOf(registry.grantRole(twinAId, TWIN_ROLES.Maintainer, maintainer.address, 0)), note: 'info' });
-rows.push({ op: 'commitVersion direct (twin\'s first)', gas: firstCommit, bound: 60_000n, note: 'floor 46k' });
+rows.push({
+  op: 'mintTwin',
+  gas: await gasOf(registry.mintTwin(owner.address, 'Bench twin', 'ipfs://meta/x')),
+  note: 'info',
+});
+rows.push({
+  op: 'grantRole (fresh)',
+  gas: await gasOf(registry.grantRole(twinAId, TWIN_ROLES.Maintainer, maintainer.address, 0)),
+  note: 'info',
+});
+rows.push({ op: "commitVersion direct (twin's first)", gas: firstCommit, bound: 60_000n, note: 'floor 46k' });
 rows.push({ op: 'commitVersion direct', gas: direct, bound: 60_000n, note: 'floor 46k' });
 
 // Relayed: first use of the signer's lane for the twin, then steady state.
 const relay = registry.connect(relayer);
 {
   const [intent, sig] = await commitIntent(twinAId, 10);
-  rows.push({ op: 'commitVersionBySig (lane first use)', gas: await gasOf(relay.commitVersionBySig(intent, sig)), bound: 72_000n, note: 'floor 46k' });
+  rows.push({
+    op: 'commitVersionBySig (lane first use)',
+    gas: await gasOf(relay.commitVersionBySig(intent, sig)),
+    bound: 72_000n,
+    note: 'floor 46k',
+  });
   const [intent2, sig2] = await commitIntent(twinAId, 11);
-  rows.push({ op: 'commitVersionBySig (steady state)', gas: await gasOf(relay.commitVersionBySig(intent2, sig2)), bound: 72_000n, note: 'floor 46k' });
+  rows.push({
+    op: 'commitVersionBySig (steady state)',
+    gas: await gasOf(relay.commitVersionBySig(intent2, sig2)),
+    bound: 72_000n,
+    note: 'floor 46k',
+  });
 }
 
 // Batch of 50 relayed commits, each to a different twin (lanes never used before).
@@ -95,16 +114,31 @@ const relay = registry.connect(relayer);
     calls.push(registry.interface.encodeFunctionData('commitVersionBySig', [intent, sig]));
   }
   const receipt = await (await relay.relayBatch(calls)).wait();
-  const failed = receipt!.logs.filter((l) => registry.interface.parseLog(l)?.name === 'IntentFailed').length;
+  const failed = receipt!.logs.filter(
+    (log) => registry.interface.parseLog(log)?.name === 'IntentFailed',
+  ).length;
   if (failed) throw new Error(`${failed} intents failed in the batch`);
-  rows.push({ op: `relayBatch of ${BATCH_SIZE} commits, per intent`, gas: receipt!.gasUsed / BigInt(BATCH_SIZE), bound: 50_000n, note: `total ${receipt!.gasUsed}` });
+  rows.push({
+    op: `relayBatch of ${BATCH_SIZE} commits, per intent`,
+    gas: receipt!.gasUsed / BigInt(BATCH_SIZE),
+    bound: 50_000n,
+    note: `total ${receipt!.gasUsed}`,
+  });
 }
 
 // Service log.
 const byMaintainer = registry.connect(maintainer);
 rows.push({
   op: 'logService direct',
-  gas: await gasOf(byMaintainer.logService(twinAId, hex32(50), ethers.encodeBytes32String('inspection'), hex32(51), 'ipfs://report/1')),
+  gas: await gasOf(
+    byMaintainer.logService(
+      twinAId,
+      hex32(50),
+      ethers.encodeBytes32String('inspection'),
+      hex32(51),
+      'ipfs://report/1',
+    ),
+  ),
   bound: 35_000n,
   note: '',
 });
@@ -125,7 +159,9 @@ rows.push({
 
 let exceeded = 0;
 console.log('\nTwinLedger contract gas (EDR, solc 0.8.37, optimizer 10,000 runs)\n');
-console.log(`${'operation'.padEnd(44)} ${'gas'.padStart(8)} ${'bound'.padStart(8)} ${'gas/bound'.padStart(10)} ${'gas/46k'.padStart(8)}  note`);
+console.log(
+  `${'operation'.padEnd(44)} ${'gas'.padStart(8)} ${'bound'.padStart(8)} ${'gas/bound'.padStart(10)} ${'gas/46k'.padStart(8)}  note`,
+);
 for (const row of rows) {
   const ratio = row.bound ? (Number(row.gas) / Number(row.bound)).toFixed(3) : '-';
   const floor = (Number(row.gas) / Number(COMMIT_FLOOR)).toFixed(3);

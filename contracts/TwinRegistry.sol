@@ -25,12 +25,14 @@ contract TwinRegistry is ITwinRegistry, ERC721, IntentRelay {
 
     /// @notice EIP-712 type of {CommitVersionIntent}.
     bytes32 public constant COMMIT_VERSION_TYPEHASH = keccak256(
-        "CommitVersion(address signer,uint256 twinId,uint64 baseVersion,bytes32 modelRoot,bytes32 changesetHash,string packageUri,uint64 nonce,uint64 deadline)"
+        "CommitVersion(address signer,uint256 twinId,uint64 baseVersion,bytes32 modelRoot,bytes32 changesetHash,"
+        "string packageUri,uint64 nonce,uint64 deadline)"
     );
 
     /// @notice EIP-712 type of {LogServiceIntent}.
     bytes32 public constant LOG_SERVICE_TYPEHASH = keccak256(
-        "LogService(address signer,uint256 twinId,bytes32 elementKey,bytes32 kind,bytes32 reportHash,string uri,uint64 nonce,uint64 deadline)"
+        "LogService(address signer,uint256 twinId,bytes32 elementKey,bytes32 kind,bytes32 reportHash,string uri,"
+        "uint64 nonce,uint64 deadline)"
     );
 
     struct TwinInfo {

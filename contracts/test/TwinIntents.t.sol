@@ -109,7 +109,7 @@ contract TwinIntentsTest is TestBase {
         bytes memory sig = _signCommit(EDITOR_KEY, intent);
         vm.prank(owner);
         registry.revokeRole(twin, ITwinRoles.Role.Editor, editor);
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Editor, editor));
+        _expectMissingRole(twin, ITwinRoles.Role.Editor, editor);
         vm.prank(owner); // the relayer's own roles never count
         registry.commitVersionBySig(intent, sig);
     }
@@ -151,7 +151,9 @@ contract TwinIntentsTest is TestBase {
         ITwinRegistry.LogServiceIntent memory intent = _logIntent(maintainer);
         bytes memory sig = _sign(MAINTAINER_KEY, _logDigest(registry, intent));
         vm.expectEmit(address(registry));
-        emit ITwinRegistry.ServiceLogged(twin, ELEMENT, maintainer, "inspection", ROOT_2, "ipfs://report", uint64(block.timestamp));
+        emit ITwinRegistry.ServiceLogged(
+            twin, ELEMENT, maintainer, "inspection", ROOT_2, "ipfs://report", uint64(block.timestamp)
+        );
         vm.prank(relayer);
         registry.logServiceBySig(intent, sig);
         assertEq(registry.intentNonce(maintainer, twin), 1, "nonce consumed");
@@ -160,9 +162,7 @@ contract TwinIntentsTest is TestBase {
     function test_logServiceBySig_byEditor_revertsNamingMaintainer() public {
         ITwinRegistry.LogServiceIntent memory intent = _logIntent(editor);
         bytes memory sig = _sign(EDITOR_KEY, _logDigest(registry, intent));
-        vm.expectRevert(
-            abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Maintainer, editor)
-        );
+        _expectMissingRole(twin, ITwinRoles.Role.Maintainer, editor);
         registry.logServiceBySig(intent, sig);
     }
 

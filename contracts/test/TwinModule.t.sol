@@ -37,7 +37,7 @@ contract TwinModuleTest is TestBase {
     }
 
     function test_ping_withoutRole_revertsNamingRole() public {
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Viewer, editor));
+        _expectMissingRole(twin, ITwinRoles.Role.Viewer, editor);
         vm.prank(editor);
         module.ping(twin, "hello");
     }

@@ -11,6 +11,7 @@ import {ITwinRoles} from "../interfaces/ITwinRoles.sol";
 
 /// @dev Drives the registry; counts every observed violation in ghost variables.
 contract RegistryHandler {
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
     uint256 internal constant ACTORS = 4;
     uint256 internal constant TWINS = 3;

@@ -4,6 +4,7 @@
 pragma solidity ^0.8.28;
 
 import {TestBase} from "./utils/TestBase.sol";
+import {ITwinRegistry} from "../interfaces/ITwinRegistry.sol";
 import {ITwinRoles} from "../interfaces/ITwinRoles.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
@@ -19,7 +20,7 @@ contract TwinRolesTest is TestBase {
     }
 
     function test_grantRole_byNonAdmin_revertsNamingAdmin() public {
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Admin, editor));
+        _expectMissingRole(twin, ITwinRoles.Role.Admin, editor);
         vm.prank(editor);
         registry.grantRole(twin, ITwinRoles.Role.Editor, stranger, 0);
     }
@@ -106,7 +107,8 @@ contract TwinRolesTest is TestBase {
         registry.grantRole(twin, ITwinRoles.Role.Sensor, editor, uint40(block.timestamp + 1 days));
         vm.stopPrank();
         // Use a nonce so that the lane is non-zero.
-        registry.commitVersionBySig(_commitIntent(editor, twin, 0, ROOT_1), _signCommit(EDITOR_KEY, _commitIntent(editor, twin, 0, ROOT_1)));
+        ITwinRegistry.CommitVersionIntent memory intent = _commitIntent(editor, twin, 0, ROOT_1);
+        registry.commitVersionBySig(intent, _signCommit(EDITOR_KEY, intent));
         vm.expectEmit(address(registry));
         emit ITwinRoles.EngagementEnded(twin, editor, owner);
         vm.prank(owner);
@@ -124,7 +126,7 @@ contract TwinRolesTest is TestBase {
     }
 
     function test_endEngagement_byStranger_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Admin, stranger));
+        _expectMissingRole(twin, ITwinRoles.Role.Admin, stranger);
         vm.prank(stranger);
         registry.endEngagement(twin, editor);
     }
@@ -134,7 +136,7 @@ contract TwinRolesTest is TestBase {
         registry.transferFrom(owner, stranger, twin);
         assertTrue(registry.hasRole(twin, ITwinRoles.Role.Admin, stranger), "new owner is admin");
         assertTrue(!registry.hasRole(twin, ITwinRoles.Role.Admin, owner), "old owner is not");
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Admin, owner));
+        _expectMissingRole(twin, ITwinRoles.Role.Admin, owner);
         vm.prank(owner);
         registry.grantRole(twin, ITwinRoles.Role.Viewer, owner, 0);
     }

@@ -48,7 +48,7 @@ contract TwinVersionsTest is TestBase {
     }
 
     function test_setTwinMetadata_byEditor_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Admin, editor));
+        _expectMissingRole(twin, ITwinRoles.Role.Admin, editor);
         vm.prank(editor);
         registry.setTwinMetadata(twin, "x", "y");
     }
@@ -93,13 +93,13 @@ contract TwinVersionsTest is TestBase {
     }
 
     function test_commitVersion_byMaintainer_revertsNamingEditor() public {
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Editor, maintainer));
+        _expectMissingRole(twin, ITwinRoles.Role.Editor, maintainer);
         vm.prank(maintainer);
         registry.commitVersion(twin, 0, ROOT_1, CHANGES, PACKAGE);
     }
 
     function test_commitVersion_byOwnerWithoutEditorRole_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Editor, owner));
+        _expectMissingRole(twin, ITwinRoles.Role.Editor, owner);
         vm.prank(owner);
         registry.commitVersion(twin, 0, ROOT_1, CHANGES, PACKAGE);
     }
@@ -108,7 +108,7 @@ contract TwinVersionsTest is TestBase {
         vm.prank(owner);
         registry.grantRole(twin, ITwinRoles.Role.Editor, editor, uint40(block.timestamp + 1 hours));
         vm.warp(block.timestamp + 1 hours);
-        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Editor, editor));
+        _expectMissingRole(twin, ITwinRoles.Role.Editor, editor);
         vm.prank(editor);
         registry.commitVersion(twin, 0, ROOT_1, CHANGES, PACKAGE);
     }
@@ -176,15 +176,15 @@ contract TwinVersionsTest is TestBase {
 
     function test_logService_byMaintainer_emits() public {
         vm.expectEmit(address(registry));
-        emit ITwinRegistry.ServiceLogged(twin, KEY_A, maintainer, "inspection", ROOT_1, "ipfs://r", uint64(block.timestamp));
+        emit ITwinRegistry.ServiceLogged(
+            twin, KEY_A, maintainer, "inspection", ROOT_1, "ipfs://r", uint64(block.timestamp)
+        );
         vm.prank(maintainer);
         registry.logService(twin, KEY_A, "inspection", ROOT_1, "ipfs://r");
     }
 
     function test_logService_byEditor_revertsNamingMaintainer() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twin, ITwinRoles.Role.Maintainer, editor)
-        );
+        _expectMissingRole(twin, ITwinRoles.Role.Maintainer, editor);
         vm.prank(editor);
         registry.logService(twin, KEY_A, "inspection", ROOT_1, "ipfs://r");
     }

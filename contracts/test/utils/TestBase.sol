@@ -3,6 +3,9 @@
 // assertions the tests need.
 pragma solidity ^0.8.28;
 
+// Test helpers revert with messages (readable failures) and keep the cheatcode handle's usual name.
+/* solhint-disable gas-custom-errors, const-name-snakecase */
+
 import {Vm} from "./Vm.sol";
 import {TwinRegistry} from "../../TwinRegistry.sol";
 import {ITwinRegistry} from "../../interfaces/ITwinRegistry.sol";
@@ -126,6 +129,10 @@ abstract contract TestBase {
         returns (bytes memory)
     {
         return _sign(key, _commitDigest(registry, intent));
+    }
+
+    function _expectMissingRole(uint256 twinId, ITwinRoles.Role role, address account) internal {
+        vm.expectRevert(abi.encodeWithSelector(ITwinRoles.TwinMissingRole.selector, twinId, role, account));
     }
 
     // ---------------------------------------------------------------- fuzzing

@@ -3,6 +3,8 @@
 // forge-std is not usable from npm here, so this is written out by hand.
 pragma solidity ^0.8.28;
 
+// Named as Foundry names it, so that tests read as Foundry tests do.
+// solhint-disable-next-line interface-starts-with-i
 interface Vm {
     struct Log {
         bytes32[] topics;
