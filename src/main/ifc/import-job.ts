@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as WebIFC from 'web-ifc';
-import { canonicalJson } from '../../shared/canonical';
 import { elementKeyOf, stateHashOfCanonical } from '../../shared/fingerprint';
 import { AppError } from '../../shared/result';
 import type { SqliteDatabase } from '../store/database';
@@ -166,9 +165,10 @@ export function runImport(api: WebIFC.IfcAPI, db: SqliteDatabase, job: ImportJob
     const elements: ImportedElement[] = [];
     const countsByClass: Record<string, number> = {};
     let storeys = 0;
-    const memo = new WeakMap<object, string>();
     for (const e of model.elements) {
-      const canonical = canonicalJson(e.state, memo);
+      // The reader builds states with their members in canonical order and numbers made finite,
+      // so the native serialiser writes RFC 8785 text (test/ifc/fingerprint.test.ts checks it).
+      const canonical = JSON.stringify(e.state);
       countsByClass[e.state.ifcClass] = (countsByClass[e.state.ifcClass] ?? 0) + 1;
       if (e.state.ifcClass === 'IfcBuildingStorey') storeys++;
       elements.push({

@@ -47,6 +47,7 @@ export function importWorkerUrl(): URL {
 
 interface PendingJob {
   job: ImportJob;
+  dbPath: string;
   cancel: SharedArrayBuffer;
   cancelled: boolean;
   started: boolean;
@@ -57,15 +58,22 @@ export class ImportService {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly jobs = new Map<string, PendingJob>();
   private closed = false;
+  private readonly options: ImportServiceOptions;
 
-  constructor(private readonly options: ImportServiceOptions) {}
+  constructor(options: ImportServiceOptions) {
+    this.options = options;
+  }
 
-  /** Runs an import after those already queued; rejects with an AppError (CANCELLED, BAD_REQUEST...). */
-  run(job: Omit<ImportJob, 'maxBytes'>): Promise<ImportReport> {
+  /**
+   * Runs an import after those already queued; rejects with an AppError (CANCELLED, BAD_REQUEST...).
+   * `dbPath` sends it to another (migrated) database file than the service's: benchmarks use it.
+   */
+  run(job: Omit<ImportJob, 'maxBytes'>, options: { dbPath?: string } = {}): Promise<ImportReport> {
     if (this.closed) return Promise.reject(new AppError('UNAVAILABLE', 'The importer is shut down.'));
     if (this.jobs.has(job.jobId)) return Promise.reject(new AppError('CONFLICT', `Import ${job.jobId} is already running.`));
     const pending: PendingJob = {
       job: { ...job, maxBytes: this.options.maxBytes() },
+      dbPath: options.dbPath ?? this.options.dbPath,
       cancel: new SharedArrayBuffer(4),
       cancelled: false,
       started: false,
@@ -185,7 +193,7 @@ export class ImportService {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      const message: ToWorker = { type: 'import', job, dbPath: this.options.dbPath, cancel: pending.cancel };
+      const message: ToWorker = { type: 'import', job, dbPath: pending.dbPath, cancel: pending.cancel };
       worker.postMessage(message);
     });
   }

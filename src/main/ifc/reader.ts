@@ -381,7 +381,16 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   const placementOf = (line: Line): number[] | null => {
     const id = ref(line.ObjectPlacement);
     if (id === null) return null;
-    const world = worldPlacement(id);
+    // web-ifc resolves placement chains natively (in file units); the reader's own resolution
+    // is the fallback for what it refuses.
+    let world: Matrix | null = null;
+    try {
+      const m = api.GetWorldTransformMatrix(modelId, id);
+      if (m && m.length === 16 && m.every(Number.isFinite)) world = Array.from(m);
+    } catch {
+      world = null;
+    }
+    world ??= worldPlacement(id);
     if (!world) {
       warnOnce('placement', `The placement of #${line.expressID} cannot be resolved; it is stored unplaced.`);
       return null;
@@ -397,103 +406,141 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   let propertyCount = 0;
   const setCounts = { pset: 0, qto: 0, predefined: 0 };
   const skippedDefinitionKinds = new Map<string, number>();
+  // Properties are the bulk of a model's lines: they are read raw (GetRawLineData, no object
+  // construction), by attribute position, which is the same in IFC2X3, IFC4 and IFC4X3.
+  const rawCache = new Map<number, string>();
+  const typeName = (code: number): string => {
+    let name = rawCache.get(code);
+    if (name === undefined) {
+      name = (api.GetNameFromTypeCode(code) || `#${code}`).toUpperCase();
+      rawCache.set(code, name);
+    }
+    return name;
+  };
+  const readRaw = (id: number): { type: number; arguments: any[] } | null => {
+    try {
+      const line = api.GetRawLineData(modelId, id);
+      linesRead++;
+      return line && Array.isArray(line.arguments) ? line : null;
+    } catch {
+      warnOnce('missing-line', `Line #${id} cannot be read; it was skipped.`);
+      return null;
+    }
+  };
+  const rawText = (arg: any): string | null => (arg && typeof arg.value === 'string' ? arg.value : null);
+  const rawRefs = (arg: any): number[] => (Array.isArray(arg) ? arg.filter((a) => a && a.type === 5).map((a) => a.value as number) : []);
+  /** A raw value (typed select, real, integer, enum, boolean, list) as type name and canonical value. */
+  const rawValue = (arg: any): { type: string | null; value: CanonicalValue } => {
+    if (arg === null || arg === undefined) return { type: null, value: null };
+    if (Array.isArray(arg)) {
+      const items = arg.map(rawValue);
+      return { type: items[0]?.type ?? null, value: items.map((i) => i.value) };
+    }
+    const type = arg.type === 2 && typeof arg.typecode === 'number' ? typeName(arg.typecode) : arg.type === 4 ? 'REAL' : null;
+    const raw = arg.value;
+    if (type === 'IFCBOOLEAN' || type === 'IFCLOGICAL' || typeof raw === 'boolean') {
+      if (raw === true || raw === 'T') return { type, value: true };
+      if (raw === false || raw === 'F') return { type, value: false };
+      return { type, value: 'UNKNOWN' };
+    }
+    if (raw === undefined || raw === null) return { type, value: null };
+    if (typeof raw === 'number') return { type, value: canonicalNumber(raw) };
+    if (typeof raw === 'string' && (arg.type === 4 || (type !== null && isNumericType(type)))) {
+      return { type, value: canonicalNumber(parseStepReal(raw)) };
+    }
+    return { type, value: typeof raw === 'string' ? raw : String(raw) };
+  };
+  const propertyValue = (name: string, type: string | null, value: CanonicalValue, unit: string | null): PropertyValue =>
+    // Members in canonical (sorted) order, so that JSON.stringify writes canonical JSON.
+    ({ name, type, unit, value });
   const propertyOf = (id: number, prefix: string, out: PropertyValue[], depth = 0): void => {
-    const line = read(id);
+    const line = readRaw(id);
     if (!line || depth > 8) return;
     propertyCount++;
-    const kind = className(line.type).toUpperCase();
-    const name = prefix + (text(line.Name) ?? `#${id}`);
+    const kind = typeName(line.type);
+    const args = line.arguments;
+    const name = prefix + (rawText(args[0]) ?? `#${id}`);
     switch (kind) {
       case 'IFCPROPERTYSINGLEVALUE': {
-        const v = valueOf(line.NominalValue);
-        out.push({ name, type: v.type, value: v.value, unit: unitFor(v.type, line.Unit) });
+        const v = rawValue(args[2]);
+        out.push(propertyValue(name, v.type, v.value, unitFor(v.type, args[3])));
         return;
       }
-      case 'IFCPROPERTYENUMERATEDVALUE': {
-        const v = valueOf(line.EnumerationValues ?? []);
-        out.push({ name, type: 'ENUMERATION', value: v.value, unit: null });
+      case 'IFCPROPERTYENUMERATEDVALUE':
+        out.push(propertyValue(name, 'ENUMERATION', rawValue(args[2] ?? []).value, null));
         return;
-      }
       case 'IFCPROPERTYBOUNDEDVALUE': {
-        const upper = valueOf(line.UpperBoundValue);
-        const lower = valueOf(line.LowerBoundValue);
-        const setPoint = valueOf(line.SetPointValue);
-        const type = upper.type ?? lower.type;
-        out.push({
-          name,
-          type: 'BOUNDED',
-          value: { lower: lower.value, upper: upper.value, setPoint: setPoint.value },
-          unit: unitFor(type, line.Unit),
-        });
+        const upper = rawValue(args[2]);
+        const lower = rawValue(args[3]);
+        const setPoint = rawValue(args[5]);
+        out.push(
+          propertyValue(name, 'BOUNDED', { lower: lower.value, setPoint: setPoint.value, upper: upper.value }, unitFor(upper.type ?? lower.type, args[4])),
+        );
         return;
       }
       case 'IFCPROPERTYLISTVALUE': {
-        const v = valueOf(line.ListValues ?? []);
-        out.push({ name, type: 'LIST', value: v.value, unit: unitFor(v.type, line.Unit) });
+        const v = rawValue(args[2] ?? []);
+        out.push(propertyValue(name, 'LIST', v.value, unitFor(v.type, args[3])));
         return;
       }
-      case 'IFCPROPERTYTABLEVALUE': {
-        const defining = valueOf(line.DefiningValues ?? []);
-        const defined = valueOf(line.DefinedValues ?? []);
-        out.push({ name, type: 'TABLE', value: { defining: defining.value, defined: defined.value }, unit: null });
+      case 'IFCPROPERTYTABLEVALUE':
+        out.push(propertyValue(name, 'TABLE', { defined: rawValue(args[3] ?? []).value, defining: rawValue(args[2] ?? []).value }, null));
         return;
-      }
       case 'IFCPROPERTYREFERENCEVALUE': {
-        const target = get(ref(line.PropertyReference) ?? -1);
+        const target = get(ref(args[3]) ?? -1);
         const label = target ? (text(target.Name) ?? text(target.GlobalId) ?? className(target.type)) : null;
-        out.push({ name, type: 'REFERENCE', value: label, unit: null });
+        out.push(propertyValue(name, 'REFERENCE', label, null));
         return;
       }
       case 'IFCCOMPLEXPROPERTY':
-        for (const child of refs(line.HasProperties)) propertyOf(child, `${name}.`, out, depth + 1);
+        for (const child of rawRefs(args[3])) propertyOf(child, `${name}.`, out, depth + 1);
         return;
-      default: {
-        // Physical quantities: the one attribute whose name ends in Value holds the number.
+      case 'IFCPHYSICALCOMPLEXQUANTITY':
+        for (const child of rawRefs(args[2])) propertyOf(child, `${name}.`, out, depth + 1);
+        return;
+      default:
         if (kind.startsWith('IFCQUANTITY')) {
-          const key = Object.keys(line).find((k) => k.endsWith('Value'));
-          const v = key ? valueOf(line[key]) : { type: null, value: null };
-          const unit = ref(line.Unit) !== null ? unitFor(null, line.Unit) : (unitSymbols.get(QUANTITY_UNIT[kind] ?? '') ?? null);
-          out.push({ name, type: kind, value: v.value, unit });
-          return;
-        }
-        if (kind === 'IFCPHYSICALCOMPLEXQUANTITY') {
-          for (const child of refs(line.HasQuantities)) propertyOf(child, `${name}.`, out, depth + 1);
+          // Name, Description, Unit, <X>Value, (Formula): the value is the fourth attribute.
+          const v = rawValue(args[3]);
+          const unit = ref(args[2]) !== null ? unitFor(null, args[2]) : (unitSymbols.get(QUANTITY_UNIT[kind] ?? '') ?? null);
+          out.push(propertyValue(name, kind, v.value, unit));
           return;
         }
         skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
-      }
     }
   };
   const definitionCache = new Map<number, PropertySetState | null>();
   const propertySetOf = (id: number): PropertySetState | null => {
     const cached = definitionCache.get(id);
     if (cached !== undefined) return cached;
-    const line = read(id);
+    const raw = readRaw(id);
     let result: PropertySetState | null = null;
-    if (line) {
-      const kind = className(line.type).toUpperCase();
-      const name = text(line.Name) ?? kind;
+    if (raw) {
+      const kind = typeName(raw.type);
       const properties: PropertyValue[] = [];
       if (kind === 'IFCPROPERTYSET') {
-        for (const p of refs(line.HasProperties)) propertyOf(p, '', properties);
-        result = { name, kind: 'pset', properties: sortProperties(properties) };
+        for (const p of rawRefs(raw.arguments[4])) propertyOf(p, '', properties);
+        result = { kind: 'pset', name: rawText(raw.arguments[2]) ?? kind, properties: sortProperties(properties) };
         setCounts.pset++;
       } else if (kind === 'IFCELEMENTQUANTITY') {
-        for (const q of refs(line.Quantities)) propertyOf(q, '', properties);
-        result = { name, kind: 'qto', properties: sortProperties(properties) };
+        for (const q of rawRefs(raw.arguments[5])) propertyOf(q, '', properties);
+        result = { kind: 'qto', name: rawText(raw.arguments[2]) ?? kind, properties: sortProperties(properties) };
         setCounts.qto++;
       } else {
         // Predefined property sets (door lining, window panel...): their attributes are the properties.
-        for (const [key, attribute] of Object.entries(line)) {
-          if (['expressID', 'type', 'GlobalId', 'OwnerHistory', 'Name', 'Description'].includes(key)) continue;
-          if (attribute === null || attribute === undefined || (attribute as any).type === 5) continue;
-          if (Array.isArray(attribute)) continue;
-          const v = valueOf(attribute);
-          properties.push({ name: key, type: v.type, value: v.value, unit: unitFor(v.type, null) });
-          propertyCount++;
+        const line = read(id);
+        if (line) {
+          for (const [key, attribute] of Object.entries(line)) {
+            if (['expressID', 'type', 'GlobalId', 'OwnerHistory', 'Name', 'Description'].includes(key)) continue;
+            if (attribute === null || attribute === undefined || (attribute as any).type === 5) continue;
+            if (Array.isArray(attribute)) continue;
+            const v = valueOf(attribute);
+            properties.push(propertyValue(key, v.type, v.value, unitFor(v.type, null)));
+            propertyCount++;
+          }
+          result = { kind: 'pset', name: text(line.Name) ?? className(line.type), properties: sortProperties(properties) };
+          setCounts.predefined++;
         }
-        result = { name: text(line.Name) ?? className(line.type), kind: 'pset', properties: sortProperties(properties) };
-        setCounts.predefined++;
       }
     }
     definitionCache.set(id, result);
@@ -610,13 +657,13 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     let state: ClassificationState;
     if (kind === 'IFCCLASSIFICATIONNOTATION') {
       const codes = refs(classification.NotationFacets).map((f) => text(get(f)?.NotationValue) ?? '');
-      state = { system: null, code: codes.join('.') || null, name: null };
+      state = { code: codes.join('.') || null, name: null, system: null };
     } else {
       const source = get(ref(classification.ReferencedSource) ?? -1);
       state = {
-        system: source ? (text(source.Name) ?? text(source.Source)) : (text(classification.Location) ?? null),
         code: text(classification.Identification) ?? text(classification.ItemReference) ?? null,
         name: text(classification.Name) ?? null,
+        system: source ? (text(source.Name) ?? text(source.Source)) : (text(classification.Location) ?? null),
       };
     }
     for (const objectId of refs(rel.RelatedObjects)) {
@@ -633,11 +680,12 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   // Property sets of occurrences.
   const relIds = idsOf(WebIFC.IFCRELDEFINESBYPROPERTIES);
   for (let i = 0; i < relIds.length; i++) {
-    const rel = read(relIds[i]!);
+    // GlobalId, OwnerHistory, Name, Description, RelatedObjects, RelatingPropertyDefinition
+    const rel = readRaw(relIds[i]!);
     if (!rel) continue;
-    const definitionId = ref(rel.RelatingPropertyDefinition);
+    const definitionId = ref(rel.arguments[5]);
     if (definitionId === null) continue;
-    const targets = refs(rel.RelatedObjects).filter((id) => drafts.has(id));
+    const targets = rawRefs(rel.arguments[4]).filter((id) => drafts.has(id));
     if (targets.length === 0) continue;
     const set = propertySetOf(definitionId);
     if (!set) continue;
@@ -662,12 +710,12 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         if (set) sets.push(set);
       }
       result = {
+        classifications: sortClassifications(classificationsByObject.get(id) ?? []),
         globalId: text(line.GlobalId)!,
         ifcClass: className(line.type),
         name: text(line.Name),
         predefinedType: text(line.PredefinedType),
         propertySets: sortSets(sets),
-        classifications: sortClassifications(classificationsByObject.get(id) ?? []),
       };
     }
     typeCache.set(id, result);
@@ -735,11 +783,11 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       if (!draft || !port || !portGlobalId) continue;
       const connectedTo = (links.get(portId) ?? [])
         .map((other) => ({
-          port: text(get(other)?.GlobalId) ?? `#${other}`,
           element: globalIdOf(portOwner.get(other) ?? null),
+          port: text(get(other)?.GlobalId) ?? `#${other}`,
         }))
         .sort((x, y) => (x.port < y.port ? -1 : x.port > y.port ? 1 : 0));
-      draft.ports.push({ globalId: portGlobalId, name: text(port.Name), flowDirection: text(port.FlowDirection), connectedTo });
+      draft.ports.push({ connectedTo, flowDirection: text(port.FlowDirection), globalId: portGlobalId, name: text(port.Name) });
     }
   }
   hooks.progress('properties', 1);
@@ -834,26 +882,27 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   for (const draft of drafts.values()) {
     const { line } = draft;
     const ownClassifications = classificationsByObject.get(line.expressID) ?? [];
+    // Members in canonical (sorted) order, so that JSON.stringify writes canonical JSON.
     const state: ElementState = {
+      classifications: sortClassifications(ownClassifications),
+      container: draft.container,
+      decomposes: draft.decomposes,
+      description: text(line.Description),
       format: ELEMENT_STATE_FORMAT,
+      geometry: draft.relative.length > 0 ? geometryHashOf(draft.relative) : null,
       globalId: draft.globalId,
       ifcClass: draft.ifcClass,
       name: text(line.Name),
-      description: text(line.Description),
       objectType: text(line.ObjectType),
-      tag: text(line.Tag),
-      predefinedType: text(line.PredefinedType),
-      container: draft.container,
-      decomposes: draft.decomposes,
       placement: line.ObjectPlacement ? placementOf(line) : null,
-      type: draft.type,
+      ports: draft.ports.sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
+      predefinedType: text(line.PredefinedType),
       propertySets: sortSets(draft.propertySets),
-      classifications: sortClassifications(ownClassifications),
       systems: [...draft.systems.entries()]
         .map(([globalId, name]) => ({ globalId, name }))
         .sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
-      ports: draft.ports.sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
-      geometry: draft.relative.length > 0 ? geometryHashOf(draft.relative) : null,
+      tag: text(line.Tag),
+      type: draft.type,
     };
     const words = [state.name, state.description, state.objectType, state.tag, state.globalId, state.ifcClass];
     for (const set of state.propertySets) {
@@ -895,6 +944,25 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       distinctGeometries: geometries.size,
     },
   };
+}
+
+/** Defined types whose values are REAL numbers (web-ifc hands them over as the file's text). */
+function isNumericType(type: string): boolean {
+  return (
+    (type.endsWith('MEASURE') && type !== 'IFCDESCRIPTIVEMEASURE') ||
+    type === 'IFCREAL' ||
+    type === 'IFCPARAMETERVALUE' ||
+    type === 'REAL'
+  );
+}
+
+/** A STEP real as written: `1.`, `1.5E-3`, and the non-standard `1.#INF` / `-1.#IND` of some exporters. */
+function parseStepReal(text: string): number {
+  const value = Number(text);
+  if (!Number.isNaN(value)) return value;
+  if (/^\+?1\.#INF/i.test(text)) return Infinity;
+  if (/^-1\.#INF/i.test(text)) return -Infinity;
+  return NaN;
 }
 
 function normalize(v: [number, number, number]): [number, number, number] {

@@ -17,10 +17,20 @@ const databases = new Map<string, SqliteDatabase>();
 
 const database = (path: string): SqliteDatabase => {
   let db = databases.get(path);
-  if (!db) {
+  if (db) {
+    databases.delete(path);
+  } else {
     db = openDatabase(path, { expectCurrentSchema: true });
-    databases.set(path, db);
+    // An import writes megabytes in one commit; checkpointing it inside the commit would double
+    // the write on the import's clock. The worker checkpoints once the job is reported instead.
+    db.pragma('wal_autocheckpoint = 0');
+    // One app uses one database; keep the last two connections, close older ones (benchmarks).
+    for (const [other, connection] of [...databases].slice(0, -1)) {
+      connection.close();
+      databases.delete(other);
+    }
   }
+  databases.set(path, db);
   return db;
 };
 
@@ -51,6 +61,11 @@ port.on('message', async (message: ToWorker) => {
       },
     });
     post({ type: 'done', jobId: job.jobId, report });
+    try {
+      database(dbPath).pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // A busy database checkpoints next time; the WAL stays valid meanwhile.
+    }
   } catch (error) {
     const known = error instanceof AppError;
     const code = known ? error.code : error instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';

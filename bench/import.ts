@@ -1,0 +1,229 @@
+// Import benchmark (npm run bench:import): per sample, web-ifc alone (the floor: open, every mesh
+// with its vertex and index arrays, every property set and property, each line read once; the
+// method of ../shared/tools/webifc-floor.mjs) against the full import (parse, canonicalise, hash,
+// Merkle root, store, in the import worker), and reopening the twin from the cache and streaming
+// all its geometry. Bounds: import <= 1.5x floor; reopen+stream >= 10x faster than import;
+// Office_A peak RSS < 600 MB; main's event loop never held > 50 ms during imports.
+// Medians of several warm runs; each import goes into a fresh database. Exits 1 if a bound fails.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import * as WebIFC from 'web-ifc';
+import { decodeGeometryChunk } from '../src/shared/geometry-stream';
+import { ImportService } from '../src/main/ifc/import-service';
+import { startWebIfc } from '../src/main/ifc/webifc';
+import { TwinStore } from '../src/main/store/twin-store';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const SHARED = resolve(ROOT, '..', 'shared', 'ifc');
+const SAMPLES = [
+  join(SHARED, 'small', 'IfcOpenHouse_IFC4.ifc'),
+  join(SHARED, 'small', 'CPM.ifc'),
+  join(ROOT, 'resources', 'samples', 'duplex', 'Duplex_A_20110907.ifc'),
+  join(ROOT, 'resources', 'samples', 'duplex', 'Duplex_Electrical_20121207.ifc'),
+  join(SHARED, 'large', 'Office_A_20110811.ifc'),
+];
+const OFFICE = SAMPLES[4]!;
+const BOUND_RATIO = 1.5;
+const BOUND_REOPEN = 10;
+const BOUND_RSS_MB = 600;
+const BOUND_LOOP_MS = 50;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const ms = (v: number) => `${v.toFixed(0)} ms`;
+
+/** web-ifc alone, exactly as webifc-floor.mjs reads a file. */
+function floor(api: WebIFC.IfcAPI, bytes: Uint8Array): { ms: number; meshes: number; props: number } {
+  const t0 = performance.now();
+  const id = api.OpenModel(bytes);
+  let meshes = 0;
+  api.StreamAllMeshes(id, (m) => {
+    meshes++;
+    for (let i = 0; i < m.geometries.size(); i++) {
+      const g = api.GetGeometry(id, m.geometries.get(i).geometryExpressID);
+      api.GetVertexArray(g.GetVertexData(), g.GetVertexDataSize());
+      api.GetIndexArray(g.GetIndexData(), g.GetIndexDataSize());
+      g.delete();
+    }
+  });
+  const rels = api.GetLineIDsWithType(id, WebIFC.IFCRELDEFINESBYPROPERTIES);
+  let props = 0;
+  const seen = new Set<number>();
+  for (let i = 0; i < rels.size(); i++) {
+    const rel = api.GetLine(id, rels.get(i), false);
+    const defId = rel.RelatingPropertyDefinition?.value;
+    if (defId === undefined || seen.has(defId)) continue;
+    seen.add(defId);
+    const def = api.GetLine(id, defId, false);
+    for (const ref of def.HasProperties ?? def.Quantities ?? []) {
+      api.GetLine(id, ref.value, false);
+      props++;
+    }
+  }
+  api.CloseModel(id);
+  return { ms: performance.now() - t0, meshes, props };
+}
+
+/** Open the cache, list twins, read the manifest and every geometry chunk, decode them. */
+function reopenAndStream(dbPath: string): { ms: number; bytes: number; chunks: number } {
+  const t0 = performance.now();
+  const store = TwinStore.open(dbPath);
+  const twin = store.listTwins()[0]!;
+  const manifest = store.geometryManifest(twin.id);
+  let cursor: number | null = 0;
+  let bytes = 0;
+  let chunks = 0;
+  while (cursor !== null) {
+    const chunk = store.geometryChunk(twin.id, manifest.versionId, cursor);
+    bytes += chunk.byteLength;
+    chunks++;
+    cursor = decodeGeometryChunk(chunk).nextCursor;
+  }
+  store.close();
+  return { ms: performance.now() - t0, bytes, chunks };
+}
+
+/** Child mode: one Office_A import in a fresh process, as the app does it; prints peak RSS. */
+async function memoryProbe(file: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'twinledger-bench-mem-'));
+  const dbPath = join(dir, 'twins.sqlite');
+  TwinStore.open(dbPath).close();
+  const importer = new ImportService({ dbPath, maxBytes: () => 1024 * 1024 * 1024 });
+  await importer.run({
+    jobId: 'memory',
+    source: { kind: 'path', path: file },
+    target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'memory', modelId: randomUUID() },
+    commit: true,
+  });
+  await importer.close();
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+async function main(): Promise<void> {
+  const failures: string[] = [];
+  const files = SAMPLES.filter((f) => {
+    if (existsSync(f)) return true;
+    console.log(`skip ${basename(f)}: ${f} is absent`);
+    return false;
+  });
+  const work = mkdtempSync(join(tmpdir(), 'twinledger-bench-'));
+  const freshDb = () => {
+    const path = join(work, `${randomUUID()}.sqlite`);
+    TwinStore.open(path).close();
+    return path;
+  };
+  const api = await startWebIfc();
+  const importer = new ImportService({ dbPath: freshDb(), maxBytes: () => 1024 * 1024 * 1024 });
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  let worstGap = 0;
+  const importOnce = async (file: string, dbPath: string) => {
+    // Main's loop is watched only while imports run (the floor runs on this thread on purpose).
+    loop.enable();
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worstGap = Math.max(worstGap, now - last - 2);
+      last = now;
+    }, 2);
+    const t0 = performance.now();
+    const report = await importer.run(
+      {
+        jobId: randomUUID(),
+        source: { kind: 'path', path: file },
+        target: { kind: 'newTwin', twinId: randomUUID(), twinName: basename(file), modelId: randomUUID() },
+        commit: true,
+      },
+      { dbPath },
+    );
+    const elapsed = performance.now() - t0;
+    clearInterval(timer);
+    loop.disable();
+    return { elapsed, report };
+  };
+
+  // Warm up both sides (JIT, wasm, the worker and its web-ifc) on every file once.
+  const warm = performance.now();
+  for (const file of files) {
+    floor(api, new Uint8Array(readFileSync(file)));
+    await importOnce(file, freshDb());
+  }
+  console.log(`warm-up (worker start, JIT) ${ms(performance.now() - warm)}\n`);
+  loop.reset();
+  worstGap = 0;
+
+  console.log('file                              bytes   floor    import   ratio  reopen+stream  speedup  elements meshes props');
+  for (const file of files) {
+    const bytes = new Uint8Array(readFileSync(file));
+    const runs = bytes.byteLength > 2_000_000 ? 5 : 9;
+    const floors: number[] = [];
+    const imports: number[] = [];
+    const reopens: number[] = [];
+    let floorInfo = { meshes: 0, props: 0 };
+    let report: Awaited<ReturnType<typeof importOnce>>['report'] | undefined;
+    let streamed = { bytes: 0, chunks: 0 };
+    for (let i = 0; i < runs; i++) {
+      // Alternate the two so that machine noise hits both alike.
+      const f = floor(api, bytes);
+      floors.push(f.ms);
+      floorInfo = f;
+      const dbPath = freshDb();
+      const result = await importOnce(file, dbPath);
+      imports.push(result.elapsed);
+      report = result.report;
+      const reopened = reopenAndStream(dbPath);
+      reopens.push(reopened.ms);
+      streamed = reopened;
+      rmSync(dbPath, { force: true });
+      rmSync(`${dbPath}-wal`, { force: true });
+      rmSync(`${dbPath}-shm`, { force: true });
+    }
+    const f = median(floors);
+    const im = median(imports);
+    const re = median(reopens);
+    const ratio = im / f;
+    const speedup = im / re;
+    console.log(
+      `${basename(file).padEnd(32)} ${String(bytes.byteLength).padStart(8)} ${ms(f).padStart(7)} ${ms(im).padStart(8)}  ${ratio.toFixed(2).padStart(5)}x ${ms(re).padStart(9)} ${`(${(streamed.bytes / 1e6).toFixed(1)} MB)`.padStart(9)} ${speedup.toFixed(1).padStart(6)}x ${String(report!.elementCount).padStart(8)} ${String(floorInfo.meshes).padStart(6)} ${String(floorInfo.props).padStart(5)}`,
+    );
+    console.log(`    import stages (last run): ${JSON.stringify(report!.timingsMs)}`);
+    if (ratio > BOUND_RATIO) failures.push(`${basename(file)}: import ${ratio.toFixed(2)}x web-ifc alone (bound ${BOUND_RATIO}x)`);
+    if (speedup < BOUND_REOPEN) failures.push(`${basename(file)}: reopen+stream only ${speedup.toFixed(1)}x faster than import (bound ${BOUND_REOPEN}x)`);
+  }
+  await importer.close();
+  rmSync(work, { recursive: true, force: true });
+
+  const loopMaxMs = loop.max / 1e6;
+  console.log(`\nmain event loop during imports: max delay ${loopMaxMs.toFixed(1)} ms (histogram), worst timer gap ${worstGap.toFixed(1)} ms (bound ${BOUND_LOOP_MS} ms)`);
+  if (Math.max(loopMaxMs, worstGap) > BOUND_LOOP_MS) failures.push(`main event loop held ${Math.max(loopMaxMs, worstGap).toFixed(1)} ms`);
+
+  if (existsSync(OFFICE)) {
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--memory-probe', OFFICE], {
+      encoding: 'utf8',
+    });
+    const line = child.stdout.trim().split('\n').pop() ?? '';
+    const peak = line.startsWith('{') ? (JSON.parse(line) as { maxRssMb: number }).maxRssMb : NaN;
+    console.log(`Office_A import in a fresh process: peak RSS ${peak.toFixed(0)} MB (bound ${BOUND_RSS_MB} MB)`);
+    if (!(peak < BOUND_RSS_MB)) failures.push(`Office_A peak RSS ${peak.toFixed(0)} MB ${child.stderr ?? ''}`);
+  } else {
+    console.log(`skip the Office_A memory check: ${OFFICE} is absent`);
+  }
+
+  if (failures.length > 0) {
+    console.log(`\nFAILED bounds:\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('\nall bounds met');
+  }
+}
+
+if (process.argv[2] === '--memory-probe') await memoryProbe(process.argv[3]!);
+else await main();
