@@ -155,19 +155,12 @@ contract TwinRegistry is ITwinRegistry, ERC721, IntentRelay {
         external
         returns (uint64)
     {
-        bytes32 structHash = keccak256(
-            abi.encode(
-                COMMIT_VERSION_TYPEHASH,
-                intent.signer,
-                intent.twinId,
-                intent.baseVersion,
-                intent.modelRoot,
-                intent.changesetHash,
-                keccak256(bytes(intent.packageUri)),
-                intent.nonce,
-                intent.deadline
-            )
-        );
+        uint256 head;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            head := intent
+        }
+        bytes32 structHash = _hashIntent(COMMIT_VERSION_TYPEHASH, head, intent.packageUri);
         _useIntent(intent.signer, intent.twinId, intent.nonce, intent.deadline, structHash, signature);
         return _commitVersion(
             intent.signer, intent.twinId, intent.baseVersion, intent.modelRoot, intent.changesetHash, intent.packageUri
@@ -222,24 +215,40 @@ contract TwinRegistry is ITwinRegistry, ERC721, IntentRelay {
 
     /// @inheritdoc ITwinRegistry
     function logServiceBySig(LogServiceIntent calldata intent, bytes calldata signature) external {
-        bytes32 structHash = keccak256(
-            abi.encode(
-                LOG_SERVICE_TYPEHASH,
-                intent.signer,
-                intent.twinId,
-                intent.elementKey,
-                intent.kind,
-                intent.reportHash,
-                keccak256(bytes(intent.uri)),
-                intent.nonce,
-                intent.deadline
-            )
-        );
+        uint256 head;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            head := intent
+        }
+        bytes32 structHash = _hashIntent(LOG_SERVICE_TYPEHASH, head, intent.uri);
         _useIntent(intent.signer, intent.twinId, intent.nonce, intent.deadline, structHash, signature);
         _logService(intent.signer, intent.twinId, intent.elementKey, intent.kind, intent.reportHash, intent.uri);
     }
 
     // ------------------------------------------------------------------ internals
+
+    /**
+     * @dev EIP-712 `hashStruct` of an intent at calldata offset `head`. Every intent of this
+     * contract is eight one-word fields with its one string sixth, so its ABI head is the EIP-712
+     * encoding except for the string's offset word, which is replaced by `keccak256(string)`.
+     * Dirty (non-canonical) head words only make a digest no honest signer produced; the action
+     * then reads each field through Solidity's ABI-validated accessors.
+     */
+    function _hashIntent(bytes32 typeHash, uint256 head, string calldata text)
+        private
+        pure
+        returns (bytes32 structHash)
+    {
+        bytes32 textHash = keccak256(bytes(text));
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            calldatacopy(add(m, 0x20), head, 0x100)
+            mstore(add(m, 0xc0), textHash)
+            structHash := keccak256(m, 0x120)
+        }
+    }
 
     function _commitVersion(
         address actor,

@@ -80,7 +80,7 @@ contract TwinIntentsTest is TestBase {
         if (field == 0) intent.modelRoot ^= noise;
         else if (field == 1) intent.changesetHash ^= noise;
         else if (field == 2) intent.packageUri = string(abi.encodePacked(noise));
-        else if (field == 3) intent.deadline ^= uint64(uint256(noise)) | 1;
+        else if (field == 3) intent.deadline -= 1 + uint64(uint256(noise) % 1e12); // still in the future
         else intent.baseVersion ^= uint64(uint256(noise)) | 1;
         vm.expectRevert(abi.encodeWithSelector(IIntentRelay.IntentInvalidSignature.selector, editor));
         registry.commitVersionBySig(intent, sig);

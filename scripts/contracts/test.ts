@@ -3,9 +3,10 @@
 // restores the uninstrumented build, and prints one summary. Exits non-zero on any failure or when
 // line coverage of the contracts is below MIN_LINE_COVERAGE.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const MIN_LINE_COVERAGE = 95;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,16 +62,18 @@ if (tests.code !== 0) failures.push(`hardhat test exited with ${tests.code}`);
 const restore = await run('hardhat', ['compile', '--quiet', '--force'], true);
 if (restore.code !== 0) failures.push('could not restore the uninstrumented build');
 
-const plain = tests.output.replace(/\x1b\[[0-9;]*m/g, '');
+const plain = stripVTControlCharacters(tests.output);
 const passing = /(\d+) passing \((\d+) solidity, (\d+) nodejs\)/.exec(plain);
 const failing = /(\d+) failing/.exec(plain);
 const fuzz = (plain.match(/\(runs: \d+/g) ?? []).length;
 const invariants = (plain.match(/invariant_\w+\(\) \(runs: \d+/g) ?? []).length;
 
 let coverageLine = 'line coverage: unavailable';
+let coveragePct: number | null = null;
 try {
   const { hit, found, files } = await lineCoverage();
   const pct = found === 0 ? 0 : (100 * hit) / found;
+  coveragePct = pct;
   coverageLine = `line coverage: ${pct.toFixed(2)}% (${hit}/${found} lines in ${files.length} contract files; minimum ${MIN_LINE_COVERAGE}%)`;
   if (pct < MIN_LINE_COVERAGE) failures.push(`line coverage ${pct.toFixed(2)}% < ${MIN_LINE_COVERAGE}%`);
 } catch (error) {
@@ -89,6 +92,19 @@ console.log(
 console.log(coverageLine);
 console.log(`generated bindings: ${fresh.code === 0 ? 'up to date' : 'OUT OF DATE'}`);
 console.log(`time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+// Machine-readable counts for scripts/test-all.mjs (test-results/ is not committed).
+const reports = path.join(root, 'test-results/reports');
+await mkdir(reports, { recursive: true });
+await writeFile(
+  path.join(reports, 'contracts.json'),
+  JSON.stringify({
+    passed: passing ? Number(passing[1]) : 0,
+    failed: failing ? Number(failing[1]) : failures.length ? 1 : 0,
+    skipped: 0,
+    lineCoverage: coveragePct,
+    failures,
+  }),
+);
 if (failures.length) {
   console.log(`FAILED: ${failures.join('; ')}`);
   process.exitCode = 1;

@@ -8,7 +8,7 @@ export { TwinRegistryArtifact };
 export const CONTRACTS_BUILD = {
   "TwinRegistry": {
     "abiHash": "1d4e498618489ecc45301de939835729822f53e1ff2a55dbb99fc51750136706",
-    "bytecodeHash": "f58f15040a5f6854dbd7e0aba7ff9bad44c3dde527faba15af2b64ea15f5ee20",
-    "bytecodeBytes": 14802
+    "bytecodeHash": "e09aa94442186b8c35d948d0d8335f769825b84fdacc030c160c49c1dc4cac7c",
+    "bytecodeBytes": 14457
   }
 } as const;
