@@ -15,6 +15,7 @@ import {TwinMembership} from "./libraries/TwinMembership.sol";
 
 /**
  * @title TwinRegistry
+ * @author TwinLedger
  * @notice See {ITwinRegistry}. Storage is laid out for the cost of a commit: a version is one fresh
  * slot (its Merkle root) plus the twin's head; an account's roles and its intent nonce lane for a
  * twin share one slot ({TwinMembership}), so a relayed commit costs one more warm write than a
@@ -121,7 +122,8 @@ contract TwinRegistry is ITwinRegistry, ERC721, IntentRelay {
 
     /// @inheritdoc ITwinRoles
     function endEngagement(uint256 twinId, address account) external {
-        if (msg.sender != account) _checkAdmin(twinId, msg.sender);
+        if (msg.sender == account) _requireOwned(twinId);
+        else _checkAdmin(twinId, msg.sender);
         _memberships[twinId][account] = _memberships[twinId][account].withoutRoles();
         emit EngagementEnded(twinId, account, msg.sender);
     }

@@ -10,6 +10,7 @@ import {IIntentRelay} from "../interfaces/IIntentRelay.sol";
 
 /**
  * @title IntentRelay
+ * @author TwinLedger
  * @notice Base of every TwinLedger contract that accepts intents. A derived contract exposes one
  * `...BySig(intent, signature)` function per action, which hashes its struct, calls {_useIntent}
  * and then runs the action with the signer as its actor (and checks the signer's role there, at
@@ -55,7 +56,14 @@ abstract contract IntentRelay is EIP712, IIntentRelay {
     /**
      * @dev Verifies an intent and consumes its nonce: deadline not passed, signature by `signer` over
      * this contract's EIP-712 domain (ECDSA, or ERC-1271 when `signer` is a contract), nonce next in
-     * the (signer, twinId) lane. Emits {IntentExecuted}.
+     * the (signer, twinId) lane. Emits {IntentExecuted}. The caller then runs the action with
+     * `signer` as its actor, checking the signer's role there.
+     * @param signer The signer named in the intent.
+     * @param twinId The twin, which is also the nonce lane.
+     * @param nonce The intent's nonce in the lane.
+     * @param deadline The intent's deadline (Unix seconds, inclusive).
+     * @param structHash The EIP-712 `hashStruct` of the intent.
+     * @param signature The signature over the intent's digest.
      * @return digest The EIP-712 digest of the intent.
      */
     function _useIntent(

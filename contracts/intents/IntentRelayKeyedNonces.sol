@@ -9,6 +9,7 @@ import {IntentRelay} from "./IntentRelay.sol";
 
 /**
  * @title IntentRelayKeyedNonces
+ * @author TwinLedger
  * @notice {IntentRelay} whose (signer, twin) lanes are OpenZeppelin `NoncesKeyed` keys: the key is
  * the twin id, the sequence the intent's `nonce`. `nonces(signer, twinId)` returns the packed
  * `key << 64 | sequence` as OpenZeppelin defines it; {intentNonce} returns the sequence alone.

@@ -5,6 +5,7 @@ pragma solidity ^0.8.28;
 
 /**
  * @title IIntentRelay
+ * @author TwinLedger
  * @notice An intent is an action signed offline by its actor (EIP-712, domain with name, version,
  * chainId and verifyingContract) and relayed later by anyone. Each signer has one nonce lane per
  * twin, so queues for different twins never block each other; each intent carries a deadline. The

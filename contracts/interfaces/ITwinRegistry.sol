@@ -9,6 +9,7 @@ import {ITwinRoles} from "./ITwinRoles.sol";
 
 /**
  * @title ITwinRegistry
+ * @author TwinLedger
  * @notice Twins, their version line and their service logs. A version is the Merkle root of the
  * twin's (elementKey, stateHash) leaves, encoded as OpenZeppelin's `StandardMerkleTree` encodes
  * `['bytes32', 'bytes32']`; versions form a line where each names its base (optimistic concurrency).

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 
 /**
  * @title ITwinRoles
+ * @author TwinLedger
  * @notice Per-twin roles with an end date. Expiry is enforced at the moment of use: an expired grant
  * grants nothing, with no keeper transaction needed. The twin's token owner is always an ADMIN, so
  * a twin can never be locked out of every admin.

@@ -7,6 +7,7 @@ import {ITwinRoles} from "../interfaces/ITwinRoles.sol";
 
 /**
  * @title TwinMembership
+ * @author TwinLedger
  * @notice Packing of an account's membership of a twin into one `uint256`:
  * bits [40*r, 40*r+40) hold the end date of role `r` (0: not granted, `NO_EXPIRY`: no end),
  * bits [200, 256) hold the next intent nonce of the account's lane for the twin.

@@ -8,6 +8,7 @@ import {ITwinRoles} from "../interfaces/ITwinRoles.sol";
 
 /**
  * @title TwinModule
+ * @author TwinLedger
  * @notice A contract beside the {ITwinRegistry} that reuses its twin ids and roles. Combine it with
  * {IntentRelayKeyedNonces} to accept offline-signed intents with the same lane rules.
  */

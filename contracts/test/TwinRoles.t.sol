@@ -125,6 +125,12 @@ contract TwinRolesTest is TestBase {
         assertTrue(!registry.hasRole(twin, ITwinRoles.Role.Maintainer, maintainer), "resigned");
     }
 
+    function test_endEngagement_selfOnMissingTwin_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IERC721Errors.ERC721NonexistentToken.selector, 99));
+        vm.prank(stranger);
+        registry.endEngagement(99, stranger);
+    }
+
     function test_endEngagement_byStranger_reverts() public {
         _expectMissingRole(twin, ITwinRoles.Role.Admin, stranger);
         vm.prank(stranger);

@@ -8,7 +8,7 @@ export { TwinRegistryArtifact };
 export const CONTRACTS_BUILD = {
   "TwinRegistry": {
     "abiHash": "1d4e498618489ecc45301de939835729822f53e1ff2a55dbb99fc51750136706",
-    "bytecodeHash": "e09aa94442186b8c35d948d0d8335f769825b84fdacc030c160c49c1dc4cac7c",
-    "bytecodeBytes": 14457
+    "bytecodeHash": "5622b6144c6bae75bb5ccf7eae6ce2cfd6f1b8bd31e459882dc462b7883e8ec4",
+    "bytecodeBytes": 14472
   }
 } as const;
