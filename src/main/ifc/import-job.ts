@@ -12,7 +12,7 @@ import { writeImport, type ImportOutcome, type ImportTarget, type ImportedElemen
 import { diffStates } from './changeset';
 import { buildVersionTree } from './merkle';
 import { preflight } from './preflight';
-import { readModel, type ReadElement } from './reader';
+import { readModel, type GeometryRead, type ReadElement } from './reader';
 
 export type ImportStage = 'reading' | 'parsing' | 'properties' | 'geometry' | 'fingerprinting' | 'storing';
 
@@ -78,7 +78,21 @@ function guessDiscipline(elements: ReadElement[]): string {
   return total > 0 && mep / total >= 0.5 ? 'MEP' : 'ARCH';
 }
 
-export function runImport(api: WebIFC.IfcAPI, db: SqliteDatabase, job: ImportJob, hooks: JobHooks): ImportReport {
+/** Reads a file's geometry elsewhere (the geometry worker) while this thread reads the rest. */
+export interface GeometryHelper {
+  read(bytes: Uint8Array): Promise<GeometryRead>;
+}
+
+/** Files smaller than this are read in one thread: handing them over would cost more than it saves. */
+export const PARALLEL_GEOMETRY_MIN_BYTES = 1024 * 1024;
+
+export async function runImport(
+  api: WebIFC.IfcAPI,
+  db: SqliteDatabase,
+  job: ImportJob,
+  hooks: JobHooks,
+  geometryHelper?: GeometryHelper,
+): Promise<ImportReport> {
   const timings: Record<string, number> = {};
   let mark = performance.now();
   const lap = (name: string) => {
@@ -125,6 +139,12 @@ export function runImport(api: WebIFC.IfcAPI, db: SqliteDatabase, job: ImportJob
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   lap('read');
   hooks.checkpoint();
+  // Geometry is read in parallel by the geometry worker from its own copy of the file.
+  let external: Promise<GeometryRead> | null = null;
+  if (geometryHelper && checked.bytes.byteLength >= PARALLEL_GEOMETRY_MIN_BYTES) {
+    external = geometryHelper.read(checked.bytes.slice());
+    external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
+  }
 
   // Parsing.
   stage('parsing', 0);
@@ -147,11 +167,23 @@ export function runImport(api: WebIFC.IfcAPI, db: SqliteDatabase, job: ImportJob
       authoringApp = null;
     }
 
-    const model = readModel(api, modelId, {
-      progress: (step, fraction) => stage(step, fraction),
-      checkpoint: hooks.checkpoint,
-    });
+    const readHooks = { progress: (step: 'properties' | 'geometry', fraction: number) => stage(step, fraction), checkpoint: hooks.checkpoint };
+    const partial = readModel(api, modelId, readHooks);
     lap('read-model');
+    let geometry: GeometryRead | undefined;
+    if (external) {
+      stage('geometry', 0);
+      try {
+        geometry = await external;
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'CANCELLED') throw error;
+        hooks.checkpoint();
+        geometry = undefined; // the geometry worker failed: read the geometry here instead
+      }
+      lap('await-geometry');
+    }
+    const model = partial.complete(geometry);
+    lap(external ? 'attach-geometry' : 'geometry');
     if (model.elements.length === 0 || model.elements.every((e) => e.state.ifcClass === 'IfcProject')) {
       throw new AppError(
         'BAD_REQUEST',

@@ -207,7 +207,13 @@ const compareCanonical = (a: CanonicalValue, b: CanonicalValue): number => {
 const sortProperties = (props: PropertyValue[]): PropertyValue[] =>
   props.sort((a, b) => byName(a, b) || compareCanonical(a, b));
 
-export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks): ReadModel {
+/** A model read but for its geometry; `complete` adds it (streamed inline, or read elsewhere). */
+export interface PartialModel {
+  productsWithRepresentation: number;
+  complete(geometry?: GeometryRead): ReadModel;
+}
+
+export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks): PartialModel {
   const warnings: string[] = [];
   const warnCounts = new Map<string, number>();
   const warnOnce = (kind: string, message: string) => {
@@ -793,68 +799,34 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   hooks.progress('properties', 1);
   hooks.checkpoint();
 
-  // ---- geometry ----------------------------------------------------------------------------
-  const geometryByExpressId = new Map<number, string>();
-  const geometries = new Map<string, ReadGeometry>();
-  let meshCount = 0;
-  let cancelled = false;
-  // web-ifc streams type by type and counts within each type; progress counts products instead.
+  // Everything but geometry is read; the caller completes the model with geometry streamed here
+  // (inline) or by the geometry worker from its own copy of the file (in parallel).
   let represented = 0;
   for (const draft of drafts.values()) if (draft.line.Representation) represented++;
-  let streamed = 0;
-  api.StreamAllMeshes(modelId, (mesh) => {
-    if (cancelled) return;
-    if ((streamed++ & 31) === 0) {
-      try {
-        hooks.checkpoint();
-      } catch {
-        cancelled = true;
-        return;
-      }
-      hooks.progress('geometry', represented > 0 ? Math.min(1, streamed / represented) : 1);
-    }
-    const draft = drafts.get(mesh.expressID);
-    const placed = mesh.geometries;
-    const count = placed.size();
-    let first: Matrix | null = null;
-    for (let i = 0; i < count; i++) {
-      const p = placed.get(i);
-      let hash = geometryByExpressId.get(p.geometryExpressID);
-      if (hash === undefined) {
-        const geometry = api.GetGeometry(modelId, p.geometryExpressID);
-        try {
-          const vertexData = api.GetVertexArray(geometry.GetVertexData(), geometry.GetVertexDataSize());
-          const indexData = api.GetIndexArray(geometry.GetIndexData(), geometry.GetIndexDataSize());
-          const vertexCount = vertexData.length / 6;
-          const vertices = new Uint8Array(vertexData.buffer, vertexData.byteOffset, vertexData.byteLength).slice();
-          const indices =
-            vertexCount <= 65536
-              ? new Uint8Array(Uint16Array.from(indexData).buffer)
-              : new Uint8Array(indexData.buffer, indexData.byteOffset, indexData.byteLength).slice();
-          hash = createHash('sha256').update(vertices).update(indices).digest('hex');
-          if (!geometries.has(hash)) {
-            geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
-          }
-        } finally {
-          geometry.delete();
+  return {
+    productsWithRepresentation: represented,
+    complete: (external?: GeometryRead): ReadModel => {
+      const geometry = external ?? streamGeometry(api, modelId, hooks, represented);
+      hooks.checkpoint();
+      for (const [expressId, meshes] of geometry.placed) {
+        const draft = drafts.get(expressId);
+        if (!draft) continue;
+        let first: Matrix | null = null;
+        for (const mesh of meshes) {
+          if (first === null) first = invertAffine(mesh.matrix);
+          draft.meshes.push(mesh);
+          draft.relative.push({
+            color: mesh.color.map((c) => roundTo(c, COLOR_DECIMALS)),
+            mesh: mesh.geometryHash,
+            relative: roundPlacement(multiply(first, mesh.matrix)),
+          });
         }
-        geometryByExpressId.set(p.geometryExpressID, hash);
       }
-      meshCount++;
-      if (!draft) continue;
-      const matrix = Array.from(p.flatTransformation) as Matrix;
-      const color: [number, number, number, number] = [p.color.x, p.color.y, p.color.z, p.color.w];
-      if (first === null) first = invertAffine(matrix);
-      draft.meshes.push({ geometryHash: hash, color, matrix });
-      draft.relative.push({
-        mesh: hash,
-        color: color.map((c) => roundTo(c, COLOR_DECIMALS)),
-        relative: roundPlacement(multiply(first, matrix)),
-      });
-    }
-  });
-  hooks.checkpoint();
+      return finish(geometry);
+    },
+  };
 
+  function finish(geometry: GeometryRead): ReadModel {
   // ---- states ------------------------------------------------------------------------------
   const storeyOf = new Map<string, string | null>();
   const parentByGlobalId = new Map<string, string | null>();
@@ -931,7 +903,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     projectGlobalId: project ? text(project.GlobalId) : null,
     projectName: project ? (text(project.LongName) ?? text(project.Name)) : null,
     elements,
-    geometries: [...geometries.values()],
+    geometries: geometry.geometries,
     warnings,
     stats: {
       lines: linesRead,
@@ -940,10 +912,81 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       quantitySets: setCounts.qto,
       predefinedSets: setCounts.predefined,
       properties: propertyCount,
-      meshes: meshCount,
-      distinctGeometries: geometries.size,
+      meshes: geometry.meshCount,
+      distinctGeometries: geometry.geometries.length,
     },
   };
+  }
+}
+
+export interface GeometryRead {
+  geometries: ReadGeometry[];
+  /** Placed meshes by the express id of their product. */
+  placed: Map<number, PlacedMesh[]>;
+  meshCount: number;
+}
+
+/**
+ * Streams every mesh of the open model: each distinct mesh once (by web-ifc geometry id, then by
+ * content hash: sha256 of its float32 vertices and its indices as stored), and each product's
+ * placed meshes with colour and transform.
+ */
+export function streamGeometry(
+  api: WebIFC.IfcAPI,
+  modelId: number,
+  hooks: Pick<ReadHooks, 'checkpoint' | 'progress'>,
+  expectedProducts: number,
+): GeometryRead {
+  const geometryByExpressId = new Map<number, string>();
+  const geometries = new Map<string, ReadGeometry>();
+  const placed = new Map<number, PlacedMesh[]>();
+  let meshCount = 0;
+  let cancelled = false;
+  let streamed = 0;
+  // web-ifc streams type by type and counts within each type; progress counts products instead.
+  api.StreamAllMeshes(modelId, (mesh) => {
+    if (cancelled) return;
+    if ((streamed++ & 31) === 0) {
+      try {
+        hooks.checkpoint();
+      } catch {
+        cancelled = true;
+        return;
+      }
+      hooks.progress('geometry', expectedProducts > 0 ? Math.min(1, streamed / expectedProducts) : 1);
+    }
+    const list: PlacedMesh[] = [];
+    const count = mesh.geometries.size();
+    for (let i = 0; i < count; i++) {
+      const p = mesh.geometries.get(i);
+      let hash = geometryByExpressId.get(p.geometryExpressID);
+      if (hash === undefined) {
+        const geometry = api.GetGeometry(modelId, p.geometryExpressID);
+        try {
+          const vertexData = api.GetVertexArray(geometry.GetVertexData(), geometry.GetVertexDataSize());
+          const indexData = api.GetIndexArray(geometry.GetIndexData(), geometry.GetIndexDataSize());
+          const vertexCount = vertexData.length / 6;
+          const vertices = new Uint8Array(vertexData.buffer, vertexData.byteOffset, vertexData.byteLength).slice();
+          const indices =
+            vertexCount <= 65536
+              ? new Uint8Array(Uint16Array.from(indexData).buffer)
+              : new Uint8Array(indexData.buffer, indexData.byteOffset, indexData.byteLength).slice();
+          hash = createHash('sha256').update(vertices).update(indices).digest('hex');
+          if (!geometries.has(hash)) geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
+        } finally {
+          geometry.delete();
+        }
+        geometryByExpressId.set(p.geometryExpressID, hash);
+      }
+      meshCount++;
+      list.push({ geometryHash: hash, color: [p.color.x, p.color.y, p.color.z, p.color.w], matrix: Array.from(p.flatTransformation) });
+    }
+    const existing = placed.get(mesh.expressID);
+    if (existing) existing.push(...list);
+    else placed.set(mesh.expressID, list);
+  });
+  hooks.checkpoint();
+  return { geometries: [...geometries.values()], placed, meshCount };
 }
 
 /** Defined types whose values are REAL numbers (web-ifc hands them over as the file's text). */

@@ -1,80 +1,212 @@
 // The import worker thread: holds a started web-ifc and a connection to the store, and runs one
 // import at a time so that parsing, hashing and the bulk write never block main's event loop.
-import { parentPort } from 'node:worker_threads';
+// The same script also runs as its helper, the geometry worker (workerData.role 'geometry'): for
+// large files it opens its own copy of the model and streams the meshes while the import worker
+// reads properties and relationships, so the two halves of the work run on two cores.
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
 import { openDatabase, StoreError, type SqliteDatabase } from '../store/database';
-import { runImport } from './import-job';
+import { runImport, type GeometryHelper } from './import-job';
+import { streamGeometry, type GeometryRead, type PlacedMesh, type ReadGeometry } from './reader';
 import { startWebIfc } from './webifc';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 if (!parentPort) throw new Error('The import worker must run in a worker thread.');
 const port = parentPort;
-const post = (message: FromWorker) => port.postMessage(message);
+
+type ToGeometry = { type: 'geometry'; id: number; bytes: Uint8Array; cancel: SharedArrayBuffer };
+type FromGeometry =
+  | { type: 'geometry-done'; id: number; geometries: ReadGeometry[]; placed: [number, PlacedMesh[]][]; meshCount: number }
+  | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string };
 
 let api: WebIFC.IfcAPI | null = null;
-const databases = new Map<string, SqliteDatabase>();
 
-const database = (path: string): SqliteDatabase => {
-  let db = databases.get(path);
-  if (db) {
-    databases.delete(path);
-  } else {
-    db = openDatabase(path, { expectCurrentSchema: true });
-    // An import writes megabytes in one commit; checkpointing it inside the commit would double
-    // the write on the import's clock. The worker checkpoints once the job is reported instead.
-    db.pragma('wal_autocheckpoint = 0');
-    // One app uses one database; keep the last two connections, close older ones (benchmarks).
-    for (const [other, connection] of [...databases].slice(0, -1)) {
-      connection.close();
-      databases.delete(other);
-    }
-  }
-  databases.set(path, db);
-  return db;
-};
-
-port.on('message', async (message: ToWorker) => {
-  if (message.type === 'close') {
-    for (const db of databases.values()) db.close();
-    databases.clear();
-    post({ type: 'closed' });
-    return;
-  }
-  const { job, dbPath, cancel } = message;
-  const flag = new Int32Array(cancel);
-  let lastPercent = -1;
-  let lastStage = '';
-  try {
-    api ??= await startWebIfc();
-    const report = runImport(api, database(dbPath), job, {
-      progress: (stage, percent) => {
-        const rounded = Math.floor(percent);
-        // Stages report fractions of their own work; the overall figure only ever moves forward.
-        if (rounded <= lastPercent && stage === lastStage) return;
-        lastPercent = Math.max(lastPercent, rounded);
-        lastStage = stage;
-        post({ type: 'progress', jobId: job.jobId, stage, percent: lastPercent });
-      },
-      checkpoint: () => {
-        if (Atomics.load(flag, 0) !== 0) throw new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.');
-      },
-    });
-    post({ type: 'done', jobId: job.jobId, report });
+function runGeometryRole(): void {
+  port.on('message', async (message: ToGeometry) => {
+    const flag = new Int32Array(message.cancel);
+    let modelId = -1;
     try {
-      database(dbPath).pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // A busy database checkpoints next time; the WAL stays valid meanwhile.
+      api ??= await startWebIfc();
+      modelId = api.OpenModel(message.bytes);
+      if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
+      const read = streamGeometry(
+        api,
+        modelId,
+        {
+          checkpoint: () => {
+            if (Atomics.load(flag, 0) !== 0) throw new AppError('CANCELLED', 'cancelled');
+          },
+          progress: () => {},
+        },
+        0,
+      );
+      const transfer: ArrayBuffer[] = [];
+      for (const g of read.geometries) transfer.push(g.vertices.buffer as ArrayBuffer, g.indices.buffer as ArrayBuffer);
+      const reply: FromGeometry = {
+        type: 'geometry-done',
+        id: message.id,
+        geometries: read.geometries,
+        placed: [...read.placed],
+        meshCount: read.meshCount,
+      };
+      port.postMessage(reply, transfer);
+    } catch (error) {
+      const cancelled = error instanceof AppError && error.code === 'CANCELLED';
+      const reply: FromGeometry = {
+        type: 'geometry-failed',
+        id: message.id,
+        code: cancelled ? 'CANCELLED' : 'BAD_REQUEST',
+        message: (error as Error)?.message ?? String(error),
+      };
+      port.postMessage(reply);
+      // After an unexpected failure web-ifc may be in a bad state: exit, the import worker respawns.
+      if (!cancelled) process.exit(1);
+    } finally {
+      if (modelId >= 0) {
+        try {
+          api?.CloseModel(modelId);
+        } catch {
+          // gone with the process
+        }
+      }
     }
-  } catch (error) {
-    const known = error instanceof AppError;
-    const code = known ? error.code : error instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';
-    const message = error instanceof Error ? error.message : String(error);
-    post({
-      type: 'failed',
-      jobId: job.jobId,
-      error: { code, message, stack: known ? undefined : (error as Error)?.stack },
-      recycle: !known && !(error instanceof StoreError),
+  });
+}
+
+/** The import worker's side of the geometry worker: one at a time, restarted after a failure. */
+class GeometryWorker implements GeometryHelper {
+  private worker: Worker | null = null;
+  private next = 1;
+  private readonly pending = new Map<number, { resolve: (r: GeometryRead) => void; reject: (e: Error) => void }>();
+  cancel: SharedArrayBuffer = new SharedArrayBuffer(4);
+
+  start(): void {
+    if (this.worker) return;
+    const self = import.meta.url;
+    // From TypeScript source the bootstrap that lets Node run .ts files is needed; built, this file.
+    const bootstrap = 'worker-source.mjs';
+    const url = self.endsWith('.ts') ? new URL(bootstrap, self) : new URL(self);
+    const worker = new Worker(url, { workerData: { role: 'geometry' } });
+    worker.unref();
+    worker.on('message', (message: FromGeometry) => {
+      const waiting = this.pending.get(message.id);
+      if (!waiting) return;
+      this.pending.delete(message.id);
+      if (message.type === 'geometry-done') {
+        waiting.resolve({ geometries: message.geometries, placed: new Map(message.placed), meshCount: message.meshCount });
+      } else {
+        waiting.reject(new AppError(message.code, message.message));
+      }
+    });
+    const fail = (error: Error) => {
+      if (this.worker === worker) this.worker = null;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`geometry worker exited (${code})`)));
+    this.worker = worker;
+  }
+
+  read(bytes: Uint8Array): Promise<GeometryRead> {
+    this.start();
+    const id = this.next++;
+    return new Promise<GeometryRead>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const message: ToGeometry = { type: 'geometry', id, bytes, cancel: this.cancel };
+      this.worker!.postMessage(message, [bytes.buffer as ArrayBuffer]);
     });
   }
-});
+
+  close(): void {
+    void this.worker?.terminate();
+    this.worker = null;
+  }
+}
+
+function runImportRole(): void {
+  const post = (message: FromWorker) => port.postMessage(message);
+  const databases = new Map<string, SqliteDatabase>();
+  const geometry = new GeometryWorker();
+  // Start both web-ifc instances now, so that the first import does not wait for them.
+  geometry.start();
+  void startWebIfc().then((started) => {
+    api ??= started;
+  });
+
+  const database = (path: string): SqliteDatabase => {
+    let db = databases.get(path);
+    if (db) {
+      databases.delete(path);
+    } else {
+      db = openDatabase(path, { expectCurrentSchema: true });
+      // An import writes megabytes in one commit; checkpointing it inside the commit would double
+      // the write on the import's clock. The worker checkpoints once the job is reported instead.
+      db.pragma('wal_autocheckpoint = 0');
+      // One app uses one database; keep the last two connections, close older ones (benchmarks).
+      for (const [other, connection] of [...databases].slice(0, -1)) {
+        connection.close();
+        databases.delete(other);
+      }
+    }
+    databases.set(path, db);
+    return db;
+  };
+
+  port.on('message', async (message: ToWorker) => {
+    if (message.type === 'close') {
+      for (const db of databases.values()) db.close();
+      databases.clear();
+      geometry.close();
+      post({ type: 'closed' });
+      return;
+    }
+    const { job, dbPath, cancel } = message;
+    const flag = new Int32Array(cancel);
+    geometry.cancel = cancel;
+    let lastPercent = -1;
+    let lastStage = '';
+    try {
+      api ??= await startWebIfc();
+      const report = await runImport(
+        api,
+        database(dbPath),
+        job,
+        {
+          progress: (stage, percent) => {
+            const rounded = Math.floor(percent);
+            // Stages report fractions of their own work; the overall figure only ever moves forward.
+            if (rounded <= lastPercent && stage === lastStage) return;
+            lastPercent = Math.max(lastPercent, rounded);
+            lastStage = stage;
+            post({ type: 'progress', jobId: job.jobId, stage, percent: lastPercent });
+          },
+          checkpoint: () => {
+            if (Atomics.load(flag, 0) !== 0) throw new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.');
+          },
+        },
+        geometry,
+      );
+      post({ type: 'done', jobId: job.jobId, report });
+      try {
+        database(dbPath).pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // A busy database checkpoints next time; the WAL stays valid meanwhile.
+      }
+    } catch (error) {
+      const known = error instanceof AppError;
+      const code = known ? error.code : error instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';
+      const text = error instanceof Error ? error.message : String(error);
+      post({
+        type: 'failed',
+        jobId: job.jobId,
+        error: { code, message: text, stack: known ? undefined : (error as Error)?.stack },
+        recycle: !known && !(error instanceof StoreError),
+      });
+    }
+  });
+}
+
+if ((workerData as { role?: string } | null)?.role === 'geometry') runGeometryRole();
+else runImportRole();
