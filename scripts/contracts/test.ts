@@ -48,6 +48,7 @@ async function lineCoverage(): Promise<{ hit: number; found: number; files: stri
 }
 
 const failures: string[] = [];
+const config = await readFile(path.join(root, 'hardhat.config.ts'), 'utf8');
 
 const compile = await run('hardhat', ['compile', '--quiet']);
 if (compile.code !== 0) failures.push('compilation failed');
@@ -86,8 +87,10 @@ console.log(
     ? `tests: ${passing[1]} passing (${passing[2]} solidity, ${passing[3]} nodejs), ${failing ? failing[1] : 0} failing`
     : `tests: ${failing ? `${failing[1]} failing` : 'no result line found'}`,
 );
+const fuzzRuns = /fuzz: \{ runs: (\d+)/.exec(config)?.[1] ?? '?';
+const invariantRuns = /invariant: \{ runs: (\d+), depth: (\d+)/.exec(config);
 console.log(
-  `fuzz/invariant suites: ${fuzz - invariants} fuzz tests, ${invariants} invariants (runs as printed above)`,
+  `fuzz: ${fuzz - invariants} fuzz tests x ${fuzzRuns} runs; invariants: ${invariants} x ${invariantRuns?.[1] ?? '?'} runs of depth ${invariantRuns?.[2] ?? '?'}`,
 );
 console.log(coverageLine);
 console.log(`generated bindings: ${fresh.code === 0 ? 'up to date' : 'OUT OF DATE'}`);
