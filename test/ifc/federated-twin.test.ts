@@ -1,7 +1,7 @@
 // The sandbox's federated Duplex twin through the API: two discipline models in one twin, the
 // spatial tree per model, search, elements with properties, proofs that verify the way the
 // contracts verify them, and the geometry stream the viewer reads.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
@@ -13,7 +13,7 @@ import { importSampleTwin } from '../../src/main/ifc/samples';
 import { EventBus } from '../../src/main/services/events';
 import { createRouter, type Handlers, type Router } from '../../src/main/services/router';
 import { createTwinServices, type TwinServices } from '../../src/main/services/twin-handlers';
-import { SAMPLES } from './helpers';
+import { FIXTURES, SAMPLES } from './helpers';
 
 let dir: string;
 let twins: TwinServices;
@@ -164,3 +164,18 @@ test('import progress and twin changes reach the event bus', () => {
   expect(events.some((e) => e.event === 'twins.importProgress')).toBe(true);
   expect(events.filter((e) => e.event === 'twins.changed').length).toBeGreaterThanOrEqual(0);
 });
+
+test('twins.import takes the file as bytes too (serve mode), and answers the contract', async () => {
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'mep-ports-systems.ifc')));
+  const result = await call<Record<string, unknown>>('twins.import', {
+    jobId: 'bytes-import',
+    source: { kind: 'bytes', fileName: 'mep-ports-systems.ifc', bytes },
+    target: { kind: 'newTwin', twinName: 'From bytes' },
+  });
+  expect(apiMethods['twins.import'].response.safeParse(result).success).toBe(true);
+  expect(result).toMatchObject({ jobId: 'bytes-import', status: 'local', fileName: 'mep-ports-systems.ifc', schema: 'IFC4' });
+  expect(events.some((e) => e.event === 'twins.changed' && (e.payload as { twinId: string }).twinId === result.twinId)).toBe(true);
+  expect(await call('twins.cancelImport', { jobId: 'not-running' })).toEqual({ cancelled: false });
+  const refused = await router.dispatch('twins.import', { jobId: 'x', source: { kind: 'path', path: '' }, target: { kind: 'newTwin', twinName: 'x' } });
+  expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+}, 60_000);
