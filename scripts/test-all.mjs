@@ -40,6 +40,10 @@ const layers = [
     command: 'npm',
     args: ['run', '--silent', 'test:contracts'],
     needs: 'test:contracts',
+    report: () => {
+      const r = readJson('test-results/reports/contracts.json');
+      return r && { passed: r.passed, failed: r.failed, skipped: r.skipped };
+    },
   },
   {
     name: 'end-to-end (Playwright, Chromium, serve mode)',
