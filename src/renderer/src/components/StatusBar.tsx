@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { useApi, useEvent, useQuery } from '../api-context';
 import type { SessionStatus } from '../../../shared/api';
+import { useWorkspace } from '../workspace';
 
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
@@ -38,10 +39,50 @@ export function StatusBar() {
           </span>
         </>
       )}
+      <span className="status-item muted" title="Signed changes waiting to reach the chain">
+        Outbox: sync not connected
+      </span>
       <span className="spacer" />
+      <ViewerStats />
       <span className="status-item muted" data-testid="app-version">
         {info.state === 'ready' ? `TwinLedger ${info.value.version} · ${info.value.host}` : ''}
       </span>
     </footer>
+  );
+}
+
+/** Draw calls, materials and frame rate of the open model, refreshed every second. */
+function ViewerStats() {
+  const { viewer, loadSummary } = useWorkspace();
+  const [stats, setStats] = useState<{
+    drawCalls: number;
+    materials: number;
+    fps: number;
+    frameMs: number;
+  } | null>(null);
+  useEffect(() => {
+    if (!loadSummary) {
+      setStats(null);
+      return;
+    }
+    const tick = () => {
+      const s = viewer()?.stats();
+      if (s) setStats({ drawCalls: s.drawCalls, materials: s.materials, fps: s.fps, frameMs: s.frameMs });
+    };
+    tick();
+    const timer = setInterval(tick, 1000);
+    return () => clearInterval(timer);
+  }, [viewer, loadSummary]);
+  if (!loadSummary || !stats) return null;
+  return (
+    <span
+      className="status-item muted"
+      data-testid="viewer-stats"
+      title="Model statistics (frames are drawn on demand)"
+    >
+      {loadSummary.elements.toLocaleString()} elements · {loadSummary.triangles.toLocaleString()} triangles ·{' '}
+      {stats.materials} materials · {stats.drawCalls} draw calls · {stats.frameMs.toFixed(1)} ms/frame ·
+      loaded in {(loadSummary.firstFullFrameMs / 1000).toFixed(2)} s
+    </span>
   );
 }

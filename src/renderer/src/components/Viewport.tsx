@@ -1,34 +1,225 @@
-// The 3D viewport: owns a canvas and a ViewerWorld for its lifetime; shows a message if WebGL fails.
+// The 3D viewport: owns a canvas and the viewer facade for its lifetime, shows the toolbar, load
+// progress, the draft-review banner and empty states, and handles the viewer's keyboard shortcuts.
 import { useEffect, useRef, useState } from 'react';
-import { ViewerWorld } from '../viewer/world';
+import { TwinViewer } from '../viewer/twin-viewer';
+import type { RenderMode } from '../viewer/model';
+import { useWorkspace } from '../workspace';
+import { ViewerToolbar } from './ViewerToolbar';
+import { ReviewBanner } from './ReviewBanner';
+import { installViewerProbe } from '../viewer/probe';
+
+const phaseLabel = {
+  manifest: 'Reading the model',
+  geometry: 'Streaming geometry',
+  building: 'Preparing the scene',
+  done: 'Ready',
+  failed: 'Failed',
+} as const;
+
+function renderModeFromUrl(): RenderMode {
+  return new URLSearchParams(window.location.search).get('render') === 'per-element'
+    ? 'per-element'
+    : 'batched';
+}
 
 export function Viewport() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [drawn, setDrawn] = useState(false);
+  const [showKeys, setShowKeys] = useState(false);
+  const workspace = useWorkspace();
+  const { attachViewer, view, load, loadSummary, twins, toast } = workspace;
 
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    let world: ViewerWorld | null = null;
+    let viewer: TwinViewer | null = null;
+    let removeProbe = () => {};
     try {
-      world = new ViewerWorld(canvas, { firstFrame: () => setDrawn(true) });
+      const params = new URLSearchParams(window.location.search);
+      viewer = new TwinViewer(canvas, {
+        renderMode: renderModeFromUrl(),
+        continuous: params.has('continuous'),
+      });
+      viewer.events.on('firstFrame', () => setDrawn(true));
+      attachViewer(viewer);
+      if (params.has('probe')) removeProbe = installViewerProbe(viewer);
     } catch (error) {
       setFailure(`The 3D view could not start: ${(error as Error).message}`);
     }
-    return () => world?.dispose();
-  }, []);
+    return () => {
+      removeProbe();
+      attachViewer(null);
+      viewer?.dispose();
+    };
+  }, [attachViewer]);
+
+  useKeyboardShortcuts(() => setShowKeys((v) => !v), toast);
+
+  const twin = view ? twins?.find((t) => t.id === view.twinId) : undefined;
+  const loading = load && load.phase !== 'done' && load.phase !== 'failed';
+  const empty = loadSummary && loadSummary.instances === 0;
 
   return (
     <section className="viewport" aria-label="3D viewport">
-      <canvas ref={canvasRef} className="viewport-canvas" data-testid="viewport-canvas" data-drawn={drawn} />
-      {failure ? (
+      <canvas
+        ref={canvasRef}
+        className="viewport-canvas"
+        data-testid="viewport-canvas"
+        data-drawn={drawn}
+        data-loaded={!!loadSummary}
+        data-version={loadSummary?.versionId ?? ''}
+        tabIndex={0}
+      />
+      {view && <ViewerToolbar onShowKeys={() => setShowKeys((v) => !v)} />}
+      {view?.review && <ReviewBanner />}
+      {failure && (
         <div className="viewport-message" role="alert">
           {failure}
         </div>
-      ) : (
-        <div className="viewport-hint">Drag to orbit · right-drag to pan · wheel to zoom</div>
       )}
+      {!failure && !view && (
+        <div className="viewport-empty" data-testid="viewport-empty">
+          <p className="empty-title">No twin open</p>
+          <p>
+            {twins && twins.length > 0
+              ? 'Choose a twin on the left to open its model.'
+              : 'Import an IFC model (Import IFC… on the left) to create your first twin.'}
+          </p>
+        </div>
+      )}
+      {loading && (
+        <div
+          className="viewport-progress"
+          role="progressbar"
+          aria-label="Loading model"
+          data-testid="model-progress"
+          aria-valuenow={Math.round(load.fraction * 100)}
+          aria-valuemin={0}
+          aria-valuemax={100}
+        >
+          <span>
+            {phaseLabel[load.phase]}
+            {twin ? ` · ${twin.name}` : ''}
+          </span>
+          <div className="bar">
+            <div style={{ width: `${Math.round(load.fraction * 100)}%` }} />
+          </div>
+        </div>
+      )}
+      {load?.phase === 'failed' && (
+        <div className="viewport-message" role="alert">
+          The model could not be shown: {load.message}
+        </div>
+      )}
+      {empty && <div className="viewport-hint center">This version has no geometry to show.</div>}
+      {!failure && (
+        <div className="viewport-hint">
+          {workspace.viewState?.cameraMode === 'walk'
+            ? 'Walk: W A S D / arrows to move · Q E down/up · drag to look · Esc back to orbit'
+            : 'Drag to orbit · right-drag to pan · wheel to zoom · click to select · ? for shortcuts'}
+        </div>
+      )}
+      {showKeys && <ShortcutHelp onClose={() => setShowKeys(false)} />}
     </section>
   );
+}
+
+const shortcuts: [string, string][] = [
+  ['F', 'Fit the selection (or everything)'],
+  ['H', 'Hide the selection'],
+  ['Shift+H', 'Show all'],
+  ['I', 'Isolate the selection'],
+  ['X', 'X-ray on / off'],
+  ['Esc', 'Clear the selection; leave walk mode'],
+  ['Ctrl+click', 'Add to / remove from the selection'],
+  ['Ctrl+Z / Ctrl+Y', 'Undo / redo (with editing)'],
+  ['?', 'This list'],
+];
+
+function ShortcutHelp({ onClose }: { onClose: () => void }) {
+  return (
+    <div className="shortcut-help" role="dialog" aria-label="Keyboard shortcuts">
+      <header>
+        <strong>Keyboard shortcuts</strong>
+        <button className="icon-button" onClick={onClose} aria-label="Close">
+          ×
+        </button>
+      </header>
+      <table>
+        <tbody>
+          {shortcuts.map(([key, what]) => (
+            <tr key={key}>
+              <td>
+                <kbd>{key}</kbd>
+              </td>
+              <td>{what}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+}
+
+function useKeyboardShortcuts(toggleHelp: () => void, toast: (kind: 'info', text: string) => void) {
+  const workspace = useWorkspace();
+  const latest = useRef(workspace);
+  latest.current = workspace;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isTyping(e.target) || e.altKey) return;
+      const { viewer: getViewer, selection, select, view, viewState } = latest.current;
+      const viewer = getViewer();
+      const ctrl = e.ctrlKey || e.metaKey;
+      if (ctrl && (e.key === 'z' || e.key === 'y' || e.key === 'Z')) {
+        e.preventDefault();
+        toast('info', 'Undo and redo arrive with editing (they need the sync layer).');
+        return;
+      }
+      if (ctrl || !viewer || !view) return;
+      if (viewState?.cameraMode === 'walk' && e.key !== 'Escape') return; // keys move the walker
+      switch (e.key) {
+        case 'f':
+        case 'F':
+          if (!viewer.fit(selection)) viewer.fitAll();
+          break;
+        case 'h':
+          if (selection.length) {
+            viewer.hide(selection);
+            select([], 'keyboard');
+          }
+          break;
+        case 'H':
+          viewer.showAll();
+          break;
+        case 'i':
+        case 'I':
+          if (selection.length) viewer.isolate(selection);
+          break;
+        case 'x':
+        case 'X':
+          viewer.setXray(!viewer.state.xray);
+          break;
+        case 'Escape':
+          if (viewer.state.cameraMode === 'walk') viewer.setCameraMode('orbit');
+          else select([], 'keyboard');
+          break;
+        case '?':
+          toggleHelp();
+          break;
+        default:
+          return;
+      }
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [toggleHelp, toast]);
 }

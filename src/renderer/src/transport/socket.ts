@@ -2,7 +2,13 @@
 // reconnection with backoff; calls made while disconnected fail fast with UNAVAILABLE.
 import { decode, encode } from '@msgpack/msgpack';
 import type { ApiClient, EventName } from '../../../shared/api';
-import { ServerFrame, WS_AUTH_PREFIX, WS_PROTOCOL, type RequestFrame } from '../../../shared/protocol';
+import {
+  MAX_FRAME_BYTES,
+  ServerFrame,
+  WS_AUTH_PREFIX,
+  WS_PROTOCOL,
+  type RequestFrame,
+} from '../../../shared/protocol';
 import type { Result } from '../../../shared/result';
 import { createListeners } from './listeners';
 
@@ -96,9 +102,21 @@ export function createSocketClient({ url, token }: SocketClientOptions): ApiClie
       }
       const id = nextId++;
       const frame: RequestFrame = { type: 'request', id, method, params: request };
+      const bytes = encode(frame, { ignoreUndefined: true });
+      // The host closes the socket on an oversized frame; refuse it here with a reason instead.
+      if (bytes.byteLength > MAX_FRAME_BYTES) {
+        const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+        return {
+          ok: false,
+          error: {
+            code: 'TOO_LARGE',
+            message: `This request is ${mb(bytes.byteLength)} MB; the browser host accepts at most ${mb(MAX_FRAME_BYTES)} MB per request. Import large files in the desktop app.`,
+          },
+        } as never;
+      }
       return new Promise((resolve) => {
         pending.set(id, resolve as (r: Result<unknown>) => void);
-        ws.send(encode(frame, { ignoreUndefined: true }));
+        ws.send(bytes);
       });
     },
     on: (event, listener) => {

@@ -1,0 +1,206 @@
+// The changeset of the draft under review: added / modified / removed elements with the fields
+// that changed and their old and new values, each linked to the element in 3D, and the commit.
+import { useEffect, useMemo, useState } from 'react';
+import { useApi } from '../api-context';
+import { useWorkspace } from '../workspace';
+import { useDraftActions } from './ReviewBanner';
+import { formatValue } from './PropertiesPanel';
+import type { Changeset, ElementDetail } from '../../../shared/api/twins';
+
+type Entry = Changeset['entries'][number];
+type Kind = Entry['change'];
+
+/** Resolves a changeset path (`propertySets.Pset_DoorCommon.FireRating`, `placement`) in an element. */
+export function valueAtPath(element: unknown, path: string): unknown {
+  let current: unknown = element;
+  for (const segment of path.split('.')) {
+    if (current === null || current === undefined) return undefined;
+    if (Array.isArray(current)) {
+      current = current.find(
+        (item: unknown) =>
+          typeof item === 'object' &&
+          item !== null &&
+          ((item as { name?: unknown }).name === segment ||
+            (item as { globalId?: unknown }).globalId === segment),
+      );
+      if (current && typeof current === 'object' && 'properties' in current) continue;
+      if (current && typeof current === 'object' && 'value' in current) {
+        const p = current as { value: unknown; unit?: string | null };
+        current = p.unit ? `${formatValue(p.value)} ${p.unit}` : p.value;
+      }
+      continue;
+    }
+    if (typeof current === 'object') {
+      const obj = current as Record<string, unknown>;
+      current =
+        segment in obj
+          ? obj[segment]
+          : (obj['properties'] as unknown[] | undefined)?.find(
+              (p) => (p as { name?: string }).name === segment,
+            );
+      if (current && typeof current === 'object' && 'value' in current && !Array.isArray(current)) {
+        const p = current as { value: unknown; unit?: string | null };
+        current = p.unit ? `${formatValue(p.value)} ${p.unit}` : p.value;
+      }
+      continue;
+    }
+    return undefined;
+  }
+  return current;
+}
+
+export function describeValue(path: string, value: unknown): string {
+  if (value === undefined) return '(none)';
+  if (path === 'placement' && Array.isArray(value) && value.length === 16) {
+    const [x, y, z] = [value[12], value[13], value[14]].map((v) => Number(v).toFixed(3));
+    return `at (${x}, ${y}, ${z}) m`;
+  }
+  if (path === 'geometry' && typeof value === 'string') return `shape ${value.slice(0, 10)}…`;
+  if (Array.isArray(value))
+    return value.length ? `${value.length} item${value.length === 1 ? '' : 's'}` : 'none';
+  if (value && typeof value === 'object') return JSON.stringify(value).slice(0, 80);
+  return formatValue(value);
+}
+
+export function ChangesPanel() {
+  const { changeset, view, select, selection } = useWorkspace();
+  const { commit, discard, busy } = useDraftActions();
+  const [filter, setFilter] = useState<Kind | 'all'>('all');
+  const [open, setOpen] = useState<string | null>(null);
+  const entries = useMemo(
+    () => (changeset?.entries ?? []).filter((e) => filter === 'all' || e.change === filter),
+    [changeset, filter],
+  );
+  if (!view?.review) {
+    return (
+      <div className="empty-state">
+        <p className="empty-title">No draft under review</p>
+        <p>
+          Import a new iteration of a model (Import iteration… on the open twin) to review its changes here
+          before committing them.
+        </p>
+      </div>
+    );
+  }
+  if (!changeset) return <div className="empty-state">Reading the changeset…</div>;
+  return (
+    <div className="changes" data-testid="changes">
+      <div className="change-filters" role="radiogroup" aria-label="Show changes">
+        {(['all', 'added', 'modified', 'removed'] as const).map((k) => (
+          <button
+            key={k}
+            role="radio"
+            aria-checked={filter === k}
+            className={`chip-button ${k}${filter === k ? ' active' : ''}`}
+            onClick={() => setFilter(k)}
+          >
+            {k === 'all' ? `All ${changeset.entries.length}` : `${k} ${changeset[k]}`}
+          </button>
+        ))}
+      </div>
+      {changeset.entries.length === 0 && <p className="empty-state">This iteration changes nothing.</p>}
+      <ul className="change-list">
+        {entries.map((e) => (
+          <li
+            key={e.elementKey}
+            className={`change-entry ${e.change}${selection.includes(e.elementKey) ? ' selected' : ''}`}
+            data-testid="change-entry"
+            data-change={e.change}
+          >
+            <button
+              className="change-row"
+              onClick={() => {
+                if (e.change !== 'removed') select([e.elementKey], 'changes', { fit: true });
+                setOpen(open === e.elementKey ? null : e.elementKey);
+              }}
+            >
+              <span className={`change-kind ${e.change}`}>{e.change}</span>
+              <span className="change-name">{e.name ?? e.globalId}</span>
+              <span className="muted">{e.ifcClass.replace(/^Ifc/, '')}</span>
+            </button>
+            {e.change === 'modified' && <div className="change-fields muted">{e.fields.join(', ')}</div>}
+            {open === e.elementKey && (
+              <ChangeDetail
+                entry={e}
+                baseVersionId={changeset.baseVersionId}
+                versionId={changeset.versionId}
+              />
+            )}
+          </li>
+        ))}
+      </ul>
+      <footer className="changes-footer">
+        <button className="button" disabled={busy} onClick={() => void discard()}>
+          Discard draft
+        </button>
+        <button
+          className="button primary"
+          disabled={busy}
+          onClick={() => void commit()}
+          data-testid="commit-draft"
+        >
+          Commit as version
+        </button>
+      </footer>
+    </div>
+  );
+}
+
+function ChangeDetail({
+  entry,
+  baseVersionId,
+  versionId,
+}: {
+  entry: Entry;
+  baseVersionId: number | null;
+  versionId: number;
+}) {
+  const api = useApi();
+  const { view } = useWorkspace();
+  const [before, setBefore] = useState<ElementDetail | null>(null);
+  const [after, setAfter] = useState<ElementDetail | null>(null);
+  useEffect(() => {
+    if (!view) return;
+    let live = true;
+    const element = { elementKey: entry.elementKey };
+    if (entry.change !== 'added' && baseVersionId !== null) {
+      void api
+        .call('twins.element', { twinId: view.twinId, versionId: baseVersionId, element })
+        .then((r) => live && r.ok && setBefore(r.value));
+    }
+    if (entry.change !== 'removed') {
+      void api
+        .call('twins.element', { twinId: view.twinId, versionId, element })
+        .then((r) => live && r.ok && setAfter(r.value));
+    }
+    return () => {
+      live = false;
+    };
+  }, [api, view, entry, baseVersionId, versionId]);
+
+  if (entry.change !== 'modified') {
+    return (
+      <div className="change-detail muted">
+        {entry.change === 'added'
+          ? 'New in this iteration.'
+          : 'Not in this iteration any more (it stays in the base version).'}{' '}
+        GlobalId {entry.globalId}
+      </div>
+    );
+  }
+  const paths = entry.details.length ? entry.details : entry.fields;
+  return (
+    <table className="change-detail diff-table" data-testid="change-diff">
+      <tbody>
+        {paths.map((path) => (
+          <tr key={path}>
+            <th title={path}>{path.replace(/^propertySets\./, '')}</th>
+            <td className="old">{before ? describeValue(path, valueAtPath(before, path)) : '…'}</td>
+            <td className="arrow">→</td>
+            <td className="new">{after ? describeValue(path, valueAtPath(after, path)) : '…'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,220 @@
+// Importing an IFC file: as a new twin, as a new discipline model of a twin, or as the next design
+// iteration of one of its models (a draft to review). Shows the importer's progress and can cancel.
+import { useEffect, useRef, useState } from 'react';
+import { useApi, useEvent } from '../api-context';
+import { useWorkspace } from '../workspace';
+import type { ImportResult, TwinSummary } from '../../../shared/api/twins';
+
+export type ImportMode =
+  | { kind: 'newTwin' }
+  | { kind: 'newModel'; twin: TwinSummary }
+  | { kind: 'newIteration'; twin: TwinSummary; modelId?: string };
+
+const stageLabel: Record<string, string> = {
+  queued: 'Waiting for the importer',
+  reading: 'Reading the file',
+  parsing: 'Parsing IFC',
+  properties: 'Reading property sets',
+  geometry: 'Tessellating geometry',
+  fingerprinting: 'Fingerprinting elements',
+  storing: 'Storing the version',
+  done: 'Done',
+};
+
+const disciplines = ['ARCH', 'STR', 'MEP', 'ELEC', 'HVAC', 'PLUMB', 'SITE', 'OTHER'];
+
+const baseName = (fileName: string) =>
+  fileName
+    .replace(/\.ifc$/i, '')
+    .replace(/[_-]+/g, ' ')
+    .trim();
+
+export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () => void }) {
+  const api = useApi();
+  const { openTwin, reviewDraft, toast } = useWorkspace();
+  const inputRef = useRef<HTMLInputElement>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const [twinName, setTwinName] = useState('');
+  const [discipline, setDiscipline] = useState('ARCH');
+  const [modelId, setModelId] = useState(
+    mode.kind === 'newIteration' ? (mode.modelId ?? mode.twin.models[0]?.id ?? '') : '',
+  );
+  const [job, setJob] = useState<{ id: string; stage: string; percent: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const jobRef = useRef<string | null>(null);
+
+  useEffect(() => {
+    // Open the system file picker straight away; the dialog stays for the details.
+    inputRef.current?.click();
+  }, []);
+
+  useEvent('twins.importProgress', (p) => {
+    if (p.jobId === jobRef.current) setJob({ id: p.jobId, stage: p.stage, percent: p.percent });
+  });
+
+  const title =
+    mode.kind === 'newTwin'
+      ? 'Import IFC as a new twin'
+      : mode.kind === 'newModel'
+        ? `Add a model to ${mode.twin.name}`
+        : `Import a new iteration into ${mode.twin.name}`;
+
+  const pick = (f: File | null) => {
+    setFile(f);
+    setError(null);
+    if (f && !twinName) setTwinName(baseName(f.name));
+  };
+
+  const start = async () => {
+    if (!file) return;
+    const jobId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    jobRef.current = jobId;
+    setError(null);
+    setJob({ id: jobId, stage: 'reading', percent: 0 });
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const target =
+      mode.kind === 'newTwin'
+        ? ({ kind: 'newTwin', twinName: twinName.trim() || baseName(file.name) } as const)
+        : mode.kind === 'newModel'
+          ? ({ kind: 'newModel', twinId: mode.twin.id } as const)
+          : ({ kind: 'newIteration', twinId: mode.twin.id, modelId } as const);
+    const r = await api.call('twins.import', {
+      jobId,
+      source: { kind: 'bytes', fileName: file.name, bytes },
+      target,
+      ...(mode.kind !== 'newIteration' ? { modelName: baseName(file.name), discipline } : {}),
+    });
+    jobRef.current = null;
+    if (!r.ok) {
+      setJob(null);
+      if (r.error.code === 'CANCELLED') {
+        toast('info', 'Import cancelled.');
+        onClose();
+      } else setError(r.error.message);
+      return;
+    }
+    finished(r.value);
+  };
+
+  const finished = (result: ImportResult) => {
+    const warnings = result.warnings.length ? ` ${result.warnings.length} warning(s).` : '';
+    if (mode.kind === 'newIteration' || (mode.kind === 'newModel' && result.status === 'draft')) {
+      const { added, modified, removed } = result.changeset;
+      toast(
+        'ok',
+        `Imported ${result.fileName}: ${added} added, ${modified} modified, ${removed} removed. Review, then commit.${warnings}`,
+      );
+      reviewDraft(result.twinId, result.versionId);
+    } else {
+      toast(
+        'ok',
+        `Imported ${result.fileName}: ${result.elementCount} elements in ${(result.durationMs / 1000).toFixed(1)} s.${warnings}`,
+      );
+      openTwin(result.twinId);
+    }
+    onClose();
+  };
+
+  const cancel = async () => {
+    if (job && jobRef.current) await api.call('twins.cancelImport', { jobId: jobRef.current });
+    else onClose();
+  };
+
+  const running = job !== null;
+  return (
+    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && !running && onClose()}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label={title} data-testid="import-dialog">
+        <header>
+          <h3>{title}</h3>
+        </header>
+        <div className="modal-body">
+          <input
+            ref={inputRef}
+            type="file"
+            accept=".ifc,.IFC"
+            hidden
+            data-testid="import-file-input"
+            onChange={(e) => pick(e.target.files?.[0] ?? null)}
+          />
+          <div className="file-row">
+            <button className="button" disabled={running} onClick={() => inputRef.current?.click()}>
+              Choose file…
+            </button>
+            <span className={file ? '' : 'muted'} data-testid="import-file-name">
+              {file
+                ? `${file.name} · ${(file.size / 1024 / 1024).toFixed(1)} MB`
+                : 'No file chosen (IFC 2x3 or IFC4)'}
+            </span>
+          </div>
+          {mode.kind === 'newTwin' && (
+            <label className="field">
+              <span>Twin name</span>
+              <input value={twinName} disabled={running} onChange={(e) => setTwinName(e.target.value)} />
+            </label>
+          )}
+          {mode.kind !== 'newIteration' && (
+            <label className="field">
+              <span>Discipline</span>
+              <select value={discipline} disabled={running} onChange={(e) => setDiscipline(e.target.value)}>
+                {disciplines.map((d) => (
+                  <option key={d}>{d}</option>
+                ))}
+              </select>
+            </label>
+          )}
+          {mode.kind === 'newIteration' && (
+            <label className="field">
+              <span>Replaces model</span>
+              <select value={modelId} disabled={running} onChange={(e) => setModelId(e.target.value)}>
+                {mode.twin.models.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.name} ({m.discipline}){m.file ? ` · ${m.file.fileName}` : ''}
+                  </option>
+                ))}
+              </select>
+              <small className="muted">
+                The import becomes a draft version: you review its changes before committing it.
+              </small>
+            </label>
+          )}
+          {job && (
+            <div
+              className="import-progress"
+              role="progressbar"
+              aria-label="Import progress"
+              aria-valuenow={job.percent}
+              aria-valuemin={0}
+              aria-valuemax={100}
+              data-testid="import-progress"
+            >
+              <div className="import-stage">
+                <span>{stageLabel[job.stage] ?? job.stage}</span>
+                <span>{Math.round(job.percent)}%</span>
+              </div>
+              <div className="bar">
+                <div style={{ width: `${job.percent}%` }} />
+              </div>
+            </div>
+          )}
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+        </div>
+        <footer>
+          <button className="button" onClick={() => void cancel()}>
+            {running ? 'Cancel import' : 'Close'}
+          </button>
+          <button
+            className="button primary"
+            disabled={!file || running || (mode.kind === 'newIteration' && !modelId)}
+            onClick={() => void start()}
+          >
+            Import
+          </button>
+        </footer>
+      </div>
+    </div>
+  );
+}

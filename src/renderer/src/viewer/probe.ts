@@ -1,0 +1,50 @@
+// A read-only window hook for benchmarks and tests (installed only with `?probe` in the URL):
+// frame timing, draw calls and picking, without reaching into Babylon from outside.
+import type { TwinViewer } from './twin-viewer';
+
+export interface ViewerProbe {
+  stats(): ReturnType<TwinViewer['stats']> & { state: TwinViewer['state'] };
+  /** Draws n frames back to back; answers the mean and median JavaScript time per frame. */
+  renderFrames(n: number): { meanMs: number; medianMs: number };
+  /** Element key under a canvas point (CSS pixels). */
+  keyAt(x: number, y: number): string | null;
+  /** Canvas points (CSS pixels) where an element is hit, on a coarse grid. */
+  hitPoints(step: number): { x: number; y: number; key: string }[];
+  /** The scene's meshes with whether they are ready to draw. */
+  meshes(): { name: string; ready: boolean; enabled: boolean }[];
+}
+
+declare global {
+  interface Window {
+    __twinViewer?: ViewerProbe;
+  }
+}
+
+export function installViewerProbe(viewer: TwinViewer): () => void {
+  window.__twinViewer = {
+    stats: () => ({ ...viewer.stats(), state: viewer.state }),
+    renderFrames: (n) => {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) times.push(viewer.world.renderFrame());
+      times.sort((a, b) => a - b);
+      return { meanMs: times.reduce((s, t) => s + t, 0) / n, medianMs: times[Math.floor(n / 2)] ?? 0 };
+    },
+    keyAt: (x, y) => viewer.keyAt(x, y),
+    hitPoints: (step) => {
+      const canvas = viewer.world.canvas;
+      const out: { x: number; y: number; key: string }[] = [];
+      for (let y = step / 2; y < canvas.clientHeight; y += step) {
+        for (let x = step / 2; x < canvas.clientWidth; x += step) {
+          const key = viewer.keyAt(x, y);
+          if (key) out.push({ x, y, key });
+        }
+      }
+      return out;
+    },
+  };
+  window.__twinViewer.meshes = () =>
+    viewer.world.scene.meshes.map((m) => ({ name: m.name, ready: m.isReady(true), enabled: m.isEnabled() }));
+  return () => {
+    delete window.__twinViewer;
+  };
+}

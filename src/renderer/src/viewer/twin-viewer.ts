@@ -1,0 +1,405 @@
+// The viewer facade the UI talks to: opens a twin version's geometry (streamed in chunks), and
+// offers selection, visibility (hide, isolate, storey filter), X-ray, colour modes, fitting, the
+// section plane and the camera mode. It speaks element keys and plain data only and announces
+// what happens as events; the Babylon parts behind it stay private.
+// Side effect: scene.pick (ray casting against the merged meshes).
+import '@babylonjs/core/Culling/ray';
+import type { ApiClient } from '../../../shared/api';
+import type { GeometryManifest } from '../../../shared/api/twins';
+import { Emitter } from './events';
+import { ViewerWorld, type CameraMode, type WorldStats } from './world';
+import { loadTwinGeometry, type LoadedGeometry } from './geometry-loader';
+import {
+  buildBatches,
+  materialColour,
+  unionBounds,
+  type BatchedScene,
+  type ColourOf,
+  type Rgba,
+} from './batching';
+import { ModelPart, type RenderMode } from './model';
+import { Highlighter } from './highlighter';
+import { Picker } from './picker';
+import { classColour, changeColour, type ChangeKind } from './palette';
+
+export type ColourMode = 'material' | 'class' | 'changes';
+
+export interface ViewState {
+  loaded: boolean;
+  hiddenCount: number;
+  isolatedCount: number | null;
+  xray: boolean;
+  colourMode: ColourMode;
+  cameraMode: CameraMode;
+  /** Section height as a share of the model's height, or null without a section. */
+  section: number | null;
+  storey: string | null;
+}
+
+export interface LoadSummary {
+  twinId: string;
+  versionId: number;
+  elements: number;
+  instances: number;
+  triangles: number;
+  materials: number;
+  chunks: number;
+  /** From open() to the first frame showing the whole model. */
+  firstFullFrameMs: number;
+}
+
+export interface TwinViewerEvents {
+  loadProgress: { phase: 'manifest' | 'geometry' | 'building'; fraction: number };
+  loaded: LoadSummary;
+  loadFailed: { message: string };
+  /** The user clicked in 3D: an element (or empty space, key null). */
+  picked: { key: string | null; additive: boolean };
+  hovered: { key: string | null };
+  stateChanged: ViewState;
+  firstFrame: undefined;
+}
+
+export interface TwinViewerOptions {
+  renderMode?: RenderMode;
+  continuous?: boolean;
+}
+
+interface OpenModel {
+  twinId: string;
+  versionId: number;
+  loaded: LoadedGeometry;
+  manifest: GeometryManifest;
+  keyToIndex: Map<string, number>;
+  batched: BatchedScene;
+  part: ModelPart;
+}
+
+export class TwinViewer {
+  readonly events = new Emitter<TwinViewerEvents>();
+  readonly world: ViewerWorld;
+  private readonly highlighter: Highlighter;
+  private readonly picker: Picker;
+  private model: OpenModel | null = null;
+  private loading: AbortController | null = null;
+  private selection: number[] = [];
+  private hover: number | null = null;
+  private readonly hidden = new Set<number>();
+  private isolated: Set<number> | null = null;
+  private storey: string | null = null;
+  private xray = false;
+  private colourMode: ColourMode = 'material';
+  private changes = new Map<string, ChangeKind>();
+  private section: number | null = null;
+
+  constructor(
+    canvas: HTMLCanvasElement,
+    private readonly options: TwinViewerOptions = {},
+  ) {
+    this.world = new ViewerWorld(canvas, { continuous: options.continuous });
+    this.world.events.on('firstFrame', () => this.events.emit('firstFrame', undefined));
+    this.world.events.on('cameraModeChanged', () => this.announce());
+    this.highlighter = new Highlighter(this.world.scene);
+    this.picker = new Picker(canvas, (x, y) => this.pickIndex(x, y));
+    this.picker.events.on('picked', ({ element, additive }) =>
+      this.events.emit('picked', { key: element === null ? null : this.keyOf(element), additive }),
+    );
+    this.picker.events.on('hovered', (element) => {
+      this.hover = element;
+      this.highlighter.set('hover', element === null || this.selection.includes(element) ? [] : [element]);
+      this.world.requestRender();
+      this.events.emit('hovered', { key: element === null ? null : this.keyOf(element) });
+    });
+  }
+
+  get state(): ViewState {
+    return {
+      loaded: !!this.model,
+      hiddenCount: this.hidden.size,
+      isolatedCount: this.isolated ? this.isolated.size : null,
+      xray: this.xray,
+      colourMode: this.colourMode,
+      cameraMode: this.world.cameraMode,
+      section: this.section,
+      storey: this.storey,
+    };
+  }
+
+  get openVersion(): { twinId: string; versionId: number } | null {
+    return this.model ? { twinId: this.model.twinId, versionId: this.model.versionId } : null;
+  }
+
+  /** Streams and shows a twin version (the head when omitted); a newer call cancels an older one. */
+  async open(api: ApiClient, twinId: string, versionId?: number): Promise<LoadSummary | null> {
+    this.loading?.abort();
+    const controller = new AbortController();
+    this.loading = controller;
+    const started = performance.now();
+    try {
+      this.events.emit('loadProgress', { phase: 'manifest', fraction: 0 });
+      const loaded = await loadTwinGeometry(api, twinId, versionId, {
+        signal: controller.signal,
+        onProgress: (p) => this.events.emit('loadProgress', { phase: 'geometry', fraction: p.fraction }),
+      });
+      if (controller.signal.aborted) return null;
+      this.events.emit('loadProgress', { phase: 'building', fraction: 1 });
+      // Let the progress paint before the (synchronous) merge.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (controller.signal.aborted) return null;
+      this.closeModel();
+      const keyToIndex = new Map(loaded.manifest.elements.map((e, i) => [e.elementKey, i]));
+      const batched = buildBatches(loaded.geometry, this.colourFunction(loaded.manifest));
+      const part = new ModelPart(this.world.scene, batched, this.options.renderMode);
+      this.model = {
+        twinId,
+        versionId: loaded.manifest.versionId,
+        loaded,
+        manifest: loaded.manifest,
+        keyToIndex,
+        batched,
+        part,
+      };
+      this.highlighter.setData(batched);
+      if (this.xray) part.setXray(true);
+      this.applyVisibility();
+      this.world.setModelBounds(batched.bounds);
+      if (batched.bounds) this.world.fit(batched.bounds);
+      this.applySection();
+      await this.nextFrame();
+      const summary: LoadSummary = {
+        twinId,
+        versionId: loaded.manifest.versionId,
+        elements: loaded.manifest.elements.length,
+        instances: loaded.geometry.instances.length,
+        triangles: batched.triangleCount,
+        materials: part.materialCount,
+        chunks: loaded.chunks,
+        firstFullFrameMs: Math.round(performance.now() - started),
+      };
+      this.announce();
+      this.events.emit('loaded', summary);
+      return summary;
+    } catch (error) {
+      if (controller.signal.aborted) return null;
+      const message = error instanceof Error ? error.message : String(error);
+      this.events.emit('loadFailed', { message });
+      return null;
+    } finally {
+      if (this.loading === controller) this.loading = null;
+    }
+  }
+
+  /** Cancels a load in progress; keeps what is shown. */
+  cancelLoad(): void {
+    this.loading?.abort();
+    this.loading = null;
+  }
+
+  /** Removes the model (the twin closed); the world stays for the next one. */
+  close(): void {
+    this.cancelLoad();
+    this.closeModel();
+    this.hidden.clear();
+    this.isolated = null;
+    this.storey = null;
+    this.selection = [];
+    this.changes.clear();
+    this.colourMode = this.colourMode === 'changes' ? 'material' : this.colourMode;
+    this.world.setModelBounds(null);
+    this.world.setSection(null);
+    this.section = null;
+    this.announce();
+  }
+
+  dispose(): void {
+    this.cancelLoad();
+    this.closeModel();
+    this.picker.dispose();
+    this.highlighter.dispose();
+    this.events.clear();
+    this.world.dispose();
+  }
+
+  /** Element keys of the whole model (those with geometry), in manifest order. */
+  hasGeometry(key: string): boolean {
+    const index = this.model?.keyToIndex.get(key);
+    return index !== undefined && (this.model?.batched.elementBatches[index]?.length ?? 0) > 0;
+  }
+
+  setSelection(keys: readonly string[]): void {
+    this.selection = this.indicesOf(keys);
+    this.highlighter.set('selection', this.selection);
+    if (this.hover !== null && this.selection.includes(this.hover)) this.highlighter.set('hover', []);
+    this.world.requestRender();
+  }
+
+  hide(keys: readonly string[]): void {
+    for (const i of this.indicesOf(keys)) this.hidden.add(i);
+    this.applyVisibility();
+  }
+
+  isolate(keys: readonly string[]): void {
+    const indices = this.indicesOf(keys);
+    if (indices.length === 0) return;
+    this.isolated = new Set(indices);
+    this.hidden.clear();
+    this.applyVisibility();
+    this.fit(keys);
+  }
+
+  showAll(): void {
+    this.hidden.clear();
+    this.isolated = null;
+    this.storey = null;
+    this.applyVisibility();
+  }
+
+  setStorey(storeyGlobalId: string | null): void {
+    this.storey = storeyGlobalId;
+    this.applyVisibility();
+  }
+
+  setXray(on: boolean): void {
+    this.xray = on;
+    this.model?.part.setXray(on);
+    this.world.requestRender();
+    this.announce();
+  }
+
+  /** Colours by material (as authored), by IFC class, or by change against the base version. */
+  setColourMode(mode: ColourMode, changes?: ReadonlyMap<string, ChangeKind>): void {
+    this.colourMode = mode;
+    if (changes) this.changes = new Map(changes);
+    const model = this.model;
+    if (model) {
+      model.part.dispose();
+      model.batched = buildBatches(model.loaded.geometry, this.colourFunction(model.manifest));
+      model.part = new ModelPart(this.world.scene, model.batched, this.options.renderMode);
+      if (this.xray) model.part.setXray(true);
+      this.highlighter.setData(model.batched);
+      this.highlighter.set('selection', this.selection);
+      this.applyVisibility();
+    }
+    this.announce();
+  }
+
+  fitAll(): void {
+    const model = this.model;
+    if (!model) return;
+    const visible = [...model.keyToIndex.values()].filter((i) => this.isVisible(i));
+    const bounds = unionBounds(model.batched.elementBounds, visible) ?? model.batched.bounds;
+    if (bounds) this.world.fit(bounds);
+  }
+
+  /** Fits the given elements, or the selection when none are given; answers whether it could. */
+  fit(keys?: readonly string[]): boolean {
+    const model = this.model;
+    if (!model) return false;
+    const indices = keys ? this.indicesOf(keys) : this.selection;
+    const bounds = unionBounds(model.batched.elementBounds, indices);
+    if (!bounds) return false;
+    this.world.fit(bounds);
+    return true;
+  }
+
+  /** A horizontal cut at a share (0..1) of the model's height; null removes it. */
+  setSection(share: number | null): void {
+    this.section = share === null ? null : Math.max(0, Math.min(1, share));
+    this.applySection();
+    this.announce();
+  }
+
+  setCameraMode(mode: CameraMode): void {
+    this.world.setCameraMode(mode);
+  }
+
+  stats(): WorldStats & { materials: number } {
+    return { ...this.world.stats(), materials: this.model?.part.materialCount ?? 0 };
+  }
+
+  /** The element key under a canvas point (CSS pixels), or null. */
+  keyAt(x: number, y: number): string | null {
+    const index = this.pickIndex(x, y);
+    return index === null ? null : this.keyOf(index);
+  }
+
+  private pickIndex(x: number, y: number): number | null {
+    const model = this.model;
+    if (!model) return null;
+    const pick = this.world.scene.pick(x, y, (mesh) => model.part.owns(mesh) && mesh.isEnabled());
+    if (!pick?.hit) return null;
+    return model.part.elementAt(pick.pickedMesh, pick.faceId);
+  }
+
+  private keyOf(index: number): string | null {
+    return this.model?.manifest.elements[index]?.elementKey ?? null;
+  }
+
+  private indicesOf(keys: readonly string[]): number[] {
+    const map = this.model?.keyToIndex;
+    if (!map) return [];
+    const out: number[] = [];
+    for (const key of keys) {
+      const index = map.get(key);
+      if (index !== undefined) out.push(index);
+    }
+    return out;
+  }
+
+  private isVisible(index: number): boolean {
+    if (this.hidden.has(index)) return false;
+    if (this.isolated && !this.isolated.has(index)) return false;
+    if (this.storey && this.model?.manifest.elements[index]?.storey !== this.storey) return false;
+    return true;
+  }
+
+  private applyVisibility(): void {
+    this.model?.part.applyVisibility((i) => this.isVisible(i));
+    this.world.requestRender();
+    this.announce();
+  }
+
+  private applySection(): void {
+    const bounds = this.model?.batched.bounds;
+    if (this.section === null || !bounds) {
+      this.world.setSection(null);
+      return;
+    }
+    const height = bounds.min[1] + (bounds.max[1] - bounds.min[1]) * this.section;
+    this.world.setSection(height);
+  }
+
+  private colourFunction(manifest: GeometryManifest): ColourOf {
+    if (this.colourMode === 'class') {
+      return (instance) => classColour(manifest.elements[instance.elementIndex]?.ifcClass ?? '');
+    }
+    if (this.colourMode === 'changes') {
+      const changes = this.changes;
+      return (instance): Rgba => {
+        const key = manifest.elements[instance.elementIndex]?.elementKey;
+        return changeColour(key ? changes.get(key) : undefined);
+      };
+    }
+    return materialColour;
+  }
+
+  private closeModel(): void {
+    this.highlighter.setData(null);
+    this.model?.part.dispose();
+    this.model = null;
+    this.world.requestRender();
+  }
+
+  private announce(): void {
+    this.events.emit('stateChanged', this.state);
+  }
+
+  private nextFrame(): Promise<void> {
+    return new Promise((resolve) => {
+      const off = this.world.events.on('frame', () => {
+        off();
+        resolve();
+      });
+      this.world.requestRender();
+    });
+  }
+}

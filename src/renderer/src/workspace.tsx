@@ -1,0 +1,278 @@
+// The workspace's shared state: which twin and version are open, the selection (element keys),
+// the viewer's plain view state, the spatial tree, draft review and toasts. The viewer facade is
+// kept in a ref and driven from here; React state only ever holds ids and plain data.
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
+import { useApi, useEvent } from './api-context';
+import type { SpatialTree, TwinSummary, Changeset } from '../../shared/api/twins';
+import type { TwinViewer, ViewState, LoadSummary } from './viewer/twin-viewer';
+import type { ChangeKind } from './viewer/palette';
+
+export type SelectionOrigin = '3d' | 'tree' | 'search' | 'changes' | 'keyboard';
+
+export interface OpenView {
+  twinId: string;
+  /** The version shown; undefined until the twin's summary is known. */
+  versionId: number | undefined;
+  /** Reviewing the twin's draft (an imported iteration not yet committed). */
+  review: boolean;
+}
+
+export interface LoadState {
+  phase: 'manifest' | 'geometry' | 'building' | 'done' | 'failed';
+  fraction: number;
+  message?: string;
+}
+
+export interface Toast {
+  id: number;
+  kind: 'ok' | 'error' | 'info';
+  text: string;
+}
+
+export interface Workspace {
+  twins: TwinSummary[] | null;
+  twinsError: string | null;
+  refreshTwins(): void;
+  view: OpenView | null;
+  openTwin(twinId: string | null): void;
+  reviewDraft(twinId: string, versionId: number): void;
+  leaveReview(versionId?: number): void;
+  selection: string[];
+  selectionOrigin: SelectionOrigin;
+  /** `highlight`: what the 3D view should show for it (a storey's elements), default `keys`. */
+  select(keys: string[], origin: SelectionOrigin, options?: { fit?: boolean; highlight?: string[] }): void;
+  hovered: string | null;
+  viewState: ViewState | null;
+  load: LoadState | null;
+  loadSummary: LoadSummary | null;
+  tree: SpatialTree | null;
+  changeset: Changeset | null;
+  viewer: () => TwinViewer | null;
+  attachViewer(viewer: TwinViewer | null): void;
+  toasts: Toast[];
+  toast(kind: Toast['kind'], text: string): void;
+  dismissToast(id: number): void;
+}
+
+const WorkspaceContext = createContext<Workspace | null>(null);
+
+export function useWorkspace(): Workspace {
+  const workspace = useContext(WorkspaceContext);
+  if (!workspace) throw new Error('useWorkspace outside WorkspaceProvider');
+  return workspace;
+}
+
+export function WorkspaceProvider({ children }: { children: ReactNode }) {
+  const api = useApi();
+  const viewerRef = useRef<TwinViewer | null>(null);
+  const [viewerEpoch, setViewerEpoch] = useState(0);
+  const [twins, setTwins] = useState<TwinSummary[] | null>(null);
+  const [twinsError, setTwinsError] = useState<string | null>(null);
+  const [view, setView] = useState<OpenView | null>(null);
+  const [selection, setSelection] = useState<string[]>([]);
+  const [selectionOrigin, setSelectionOrigin] = useState<SelectionOrigin>('3d');
+  const [hovered, setHovered] = useState<string | null>(null);
+  const [viewState, setViewState] = useState<ViewState | null>(null);
+  const [load, setLoad] = useState<LoadState | null>(null);
+  const [loadSummary, setLoadSummary] = useState<LoadSummary | null>(null);
+  const [tree, setTree] = useState<SpatialTree | null>(null);
+  const [changeset, setChangeset] = useState<Changeset | null>(null);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const nextToast = useRef(1);
+
+  const toast = useCallback((kind: Toast['kind'], text: string) => {
+    const id = nextToast.current++;
+    setToasts((list) => [...list.slice(-3), { id, kind, text }]);
+    setTimeout(() => setToasts((list) => list.filter((t) => t.id !== id)), kind === 'error' ? 9000 : 5000);
+  }, []);
+  const dismissToast = useCallback((id: number) => setToasts((list) => list.filter((t) => t.id !== id)), []);
+
+  const refreshTwins = useCallback(() => {
+    void api.call('twins.list', {}).then((r) => {
+      if (r.ok) {
+        setTwins(r.value);
+        setTwinsError(null);
+      } else setTwinsError(r.error.message);
+    });
+  }, [api]);
+  useEffect(refreshTwins, [refreshTwins]);
+  useEvent('twins.changed', refreshTwins);
+
+  const openTwin = useCallback((twinId: string | null) => {
+    setSelection([]);
+    setChangeset(null);
+    setView(twinId ? { twinId, versionId: undefined, review: false } : null);
+  }, []);
+
+  const reviewDraft = useCallback((twinId: string, versionId: number) => {
+    setSelection([]);
+    setView({ twinId, versionId, review: true });
+  }, []);
+
+  const leaveReview = useCallback((versionId?: number) => {
+    setChangeset(null);
+    setView((v) => (v ? { twinId: v.twinId, versionId, review: false } : v));
+  }, []);
+
+  // Resolve the version to show once the twin's summary is known: the head, else its draft.
+  useEffect(() => {
+    if (!view || view.versionId !== undefined || !twins) return;
+    const twin = twins.find((t) => t.id === view.twinId);
+    if (!twin) return;
+    const versionId = twin.head?.id ?? twin.draft?.id;
+    if (versionId !== undefined) setView({ ...view, versionId, review: !twin.head });
+  }, [view, twins]);
+
+  // Open the version in the viewer and fetch its spatial tree.
+  const twinId = view?.twinId;
+  const versionId = view?.versionId;
+  useEffect(() => {
+    const viewer = viewerRef.current;
+    setTree(null);
+    setLoadSummary(null);
+    if (!twinId || versionId === undefined) {
+      viewer?.close();
+      setLoad(null);
+      return;
+    }
+    let live = true;
+    setLoad({ phase: 'manifest', fraction: 0 });
+    void api.call('twins.spatialTree', { twinId, versionId }).then((r) => {
+      if (live && r.ok) setTree(r.value);
+    });
+    void viewer?.open(api, twinId, versionId);
+    return () => {
+      live = false;
+    };
+  }, [api, twinId, versionId, viewerEpoch]);
+
+  // In review, fetch the draft's changeset and colour the model by change.
+  const review = view?.review ?? false;
+  useEffect(() => {
+    if (!twinId || versionId === undefined || !review) {
+      setChangeset(null);
+      return;
+    }
+    let live = true;
+    void api.call('twins.changeset', { twinId, versionId }).then((r) => {
+      if (!live) return;
+      if (r.ok) setChangeset(r.value);
+      else toast('error', `Could not read the changeset: ${r.error.message}`);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, twinId, versionId, review, toast]);
+
+  useEffect(() => {
+    const viewer = viewerRef.current;
+    if (!viewer) return;
+    if (changeset && review) {
+      const kinds = new Map<string, ChangeKind>(changeset.entries.map((e) => [e.elementKey, e.change]));
+      viewer.setColourMode('changes', kinds);
+    } else if (viewer.state.colourMode === 'changes') viewer.setColourMode('material');
+  }, [changeset, review, loadSummary]);
+
+  const select = useCallback(
+    (keys: string[], origin: SelectionOrigin, options?: { fit?: boolean; highlight?: string[] }) => {
+      setSelection(keys);
+      setSelectionOrigin(origin);
+      const viewer = viewerRef.current;
+      const shown = options?.highlight ?? keys;
+      viewer?.setSelection(shown);
+      if (options?.fit && shown.length) viewer?.fit(shown);
+    },
+    [],
+  );
+
+  const attachViewer = useCallback((viewer: TwinViewer | null) => {
+    viewerRef.current = viewer;
+    setViewerEpoch((n) => n + 1);
+    if (!viewer) return;
+    viewer.events.on('stateChanged', setViewState);
+    viewer.events.on('loadProgress', ({ phase, fraction }) => setLoad({ phase, fraction }));
+    viewer.events.on('loaded', (summary) => {
+      setLoad({ phase: 'done', fraction: 1 });
+      setLoadSummary(summary);
+    });
+    viewer.events.on('loadFailed', ({ message }) => setLoad({ phase: 'failed', fraction: 0, message }));
+    viewer.events.on('hovered', ({ key }) => setHovered(key));
+    viewer.events.on('picked', ({ key, additive }) => {
+      setSelectionOrigin('3d');
+      setSelection((current) => {
+        let next: string[];
+        if (!key) next = additive ? current : [];
+        else if (additive)
+          next = current.includes(key) ? current.filter((k) => k !== key) : [...current, key];
+        else next = [key];
+        viewer.setSelection(next);
+        return next;
+      });
+    });
+    setViewState(viewer.state);
+  }, []);
+
+  // Re-apply the selection after a (re)load.
+  useEffect(() => {
+    if (loadSummary) viewerRef.current?.setSelection(selection);
+    // Only on load: selection changes go through select().
+  }, [loadSummary]);
+
+  const value = useMemo<Workspace>(
+    () => ({
+      twins,
+      twinsError,
+      refreshTwins,
+      view,
+      openTwin,
+      reviewDraft,
+      leaveReview,
+      selection,
+      selectionOrigin,
+      select,
+      hovered,
+      viewState,
+      load,
+      loadSummary,
+      tree,
+      changeset,
+      viewer: () => viewerRef.current,
+      attachViewer,
+      toasts,
+      toast,
+      dismissToast,
+    }),
+    [
+      twins,
+      twinsError,
+      refreshTwins,
+      view,
+      openTwin,
+      reviewDraft,
+      leaveReview,
+      selection,
+      selectionOrigin,
+      select,
+      hovered,
+      viewState,
+      load,
+      loadSummary,
+      tree,
+      changeset,
+      attachViewer,
+      toasts,
+      toast,
+      dismissToast,
+    ],
+  );
+  return <WorkspaceContext.Provider value={value}>{children}</WorkspaceContext.Provider>;
+}

@@ -1,0 +1,176 @@
+// Workspace journeys in Chromium against the real serve host and twin store: import an IFC through
+// the UI and see it rendered; select in 3D and find the element in the tree, the properties and
+// search; import the next design iteration, review its changeset in 3D and commit it.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { test, expect, openApp, importByPath, waitForModel, elementPoint } from './workspace-fixtures';
+import { sampleCanvas, changedShare } from './viewer-canvas';
+import { writeOpenHouseInputs, FOOTING_GLOBAL_ID, REMOVED_WINDOW_GLOBAL_ID } from './ifc-inputs';
+
+const repo = resolve(import.meta.dirname, '../..');
+const screenshots = resolve(repo, 'test-results/screenshots');
+mkdirSync(screenshots, { recursive: true });
+const duplex = resolve(repo, 'resources/samples/duplex/Duplex_A_20110907.ifc');
+const inputs = writeOpenHouseInputs();
+// Against a shared host (E2E_SERVE_URL) earlier runs' twins are still there: name ours apart.
+const tag = process.env.E2E_SERVE_URL ? ` ${Date.now().toString(36)}` : '';
+
+// A modest viewport: SwiftShader draws every pixel on the CPU.
+test.use({ viewport: { width: 1280, height: 760 } });
+
+test('import an IFC through the UI: progress, the new twin in the list, the model drawn', async ({
+  page,
+  host,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await openApp(page, host);
+  await expect(page.getByTestId('viewport-canvas')).toHaveAttribute('data-drawn', 'true');
+  await expect(page.getByTestId('viewport-empty')).toBeVisible();
+  await page.waitForTimeout(200);
+  const emptyGrid = await sampleCanvas(page);
+
+  await page.getByTestId('import-ifc').click();
+  const dialog = page.getByTestId('import-dialog');
+  await expect(dialog).toBeVisible();
+  await page.getByTestId('import-file-input').setInputFiles(inputs.original);
+  await expect(page.getByTestId('import-file-name')).toContainText('IfcOpenHouse.ifc');
+  await dialog.getByLabel('Twin name').fill(`Open house${tag}`);
+  // The progress shows while the store imports (briefly, for a small file): watch from the click.
+  const progressShown = page.getByTestId('import-progress').waitFor({ state: 'attached', timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await progressShown;
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+
+  await expect(page.getByTestId('twin-item').filter({ hasText: `Open house${tag}` })).toBeVisible();
+  await expect(page.getByTestId('open-twin-name')).toContainText(`Open house${tag}`);
+  await waitForModel(page);
+  await expect(page.getByTestId('spatial-tree')).toContainText('IfcOpenHouse');
+
+  const model = await sampleCanvas(page);
+  const changed = changedShare(emptyGrid, model);
+  console.log(
+    `model vs empty grid: ${(changed * 100).toFixed(1)}% of samples changed, ${model.distinctColours} colours`,
+  );
+  expect(changed).toBeGreaterThan(0.08);
+  expect(model.distinctColours).toBeGreaterThan(30);
+  await expect(page.getByTestId('viewer-stats')).toContainText('draw calls');
+  await page.screenshot({ path: `${screenshots}/workspace-imported.png` });
+  expect(errors).toEqual([]);
+});
+
+test('click an element in 3D: the tree and the properties show it, and search finds it', async ({
+  page,
+  host,
+  client,
+}) => {
+  await importByPath(client, duplex, `Duplex apartment${tag}`);
+  await openApp(page, host);
+  await page.getByRole('button', { name: `Open Duplex apartment${tag}` }).click();
+  await waitForModel(page);
+
+  const hit = await elementPoint(page);
+  await page.mouse.click(hit.x, hit.y);
+  const properties = page.getByTestId('properties');
+  await expect(properties).toBeVisible();
+  const globalId = await properties.getAttribute('data-global-id');
+  expect(globalId).toBeTruthy();
+  const name = (await page.getByTestId('properties-name').textContent())?.trim() ?? '';
+
+  // The tree opened down to it and marks it selected.
+  const treeRow = page.locator(`.tree-row[data-key="${hit.key}"]`);
+  await expect(treeRow).toHaveAttribute('aria-selected', 'true');
+  await expect(treeRow).toBeVisible();
+  // Its proof checks against the version root, here in the renderer.
+  await expect(page.getByTestId('proof-local')).toContainText('proof checked here');
+  await page.screenshot({ path: `${screenshots}/workspace-selected.png` });
+
+  // Search by GlobalId finds it, marked as the selection; picking a result selects it again.
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('properties-empty')).toBeVisible();
+  await page.getByTestId('search-input').fill(globalId!);
+  const result = page.getByTestId('search-results').locator(`[data-global-id="${globalId}"]`);
+  await expect(result).toBeVisible();
+  await result.click();
+  await expect(result).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('properties-name')).toHaveText(name);
+
+  // Search by class lists doors with their storey.
+  await page.getByTestId('search-input').fill('class:IfcDoor');
+  await expect(page.getByTestId('search-results')).toContainText(/\d+ match/);
+  await page.screenshot({ path: `${screenshots}/workspace-search.png` });
+
+  // Isolate with the keyboard, then show all again.
+  await page.getByTestId('search-input').fill('');
+  await page.getByTestId('viewport-canvas').focus();
+  await page.keyboard.press('i');
+  await expect(page.getByRole('button', { name: 'Isolate selection' })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await page.keyboard.press('Shift+H');
+  await expect(page.getByRole('button', { name: 'Isolate selection' })).not.toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+});
+
+test('import a modified iteration, review its changeset in 3D, then commit it', async ({
+  page,
+  host,
+  client,
+}) => {
+  await importByPath(client, inputs.original, `House under design${tag}`);
+  await openApp(page, host);
+  await page.getByRole('button', { name: `Open House under design${tag}` }).click();
+  await waitForModel(page);
+  const before = await sampleCanvas(page);
+
+  await page.getByTestId('import-iteration').click();
+  const dialog = page.getByTestId('import-dialog');
+  await page.getByTestId('import-file-input').setInputFiles(inputs.iteration);
+  // The progress shows while the store imports (briefly, for a small file): watch from the click.
+  const progressShown = page.getByTestId('import-progress').waitFor({ state: 'attached', timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await progressShown;
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+
+  // Review: the banner, the changes tab and the model coloured by change.
+  await expect(page.getByTestId('review-banner')).toBeVisible();
+  await expect(page.getByTestId('review-banner')).toContainText('1 removed');
+  await expect(page.getByRole('tab', { name: /Changes/ })).toHaveAttribute('aria-selected', 'true');
+  await waitForModel(page);
+  await page.waitForTimeout(300);
+  const review = await sampleCanvas(page);
+  expect(changedShare(before, review)).toBeGreaterThan(0.05);
+
+  const removed = page.getByTestId('change-entry').and(page.locator('[data-change="removed"]'));
+  await expect(removed).toHaveCount(1);
+  const footing = page.getByTestId('change-entry').filter({ hasText: 'Strip footing' });
+  await expect(footing).toHaveAttribute('data-change', 'modified');
+  await footing.getByRole('button').click();
+  const diff = footing.getByTestId('change-diff');
+  await expect(diff).toContainText('name');
+  await expect(diff).toContainText('Footing');
+  await expect(diff).toContainText('Strip footing');
+  await expect(diff).toContainText('placement');
+  // Selecting the entry selects the element in 3D.
+  await expect(page.locator('.tree-row.selected')).toContainText('Strip footing');
+  await page.screenshot({ path: `${screenshots}/workspace-review.png` });
+  await removed.getByRole('button').click();
+  await expect(removed).toContainText(REMOVED_WINDOW_GLOBAL_ID);
+
+  await page.getByTestId('commit-draft').click();
+  await expect(page.getByText(/Committed version 2/)).toBeVisible();
+  await expect(page.getByTestId('review-banner')).toBeHidden();
+  await expect(page.getByTestId('open-twin-name')).toContainText('version 2');
+  await page.getByRole('tab', { name: 'History' }).click();
+  await expect(page.locator('.timeline-entry')).toHaveCount(2);
+
+  // The committed head shows the moved footing under its new name.
+  await page.getByTestId('search-input').fill(FOOTING_GLOBAL_ID);
+  await page.getByTestId('search-results').getByText('Strip footing').click();
+  await page.getByRole('tab', { name: 'Properties' }).click();
+  await expect(page.getByTestId('properties-name')).toHaveText('Strip footing');
+  await page.screenshot({ path: `${screenshots}/workspace-committed.png` });
+});
