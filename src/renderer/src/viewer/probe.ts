@@ -30,6 +30,12 @@ export function installViewerProbe(viewer: TwinViewer): () => void {
       return { meanMs: times.reduce((s, t) => s + t, 0) / n, medianMs: times[Math.floor(n / 2)] ?? 0 };
     },
     keyAt: (x, y) => viewer.keyAt(x, y),
+    meshes: () =>
+      viewer.world.scene.meshes.map((m) => ({
+        name: m.name,
+        ready: m.isReady(true),
+        enabled: m.isEnabled(),
+      })),
     hitPoints: (step) => {
       const canvas = viewer.world.canvas;
       const out: { x: number; y: number; key: string }[] = [];
@@ -42,8 +48,6 @@ export function installViewerProbe(viewer: TwinViewer): () => void {
       return out;
     },
   };
-  window.__twinViewer.meshes = () =>
-    viewer.world.scene.meshes.map((m) => ({ name: m.name, ready: m.isReady(true), enabled: m.isEnabled() }));
   return () => {
     delete window.__twinViewer;
   };
