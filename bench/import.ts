@@ -106,11 +106,12 @@ async function appProbe(file: string): Promise<void> {
   }, 2);
   loop.enable();
   const importsMs: number[] = [];
+  let importerPeakRssMb = 0;
   for (let i = 0; i < 3; i++) {
     const dbPath = join(dir, `twins-${i}.sqlite`);
     TwinStore.open(dbPath).close();
     const t0 = performance.now();
-    await importer.run(
+    const report = await importer.run(
       {
         jobId: `probe-${i}`,
         source: { kind: 'path', path: file },
@@ -120,13 +121,14 @@ async function appProbe(file: string): Promise<void> {
       { dbPath },
     );
     importsMs.push(performance.now() - t0);
+    importerPeakRssMb = Math.max(importerPeakRssMb, report.importerPeakRssMb ?? NaN);
   }
   loop.disable();
   clearInterval(timer);
   await importer.close();
   rmSync(dir, { recursive: true, force: true });
   console.log(
-    JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, loopMaxMs: loop.max / 1e6, worstGapMs: worstGap, importsMs }),
+    JSON.stringify({ mainRssMb: process.resourceUsage().maxRSS / 1024, importerPeakRssMb, loopMaxMs: loop.max / 1e6, worstGapMs: worstGap, importsMs }),
   );
 }
 
@@ -214,16 +216,18 @@ async function main(): Promise<void> {
       encoding: 'utf8',
     });
     const line = child.stdout.trim().split('\n').pop() ?? '';
-    const probe = line.startsWith('{') ? (JSON.parse(line) as { maxRssMb: number; loopMaxMs: number; worstGapMs: number; importsMs: number[] }) : null;
+    const probe = line.startsWith('{') ? (JSON.parse(line) as { mainRssMb: number; importerPeakRssMb: number; loopMaxMs: number; worstGapMs: number; importsMs: number[] }) : null;
     if (!probe) {
       failures.push(`the Office_A probe failed: ${child.stderr}`);
     } else {
       const held = Math.max(probe.loopMaxMs, probe.worstGapMs);
-      console.log(`Office_A in a fresh process (${probe.importsMs.map((v) => ms(v)).join(', ')}): peak RSS ${probe.maxRssMb.toFixed(0)} MB (bound ${BOUND_RSS_MB} MB)`);
+      console.log(
+        `Office_A imported 3x by a fresh app process (${probe.importsMs.map((v) => ms(v)).join(', ')}): import process peak RSS ${probe.importerPeakRssMb.toFixed(0)} MB (bound ${BOUND_RSS_MB} MB), main ${probe.mainRssMb.toFixed(0)} MB`,
+      );
       console.log(
         `main event loop while importing: max delay ${probe.loopMaxMs.toFixed(1)} ms (monitorEventLoopDelay), worst 2 ms-timer gap ${probe.worstGapMs.toFixed(1)} ms (bound ${BOUND_LOOP_MS} ms)`,
       );
-      if (!(probe.maxRssMb < BOUND_RSS_MB)) failures.push(`Office_A peak RSS ${probe.maxRssMb.toFixed(0)} MB`);
+      if (!(probe.importerPeakRssMb < BOUND_RSS_MB)) failures.push(`Office_A import process peak RSS ${probe.importerPeakRssMb.toFixed(0)} MB`);
       if (held > BOUND_LOOP_MS) failures.push(`main event loop held ${held.toFixed(1)} ms`);
     }
   } else {

@@ -60,3 +60,31 @@ test('cancelling an unknown job answers false; the next import works', async () 
   const report = await h.importFile(DUPLEX_ELECTRICAL, { twinName: 'after cancels' });
   expect(report.elementCount).toBe(110);
 }, 60_000);
+
+test('the import process killed mid-import (a crash) leaves the store unchanged; the next import works', async () => {
+  const { ImportService } = await import('../../src/main/ifc/import-service');
+  const { fork } = await import('node:child_process');
+  let child: ReturnType<typeof fork> | null = null;
+  const importer = new ImportService({
+    dbPath: h.dbPath,
+    maxBytes: () => 1024 * 1024 * 1024,
+    launch: (script, execArgv) => {
+      child = fork(script, [], { serialization: 'advanced', execArgv });
+      return child as never;
+    },
+    onProgress: (update) => {
+      if (update.stage === 'storing') child?.kill('SIGKILL');
+    },
+  });
+  const before = storeFingerprint(h.store);
+  const target = () => ({ kind: 'newTwin' as const, twinId: randomUUID(), twinName: 'crash', modelId: randomUUID() });
+  await expect(importer.run({ jobId: randomUUID(), source: { kind: 'path', path: DUPLEX_A }, target: target(), commit: true })).rejects.toMatchObject({
+    code: 'INTERNAL',
+    message: expect.stringMatching(/importer stopped .*nothing was imported/),
+  });
+  expect(storeFingerprint(h.store)).toEqual(before);
+  expect(h.store.listTwins().some((t) => t.name === 'crash')).toBe(false);
+  await importer.close();
+  const report = await h.importFile(DUPLEX_ELECTRICAL, { twinName: 'after the crash' });
+  expect(report.elementCount).toBe(110);
+}, 60_000);

@@ -57,6 +57,8 @@ export interface ImportReport extends ImportOutcome {
     storeys: number;
   };
   timingsMs: Record<string, number>;
+  /** Peak RSS of the import process, in MB (set by the process that ran the job). */
+  importerPeakRssMb?: number;
 }
 
 export interface JobHooks {

@@ -1,13 +1,13 @@
-// Main's side of IFC import: queues jobs, runs each in the import worker thread, relays progress,
-// cancels on request, and recovers from a worker that crashed or hung. Main's event loop only
-// passes messages; parsing, hashing and the bulk write happen in the worker.
+// Main's side of IFC import: queues jobs, runs each in the import process (a child process whose
+// worker threads parse, hash and write), relays progress, cancels on request, and recovers from an
+// importer that crashed or hung. Main's event loop only passes messages.
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { AppError } from '../../shared/result';
 import type { ImportJob, ImportReport, ImportStage } from './import-job';
-import type { FromWorker, ToWorker } from './worker-protocol';
+import type { FromWorker, ToImportProcess } from './worker-protocol';
 
 export interface ImportProgressUpdate {
   jobId: string;
@@ -20,16 +20,53 @@ export interface ImportServiceOptions {
   /** Largest file accepted, read at each job (it is a user setting). */
   maxBytes: () => number;
   onProgress?: (update: ImportProgressUpdate) => void;
-  /** Overrides where the worker script is (tests, odd layouts). */
+  /** Overrides where the importer script is (tests, odd layouts). */
   workerUrl?: URL;
+  /**
+   * Starts the import process; defaults to child_process.fork (in Electron's main it runs the
+   * Electron binary as Node). The Electron shell may pass one built on utilityProcess.fork.
+   */
+  launch?: (script: string, execArgv: string[]) => ImportProcess;
   /** A job still running after this long is stopped (the worker is restarted). */
   jobTimeoutMs?: number;
   logError?: (message: string, error?: unknown) => void;
 }
 
+/** What ImportService needs of the import process (a ChildProcess fits). */
+export interface ImportProcess {
+  send(message: ToImportProcess): unknown;
+  on(event: 'message', listener: (message: FromWorker) => void): unknown;
+  on(event: 'exit', listener: (code: number | null) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'message' | 'exit' | 'error', listener: (...args: any[]) => void): unknown;
+  kill(): unknown;
+  /** Lets main exit while the importer idles. */
+  unref?(): void;
+  ref?(): void;
+}
+
+const forkImportProcess = (script: string, execArgv: string[]): ImportProcess => {
+  const child: ChildProcess = fork(script, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const channel = () => child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
+  return {
+    send: (message) => child.connected && child.send(message),
+    on: (event: string, listener: (...args: any[]) => void) => child.on(event, listener),
+    off: (event, listener) => child.off(event, listener),
+    kill: () => child.kill(),
+    unref: () => {
+      child.unref();
+      channel()?.unref?.();
+    },
+    ref: () => {
+      child.ref();
+      channel()?.ref?.();
+    },
+  } as ImportProcess;
+};
+
 /**
- * Where the worker is: from TypeScript source (tests, scripts) a small bootstrap that lets Node
- * run the .ts files; in the built app out/main/ifc-worker.js, the `ifc-worker` entry of
+ * Where the importer script is: from TypeScript source (tests, benches) a small bootstrap that
+ * lets Node run the .ts files; in the built app out/main/ifc-worker.js, the `ifc-worker` entry of
  * electron.vite.config.ts, found next to the bundle (or one folder up, from a shared chunk).
  */
 export function importWorkerUrl(): URL {
@@ -45,19 +82,15 @@ export function importWorkerUrl(): URL {
   throw new AppError('UNAVAILABLE', `The IFC import worker (ifc-worker.js) is missing next to ${dir}.`);
 }
 
-/** Young-generation size of the import worker (V8 uses a third of it per semi-space). */
-export const IMPORT_WORKER_YOUNG_GENERATION_MB = 96;
-
 interface PendingJob {
   job: ImportJob;
   dbPath: string;
-  cancel: SharedArrayBuffer;
   cancelled: boolean;
   started: boolean;
 }
 
 export class ImportService {
-  private worker: Worker | null = null;
+  private worker: ImportProcess | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly jobs = new Map<string, PendingJob>();
   private closed = false;
@@ -77,7 +110,6 @@ export class ImportService {
     const pending: PendingJob = {
       job: { ...job, maxBytes: this.options.maxBytes() },
       dbPath: options.dbPath ?? this.options.dbPath,
-      cancel: new SharedArrayBuffer(4),
       cancelled: false,
       started: false,
     };
@@ -93,7 +125,7 @@ export class ImportService {
     const pending = this.jobs.get(jobId);
     if (!pending) return false;
     pending.cancelled = true;
-    Atomics.store(new Int32Array(pending.cancel), 0, 1);
+    if (pending.started) this.worker?.send({ type: 'cancel', jobId });
     return true;
   }
 
@@ -101,7 +133,7 @@ export class ImportService {
     return this.jobs.size > 0;
   }
 
-  /** Starts the worker and web-ifc ahead of the first import. */
+  /** Starts the import process and web-ifc ahead of the first import. */
   warmUp(): void {
     if (!this.closed) this.ensureWorker();
   }
@@ -112,29 +144,37 @@ export class ImportService {
     await this.tail;
     const worker = this.worker;
     this.worker = null;
-    if (worker) await worker.terminate();
+    if (worker) {
+      const exited = new Promise<void>((resolve) => {
+        worker.on('exit', () => resolve());
+        setTimeout(resolve, 2000).unref();
+      });
+      worker.send({ type: 'close' });
+      await exited;
+      worker.kill();
+    }
   }
 
-  private ensureWorker(): Worker {
+  private ensureWorker(): ImportProcess {
     if (!this.worker) {
-      // A large young generation: reading a model allocates millions of short-lived objects, and
-      // with V8's default semi-space the scavenger alone costs a third of the import.
-      const worker = new Worker(this.options.workerUrl ?? importWorkerUrl(), {
-        resourceLimits: { maxYoungGenerationSizeMb: IMPORT_WORKER_YOUNG_GENERATION_MB },
+      const url = this.options.workerUrl ?? importWorkerUrl();
+      const fromSource = url.pathname.endsWith('.mjs');
+      // From source the importer needs the resolve hook for the project's extensionless imports.
+      const execArgv = fromSource ? ['--import', fileURLToPath(new URL('source-hooks.mjs', url))] : [];
+      const launched = (this.options.launch ?? forkImportProcess)(fileURLToPath(url), execArgv);
+      launched.unref?.();
+      launched.on('error', (error) => this.options.logError?.('import process failed', error));
+      launched.on('exit', () => {
+        if (this.worker === launched) this.worker = null;
       });
-      worker.unref();
-      worker.on('error', (error) => this.options.logError?.('import worker failed', error));
-      worker.on('exit', () => {
-        if (this.worker === worker) this.worker = null;
-      });
-      this.worker = worker;
+      this.worker = launched;
     }
     return this.worker;
   }
 
-  private recycle(worker: Worker): void {
+  private recycle(worker: ImportProcess): void {
     if (this.worker === worker) this.worker = null;
-    void worker.terminate();
+    worker.kill();
   }
 
   private execute(pending: PendingJob): Promise<ImportReport> {
@@ -142,7 +182,7 @@ export class ImportService {
     if (pending.cancelled) return Promise.reject(new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.'));
     pending.started = true;
     const worker = this.ensureWorker();
-    worker.ref();
+    worker.ref?.();
     return new Promise<ImportReport>((resolve, reject) => {
       let settled = false;
       const finish = (outcome: () => void) => {
@@ -153,7 +193,7 @@ export class ImportService {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
-        worker.unref();
+        worker.unref?.();
         outcome();
       };
       const onMessage = (message: FromWorker) => {
@@ -162,11 +202,13 @@ export class ImportService {
           this.options.onProgress?.({ jobId: job.jobId, stage: message.stage, percent: message.percent });
         } else if (message.type === 'done') {
           this.options.onProgress?.({ jobId: job.jobId, stage: 'done', percent: 100 });
-          finish(() => resolve(message.report));
+          const report = message.peakRssMb === undefined ? message.report : { ...message.report, importerPeakRssMb: message.peakRssMb };
+          finish(() => resolve(report));
         } else if (message.type === 'failed') {
           if (message.recycle) {
+            // The import process ends itself after this: web-ifc may be in a bad state.
             this.options.logError?.(`import ${job.jobId} failed`, message.error.stack ?? message.error.message);
-            this.recycle(worker);
+            if (this.worker === worker) this.worker = null;
           }
           finish(() => reject(new AppError(message.error.code, message.error.message)));
         }
@@ -175,8 +217,9 @@ export class ImportService {
         this.recycle(worker);
         finish(() => reject(new AppError('INTERNAL', `The IFC reader crashed on this file (${error.message}); nothing was imported.`)));
       };
-      const onExit = (code: number) => {
-        finish(() => reject(new AppError('INTERNAL', `The IFC import worker stopped (exit code ${code}); nothing was imported.`)));
+      const onExit = (code: number | null) => {
+        if (this.worker === worker) this.worker = null;
+        finish(() => reject(new AppError('INTERNAL', `The IFC importer stopped (exit code ${code}); nothing was imported.`)));
       };
       const timeoutMs = this.options.jobTimeoutMs ?? 10 * 60_000;
       const timer = setTimeout(() => {
@@ -200,8 +243,8 @@ export class ImportService {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      const message: ToWorker = { type: 'import', job, dbPath: pending.dbPath, cancel: pending.cancel };
-      worker.postMessage(message);
+      worker.send({ type: 'import', job, dbPath: pending.dbPath });
+      if (pending.cancelled) worker.send({ type: 'cancel', jobId: job.jobId });
     });
   }
 }

@@ -4,17 +4,21 @@
 // `node --import ./src/main/ifc/source-hooks.mjs bench/import.ts`.
 import { registerHooks } from 'node:module';
 
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if ((specifier.startsWith('./') || specifier.startsWith('../')) && !/\.[cm]?[jt]s$/.test(specifier)) {
-      for (const candidate of [`${specifier}.ts`, `${specifier}/index.ts`]) {
-        try {
-          return nextResolve(candidate, context);
-        } catch {
-          // try the next form
+const installed = Symbol.for('twinledger.sourceHooks');
+if (!globalThis[installed]) {
+  globalThis[installed] = true;
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      if ((specifier.startsWith('./') || specifier.startsWith('../')) && !/\.[cm]?[jt]s$/.test(specifier)) {
+        for (const candidate of [`${specifier}.ts`, `${specifier}/index.ts`]) {
+          try {
+            return nextResolve(candidate, context);
+          } catch {
+            // try the next form
+          }
         }
       }
-    }
-    return nextResolve(specifier, context);
-  },
-});
+      return nextResolve(specifier, context);
+    },
+  });
+}

@@ -1,14 +1,23 @@
-// Messages between main's ImportService and the import worker.
+// Messages between main's ImportService, the import process that hosts the import worker thread,
+// and that thread. Main talks to the process (no shared memory); the process hands each job a
+// shared cancel flag the thread polls.
 import type { ErrorCode } from '../../shared/result';
 import type { ImportJob, ImportReport, ImportStage } from './import-job';
 
+/** Main -> import process. */
+export type ToImportProcess =
+  | { type: 'import'; job: ImportJob; dbPath: string }
+  | { type: 'cancel'; jobId: string }
+  | { type: 'close' };
+
+/** Import process -> import thread. */
 export type ToWorker =
   | { type: 'import'; job: ImportJob; dbPath: string; cancel: SharedArrayBuffer }
   | { type: 'close' };
 
 export type FromWorker =
   | { type: 'progress'; jobId: string; stage: ImportStage; percent: number }
-  | { type: 'done'; jobId: string; report: ImportReport }
+  | { type: 'done'; jobId: string; report: ImportReport; /** peak RSS of the import process */ peakRssMb?: number }
   | {
       type: 'failed';
       jobId: string;

@@ -1,19 +1,30 @@
-// The import worker thread: holds a started web-ifc and a connection to the store, and runs one
-// import at a time so that parsing, hashing and the bulk write never block main's event loop.
-// The same script also runs as its helper, the geometry worker (workerData.role 'geometry'): for
-// large files it opens its own copy of the model and streams the meshes while the import worker
-// reads properties and relationships, so the two halves of the work run on two cores.
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+// The importer, off main: one script in three roles.
+// - host (a child process of main, forked by ImportService): relays jobs and cancellations to the
+//   import thread. A separate process, not just a thread: a model import grows and faults in
+//   hundreds of megabytes, and threads of the same process then stall main's event loop for
+//   hundreds of milliseconds; a process keeps main's loop free.
+// - import (a worker thread of the host): holds a started web-ifc and a store connection, runs one
+//   import at a time, polling a shared cancel flag.
+// - geometry (a worker thread of the import thread): for large files, opens its own copy of the
+//   model and streams the meshes while the import thread reads properties and relationships.
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
 import { openDatabase, StoreError, type SqliteDatabase } from '../store/database';
 import { runImport, type GeometryHelper } from './import-job';
 import { streamGeometry, type GeometryRead, type PlacedMesh, type ReadGeometry } from './reader';
 import { startWebIfc } from './webifc';
-import type { FromWorker, ToWorker } from './worker-protocol';
+import { IMPORT_WORKER_YOUNG_GENERATION_MB } from './limits';
+import type { FromWorker, ToImportProcess, ToWorker } from './worker-protocol';
 
-if (!parentPort) throw new Error('The import worker must run in a worker thread.');
-const port = parentPort;
+const port = parentPort!;
+
+/** This script, for spawning its other roles: from TypeScript source via the bootstrap. */
+function selfUrl(): URL {
+  const self = import.meta.url;
+  const bootstrap = 'worker-source.mjs';
+  return self.endsWith('.ts') ? new URL(bootstrap, self) : new URL(self);
+}
 
 type ToGeometry = { type: 'geometry'; id: number; bytes: Uint8Array; cancel: SharedArrayBuffer };
 type FromGeometry =
@@ -83,11 +94,7 @@ class GeometryWorker implements GeometryHelper {
 
   start(): void {
     if (this.worker) return;
-    const self = import.meta.url;
-    // From TypeScript source the bootstrap that lets Node run .ts files is needed; built, this file.
-    const bootstrap = 'worker-source.mjs';
-    const url = self.endsWith('.ts') ? new URL(bootstrap, self) : new URL(self);
-    const worker = new Worker(url, { workerData: { role: 'geometry' } });
+    const worker = new Worker(selfUrl(), { workerData: { role: 'geometry' } });
     worker.unref();
     worker.on('message', (message: FromGeometry) => {
       const waiting = this.pending.get(message.id);
@@ -208,5 +215,48 @@ function runImportRole(): void {
   });
 }
 
-if ((workerData as { role?: string } | null)?.role === 'geometry') runGeometryRole();
+function runHostRole(): void {
+  const send = (message: FromWorker) => process.send?.(message);
+  const flags = new Map<string, Int32Array>();
+  const thread = new Worker(selfUrl(), {
+    workerData: { role: 'import' },
+    resourceLimits: { maxYoungGenerationSizeMb: IMPORT_WORKER_YOUNG_GENERATION_MB },
+  });
+  thread.on('message', (message: FromWorker) => {
+    if (message.type === 'done') {
+      flags.delete(message.jobId);
+      send({ ...message, peakRssMb: process.resourceUsage().maxRSS / 1024 });
+    } else {
+      if (message.type === 'failed') flags.delete(message.jobId);
+      send(message);
+    }
+    if (message.type === 'failed' && message.recycle) setImmediate(() => process.exit(1));
+    if (message.type === 'closed') setImmediate(() => process.exit(0));
+  });
+  // A crashed import thread ends the process; main sees it exit and starts a fresh one next time.
+  thread.on('error', (error) => {
+    console.error(error);
+    process.exit(1);
+  });
+  thread.on('exit', (code) => process.exit(code === 0 ? 0 : 1));
+  process.on('message', (message: ToImportProcess) => {
+    if (message.type === 'import') {
+      const cancel = new SharedArrayBuffer(4);
+      flags.set(message.job.jobId, new Int32Array(cancel));
+      const forward: ToWorker = { type: 'import', job: message.job, dbPath: message.dbPath, cancel };
+      thread.postMessage(forward);
+    } else if (message.type === 'cancel') {
+      const flag = flags.get(message.jobId);
+      if (flag) Atomics.store(flag, 0, 1);
+    } else if (message.type === 'close') {
+      thread.postMessage({ type: 'close' } satisfies ToWorker);
+    }
+  });
+  // Main gone: nothing left to import for.
+  process.on('disconnect', () => process.exit(0));
+}
+
+const role = isMainThread ? 'host' : ((workerData as { role?: string } | null)?.role ?? 'import');
+if (role === 'host') runHostRole();
+else if (role === 'geometry') runGeometryRole();
 else runImportRole();
