@@ -33,7 +33,7 @@ beforeAll(async () => {
   bus.subscribe((event, payload) => events.push({ event, payload }));
   twins = createTwinServices({ dataDir: dir, bus, maxImportMegabytes: () => 512 });
   router = createRouter(twins.handlers as Handlers);
-  const sample = await importSampleTwin(twins.importer, SAMPLES);
+  const sample = await importSampleTwin(twins.importer!, SAMPLES);
   twinId = sample.twinId;
 }, 90_000);
 
@@ -95,8 +95,8 @@ test('an element reads with its property sets, units and type, by GlobalId or ke
 });
 
 test('element proofs verify against the version root, as OpenZeppelin MerkleProof does', async () => {
-  const version = twins.store.resolveVersion(twinId);
-  const leaves = twins.store.versionLeaves(version.id);
+  const version = twins.store!.resolveVersion(twinId);
+  const leaves = twins.store!.versionLeaves(version.id);
   const reference = StandardMerkleTree.of(leaves, [...MERKLE_LEAF_ENCODING]);
   expect(version.merkle_root).toBe(reference.root);
   for (const [key, stateHash] of leaves.filter((_, i) => i % 37 === 0)) {
@@ -111,7 +111,7 @@ test('element proofs verify against the version root, as OpenZeppelin MerkleProo
     expect(verifyElementProof(proof.merkleRoot, key, `0x${'00'.repeat(32)}`, proof.proof)).toBe(false);
   }
   // The state hash is the hash of the element's canonical state as stored.
-  const canonical = twins.store.db
+  const canonical = twins.store!.db
     .prepare('SELECT canonical FROM element_states WHERE state_hash = ?')
     .pluck()
     .get(leaves[0]![1]) as string;
@@ -179,3 +179,17 @@ test('twins.import takes the file as bytes too (serve mode), and answers the con
   const refused = await router.dispatch('twins.import', { jobId: 'x', source: { kind: 'path', path: '' }, target: { kind: 'newTwin', twinName: 'x' } });
   expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 }, 60_000);
+
+test('a database written by a newer TwinLedger makes twins requests UNAVAILABLE, saying why; nothing else breaks', async () => {
+  const newer = mkdtempSync(join(tmpdir(), 'twinledger-newer-'));
+  const Database = (await import('better-sqlite3')).default;
+  const raw = new Database(join(newer, 'twins.sqlite'));
+  raw.pragma('user_version = 42');
+  raw.close();
+  const services = createTwinServices({ dataDir: newer, bus: new EventBus(), maxImportMegabytes: () => 512 });
+  expect(services.unavailable).toMatch(/newer TwinLedger \(schema 42/);
+  const answer = await createRouter(services.handlers as Handlers).dispatch('twins.list', {});
+  expect(answer).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringMatching(/Update TwinLedger/) } });
+  await services.close();
+  rmSync(newer, { recursive: true, force: true });
+});

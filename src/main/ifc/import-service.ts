@@ -145,12 +145,16 @@ export class ImportService {
     const worker = this.worker;
     this.worker = null;
     if (worker) {
+      // Held referenced until the process has closed its database and exited (or 2 s passed).
+      worker.ref?.();
+      let timer: NodeJS.Timeout | undefined;
       const exited = new Promise<void>((resolve) => {
         worker.on('exit', () => resolve());
-        setTimeout(resolve, 2000).unref();
+        timer = setTimeout(resolve, 2000);
       });
       worker.send({ type: 'close' });
       await exited;
+      clearTimeout(timer);
       worker.kill();
     }
   }

@@ -2,7 +2,7 @@
 // and answers the twins.* requests of the API contract.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { twinMethods, ImportResult } from '../../shared/api/twins';
+import { twinMethods, type ImportResult } from '../../shared/api/twins';
 import { elementKeyOf, MERKLE_LEAF_ENCODING } from '../../shared/fingerprint';
 import { AppError } from '../../shared/result';
 import { ImportService } from '../ifc/import-service';
@@ -16,8 +16,11 @@ import type { Handlers } from './router';
 export const TWIN_DATABASE_FILE = 'twins.sqlite';
 
 export interface TwinServices {
-  readonly store: TwinStore;
-  readonly importer: ImportService;
+  /** Null when the database could not be opened (newer schema, damaged): see `unavailable`. */
+  readonly store: TwinStore | null;
+  readonly importer: ImportService | null;
+  /** Why the twin store is unavailable, in words; null when it works. */
+  readonly unavailable: string | null;
   readonly handlers: Pick<Handlers, keyof typeof twinMethods>;
   close(): Promise<void>;
 }
@@ -36,9 +39,21 @@ export function createTwinServices(options: TwinServiceOptions): TwinServices {
   try {
     store = TwinStore.open(dbPath);
   } catch (error) {
-    // A newer or damaged database is reported, not overwritten; the app can still start.
-    if (error instanceof StoreError) throw new AppError('UNAVAILABLE', error.message);
-    throw error;
+    // A newer or damaged database is reported on every twins request, never overwritten; the
+    // rest of the app still starts.
+    if (!(error instanceof StoreError)) throw error;
+    options.logError?.('twin store unavailable', error);
+    const refuse = () => {
+      throw new AppError('UNAVAILABLE', error.message);
+    };
+    const handlers = Object.fromEntries(Object.keys(twinMethods).map((method) => [method, refuse]));
+    return {
+      store: null,
+      importer: null,
+      unavailable: error.message,
+      handlers: handlers as unknown as TwinServices['handlers'],
+      close: async () => {},
+    };
   }
   const importer = new ImportService({
     dbPath,
@@ -49,6 +64,7 @@ export function createTwinServices(options: TwinServiceOptions): TwinServices {
   return {
     store,
     importer,
+    unavailable: null,
     handlers: twinHandlers(store, importer, options.bus),
     close: async () => {
       await importer.close();
@@ -60,7 +76,11 @@ export function createTwinServices(options: TwinServiceOptions): TwinServices {
 const keyOf = (ref: { globalId: string } | { elementKey: string }): string =>
   'elementKey' in ref ? ref.elementKey : elementKeyOf(ref.globalId);
 
-export function twinHandlers(store: TwinStore, importer: ImportService, bus: EventBus): Pick<Handlers, keyof typeof twinMethods> {
+export function twinHandlers(
+  store: TwinStore,
+  importer: ImportService,
+  bus: EventBus,
+): Pick<Handlers, keyof typeof twinMethods> {
   return {
     'twins.list': () => store.listTwins(),
     'twins.get': ({ twinId }) => store.getTwin(twinId),
@@ -73,7 +93,13 @@ export function twinHandlers(store: TwinStore, importer: ImportService, bus: Eve
         ...(request.discipline ? { discipline: request.discipline } : {}),
       };
       if (request.target.kind === 'newTwin') {
-        target = { kind: 'newTwin', twinId: randomUUID(), twinName: request.target.twinName, modelId: randomUUID(), ...named };
+        target = {
+          kind: 'newTwin',
+          twinId: randomUUID(),
+          twinName: request.target.twinName,
+          modelId: randomUUID(),
+          ...named,
+        };
       } else if (request.target.kind === 'newModel') {
         store.getTwin(request.target.twinId);
         target = { kind: 'newModel', twinId: request.target.twinId, modelId: randomUUID(), ...named };
@@ -83,7 +109,10 @@ export function twinHandlers(store: TwinStore, importer: ImportService, bus: Eve
       }
       const report = await importer.run({
         jobId: request.jobId,
-        source: request.source.kind === 'path' ? request.source : { kind: 'bytes', bytes: request.source.bytes, fileName: request.source.fileName },
+        source:
+          request.source.kind === 'path'
+            ? request.source
+            : { kind: 'bytes', bytes: request.source.bytes, fileName: request.source.fileName },
         target,
         commit: request.target.kind === 'newTwin' ? true : (request.commit ?? false),
       });
@@ -136,6 +165,7 @@ export function twinHandlers(store: TwinStore, importer: ImportService, bus: Eve
       };
     },
     'twins.geometryManifest': ({ twinId, versionId }) => store.geometryManifest(twinId, versionId),
-    'twins.geometryChunk': ({ twinId, versionId, cursor, maxBytes }) => store.geometryChunk(twinId, versionId, cursor, maxBytes),
+    'twins.geometryChunk': ({ twinId, versionId, cursor, maxBytes }) =>
+      store.geometryChunk(twinId, versionId, cursor, maxBytes),
   };
 }
