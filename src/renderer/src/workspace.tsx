@@ -146,10 +146,14 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     }
     let live = true;
     setLoad({ phase: 'manifest', fraction: 0 });
-    void api.call('twins.spatialTree', { twinId, versionId }).then((r) => {
-      if (live && r.ok) setTree(r.value);
-    });
-    void viewer?.open(api, twinId, versionId);
+    // The geometry first: the host answers one request at a time, and the model on screen is
+    // what the user waits for; the tree follows straight after.
+    const opened = viewer ? viewer.open(api, twinId, versionId) : Promise.resolve(null);
+    void opened.then(() =>
+      api.call('twins.spatialTree', { twinId, versionId }).then((r) => {
+        if (live && r.ok) setTree(r.value);
+      }),
+    );
     return () => {
       live = false;
     };

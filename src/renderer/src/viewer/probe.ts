@@ -10,6 +10,8 @@ export interface ViewerProbe {
   keyAt(x: number, y: number): string | null;
   /** Canvas points (CSS pixels) where an element is hit, on a coarse grid. */
   hitPoints(step: number): { x: number; y: number; key: string }[];
+  /** The last completed load: counts and time to the first full frame. */
+  lastLoad(): TwinViewer['lastLoad'];
   /** The scene's meshes with whether they are ready to draw. */
   meshes(): { name: string; ready: boolean; enabled: boolean }[];
 }
@@ -30,6 +32,7 @@ export function installViewerProbe(viewer: TwinViewer): () => void {
       return { meanMs: times.reduce((s, t) => s + t, 0) / n, medianMs: times[Math.floor(n / 2)] ?? 0 };
     },
     keyAt: (x, y) => viewer.keyAt(x, y),
+    lastLoad: () => viewer.lastLoad,
     meshes: () =>
       viewer.world.scene.meshes.map((m) => ({
         name: m.name,

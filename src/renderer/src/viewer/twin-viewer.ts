@@ -46,6 +46,8 @@ export interface LoadSummary {
   chunks: number;
   /** From open() to the first frame showing the whole model. */
   firstFullFrameMs: number;
+  /** Where that time went: streaming (manifest and chunks), merging, building meshes, first frame. */
+  phasesMs: { stream: number; merge: number; meshes: number; frame: number };
 }
 
 export interface TwinViewerEvents {
@@ -90,6 +92,7 @@ export class TwinViewer {
   private colourMode: ColourMode = 'material';
   private changes = new Map<string, ChangeKind>();
   private section: number | null = null;
+  private lastSummary: LoadSummary | null = null;
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -124,6 +127,11 @@ export class TwinViewer {
     };
   }
 
+  /** What the last completed open() loaded and how long it took. */
+  get lastLoad(): LoadSummary | null {
+    return this.lastSummary;
+  }
+
   get openVersion(): { twinId: string; versionId: number } | null {
     return this.model ? { twinId: this.model.twinId, versionId: this.model.versionId } : null;
   }
@@ -145,9 +153,11 @@ export class TwinViewer {
       // Let the progress paint before the (synchronous) merge.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (controller.signal.aborted) return null;
+      const streamed = performance.now();
       this.closeModel();
       const keyToIndex = new Map(loaded.manifest.elements.map((e, i) => [e.elementKey, i]));
       const batched = buildBatches(loaded.geometry, this.colourFunction(loaded.manifest));
+      const merged = performance.now();
       const part = new ModelPart(this.world.scene, batched, this.options.renderMode);
       this.model = {
         twinId,
@@ -164,7 +174,9 @@ export class TwinViewer {
       this.world.setModelBounds(batched.bounds);
       if (batched.bounds) this.world.fit(batched.bounds);
       this.applySection();
+      const built = performance.now();
       await this.nextFrame();
+      const drawn = performance.now();
       const summary: LoadSummary = {
         twinId,
         versionId: loaded.manifest.versionId,
@@ -173,8 +185,15 @@ export class TwinViewer {
         triangles: batched.triangleCount,
         materials: part.materialCount,
         chunks: loaded.chunks,
-        firstFullFrameMs: Math.round(performance.now() - started),
+        firstFullFrameMs: Math.round(drawn - started),
+        phasesMs: {
+          stream: Math.round(streamed - started),
+          merge: Math.round(merged - streamed),
+          meshes: Math.round(built - merged),
+          frame: Math.round(drawn - built),
+        },
       };
+      this.lastSummary = summary;
       this.announce();
       this.events.emit('loaded', summary);
       return summary;
@@ -198,6 +217,7 @@ export class TwinViewer {
   close(): void {
     this.cancelLoad();
     this.closeModel();
+    this.lastSummary = null;
     this.hidden.clear();
     this.isolated = null;
     this.storey = null;
