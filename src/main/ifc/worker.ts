@@ -174,6 +174,7 @@ function runImportRole(): void {
     geometry.cancel = cancel;
     let lastPercent = -1;
     let lastStage = '';
+    let lastPosted = 0;
     try {
       api ??= await startWebIfc();
       const report = await runImport(
@@ -185,8 +186,12 @@ function runImportRole(): void {
             const rounded = Math.floor(percent);
             // Stages report fractions of their own work; the overall figure only ever moves forward.
             if (rounded <= lastPercent && stage === lastStage) return;
+            // A new stage is always told; within a stage at most every 100 ms (two process hops each).
+            const now = performance.now();
+            if (stage === lastStage && now - lastPosted < 100) return;
             lastPercent = Math.max(lastPercent, rounded);
             lastStage = stage;
+            lastPosted = now;
             post({ type: 'progress', jobId: job.jobId, stage, percent: lastPercent });
           },
           checkpoint: () => {
