@@ -13,6 +13,8 @@ import { vaultHandlers } from '../vault/handlers';
 import { passphraseOnly, type SecretProtector } from '../vault/secret-protector';
 import { ChainService } from '../chain/chain-service';
 import { chainHandlers } from '../chain/handlers';
+import { SyncService } from '../sync/sync-service';
+import { syncHandlers } from '../sync/handlers';
 
 export interface HostOptions {
   dataDir: string;
@@ -25,6 +27,13 @@ export interface HostOptions {
   secretProtector?: SecretProtector;
   /** Start the chain with the host (default true); it starts in the background either way. */
   startChain?: boolean;
+  /**
+   * Seed a sandbox chain with the demo identities, the sample twin and its roles (default false:
+   * the app entries turn it on; tests of other capabilities want an empty start).
+   */
+  seedSandbox?: boolean;
+  /** Where the sample twins are (default: resources/samples next to the app or in the repository). */
+  samplesDir?: string;
 }
 
 export interface ServiceHost {
@@ -33,6 +42,8 @@ export interface ServiceHost {
   readonly settings: SettingsService;
   readonly vault: Vault;
   readonly chain: ChainService;
+  /** Null when the twin database is unavailable (sync keeps its index there). */
+  readonly sync: SyncService | null;
   close(): Promise<void>;
 }
 
@@ -71,6 +82,24 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     logError: (message, error) => options.logger.error(message, error),
   });
   closers.push(() => twins.close());
+  // Sync keeps its index in the twin database: without that database there is no sync either.
+  const sync =
+    twins.store && twins.importer
+      ? new SyncService({
+          dataDir: options.dataDir,
+          bus,
+          chain,
+          vault,
+          store: twins.store,
+          importer: twins.importer,
+          settings: () => settings.get(),
+          logger: options.logger,
+          seedSandbox: options.seedSandbox ?? false,
+          ...(options.samplesDir ? { samplesDir: options.samplesDir } : {}),
+        })
+      : null;
+  sync?.start();
+  if (sync) closers.push(() => sync.close());
 
   // Each capability contributes one handler group; together they must cover the whole contract
   // (the Handlers type makes a missing method a compile error).
@@ -80,6 +109,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       ...vaultHandlers({ vault }),
       ...chainHandlers({ chain }),
       ...twins.handlers,
+      ...syncHandlers({ sync, unavailable: twins.unavailable }),
     },
     { logError: (method, error) => options.logger.error(`request ${method} failed`, error) },
   );
@@ -90,6 +120,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     settings,
     vault,
     chain,
+    sync,
     close: async () => {
       for (const close of closers.reverse()) await close();
     },

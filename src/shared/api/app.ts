@@ -32,6 +32,10 @@ export const Settings = z
       .max(24 * 60),
     /** Largest IFC file the importer accepts, in megabytes. */
     maxImportMegabytes: z.number().int().min(1).max(4096),
+    /** Network mode: the deployment manifest (scripts/deploy.ts writes one) naming the contracts. */
+    deploymentManifestPath: z.string().min(1).max(4096).nullable(),
+    /** Network mode: blocks the indexer holds back from the head (the sandbox cannot reorg: 0). */
+    syncConfirmations: z.number().int().min(0).max(256),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;
@@ -42,6 +46,8 @@ export const defaultSettings: Settings = {
   rpcUrl: null,
   vaultIdleLockMinutes: 15,
   maxImportMegabytes: 512,
+  deploymentManifestPath: null,
+  syncConfirmations: 2,
 };
 
 export const HealthCheck = z.object({

@@ -5,6 +5,7 @@ import { appEvents, appMethods } from './app';
 import { vaultEvents, vaultMethods } from './vault';
 import { chainEvents, chainMethods } from './chain';
 import { twinEvents, twinMethods } from './twins';
+import { syncEvents, syncMethods } from './sync';
 import type { Result } from '../result';
 
 export const apiMethods = {
@@ -12,6 +13,7 @@ export const apiMethods = {
   ...vaultMethods,
   ...chainMethods,
   ...twinMethods,
+  ...syncMethods,
 } as const;
 
 export const apiEvents = {
@@ -19,6 +21,7 @@ export const apiEvents = {
   ...vaultEvents,
   ...chainEvents,
   ...twinEvents,
+  ...syncEvents,
 } as const;
 
 export type ApiMethods = typeof apiMethods;
@@ -47,4 +50,5 @@ export interface ApiClient {
 export * from './app';
 export * from './vault';
 export * from './chain';
+export * from './sync';
 export * from './define';

@@ -1,9 +1,10 @@
 // The ordered list of schema migrations. Add a file per change and append it here; never edit a
 // migration that has shipped.
 import { migration001 } from './001-twins-models-versions';
+import { migration002 } from './002-chain-index';
 import type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration001];
+export const migrations: readonly Migration[] = [migration001, migration002];
 
 /** Throws unless the migrations run 1, 2, 3... with no gap, repeat or reordering. */
 export function checkMigrationsMonotonic(list: readonly Migration[]): void {
