@@ -2,12 +2,14 @@
 // provider refuses), holds back a confirmation depth, writes each range's events, derived state and
 // cursor in one transaction, and detects reorgs by block hash (rolls back what orphaned blocks
 // wrote, then indexes the new branch). After a crash it resumes from the stored cursor.
-import { TwinRegistry__factory } from '../chain/generated';
+import { TwinRegistry__factory } from '../chain/generated/types';
 import type { Eip1193Provider } from '../chain/embedded-chain';
 import type { ChainIndex, IndexBatch, IndexChange, IndexedBlock, IndexedEvent } from '../store/chain-index';
 import type { Deployment } from './deployment';
 
 export const DEFAULT_MAX_BLOCK_RANGE = 2000;
+/** Ranges in a row that must go through before a halved range doubles again. */
+const GROW_AFTER = 8;
 
 export interface IndexerOptions {
   provider: Eip1193Provider;
@@ -99,6 +101,7 @@ export function decodeRegistryLog(log: RpcLog): IndexedEvent | null {
 
 export class ChainIndexer {
   private range: number;
+  private successes = 0;
   private readonly maxRange: number;
   private readonly confirmations: number;
 
@@ -166,14 +169,21 @@ export class ChainIndexer {
       // The range must extend what is indexed: a stored cursor the chain no longer has is a reorg,
       // checked again here because it could have happened while the logs were read.
       if (cursor.blockHash !== null && batch.parentHash !== cursor.blockHash) {
-        continue;
+        const still = await this.blockOrNull(cursor.blockNumber);
+        if (!still || still.hash !== cursor.blockHash) continue; // the next turn rolls back
+        // The cursor's block is unchanged, so this is no reorg: some nodes report a zero parent
+        // hash for blocks mined in bulk (EDR's hardhat_mine), and the hash by number is what counts.
       }
       const change = this.options.index.applyBatch(batch.batch);
       outcome.events += change.events;
       outcome.ranges++;
       outcome.cursor = to;
-      // A range that went through may grow back towards the maximum (providers' limits vary by load).
-      if (this.range < this.maxRange) this.range = Math.min(this.maxRange, this.range * 2);
+      // After a run of ranges that went through, grow back towards the maximum (event density and
+      // providers' limits vary), slowly enough not to be refused every other time.
+      if (this.range < this.maxRange && ++this.successes >= GROW_AFTER) {
+        this.successes = 0;
+        this.range = Math.min(this.maxRange, this.range * 2);
+      }
       this.options.onCommit?.(change, { head, target, cursor: to, range: this.range });
     }
   }
@@ -201,6 +211,7 @@ export class ChainIndexer {
         );
       }
       this.range = Math.max(1, Math.floor((to - from + 1) / 2));
+      this.successes = 0;
       outcome.splits++;
       return null;
     }
