@@ -22,7 +22,7 @@ afterEach(async () => {
 function freshIndex(name: string): ChainIndex {
   const { dir, remove } = tempDir(`index-${name}`);
   const db = openDatabase(join(dir, 'twins.sqlite'));
-  cleanups.push(remove, () => db.close());
+  cleanups.push(remove, () => void db.close());
   return new ChainIndex(db);
 }
 
