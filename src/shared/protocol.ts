@@ -10,8 +10,13 @@ export const WS_PROTOCOL = 'twinledger.v1';
 export const WS_AUTH_PREFIX = 'auth.';
 export const WS_PATH = '/api';
 
-/** Largest frame the host accepts from a client, in bytes. */
-export const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Largest frame the host accepts from a client, in bytes. Only a client that presented the run's
+ * secret can send frames at all, and an IFC import travels as one request, so the bound follows
+ * the largest import the settings allow (512 MB) plus room for the envelope; the import service
+ * then applies the user's own limit.
+ */
+export const MAX_FRAME_BYTES = 513 * 1024 * 1024;
 
 export const RequestFrame = z
   .object({
