@@ -56,6 +56,7 @@ describe('electron-builder.yml', () => {
     expect(unpack).toContain('better-sqlite3');
     expect(unpack).toContain('web-ifc/*.wasm');
     expect(unpack).toContain('@nomicfoundation/edr');
+    expect(unpack).toContain('out/main/**'); // the importer process's entry
     expect(existsSync('node_modules/web-ifc/web-ifc-node.wasm')).toBe(true);
   });
 

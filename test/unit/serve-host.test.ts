@@ -70,6 +70,14 @@ describe('serve host', () => {
     ws.close();
   });
 
+  it('accepts frames larger than a megabyte (IFC files travel as one request)', async () => {
+    const ws = await openSocket(host);
+    const result = await request(ws, 'settings.update', { theme: 'x'.repeat(3 * 1024 * 1024) });
+    expect(result).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect((result as { error: { message: string } }).error.message.length).toBeLessThan(500);
+    ws.close();
+  });
+
   it('closes the socket on a frame that is not a request envelope', async () => {
     const ws = await openSocket(host);
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
