@@ -180,11 +180,18 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const viewer = viewerRef.current;
     if (!viewer) return;
-    if (changeset && review) {
+    if (changeset && review && loadSummary) {
       const kinds = new Map<string, ChangeKind>(changeset.entries.map((e) => [e.elementKey, e.change]));
       viewer.setColourMode('changes', kinds);
-    } else if (viewer.state.colourMode === 'changes') viewer.setColourMode('material');
-  }, [changeset, review, loadSummary]);
+      const removed = changeset.entries.filter((e) => e.change === 'removed').map((e) => e.elementKey);
+      if (changeset.baseVersionId !== null && twinId) {
+        void viewer.showGhosts(api, twinId, changeset.baseVersionId, removed);
+      }
+    } else {
+      viewer.clearGhosts();
+      if (viewer.state.colourMode === 'changes') viewer.setColourMode('material');
+    }
+  }, [api, twinId, changeset, review, loadSummary]);
 
   const select = useCallback(
     (keys: string[], origin: SelectionOrigin, options?: { fit?: boolean; highlight?: string[] }) => {

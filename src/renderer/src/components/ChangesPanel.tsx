@@ -63,7 +63,7 @@ export function describeValue(path: string, value: unknown): string {
 }
 
 export function ChangesPanel() {
-  const { changeset, view, select, selection } = useWorkspace();
+  const { changeset, view, select, selection, viewer } = useWorkspace();
   const { commit, discard, busy } = useDraftActions();
   const [filter, setFilter] = useState<Kind | 'all'>('all');
   const [open, setOpen] = useState<string | null>(null);
@@ -111,6 +111,10 @@ export function ChangesPanel() {
               className="change-row"
               onClick={() => {
                 if (e.change !== 'removed') select([e.elementKey], 'changes', { fit: true });
+                else {
+                  select([], 'changes');
+                  viewer()?.fitGhost(e.elementKey);
+                }
                 setOpen(open === e.elementKey ? null : e.elementKey);
               }}
             >

@@ -29,11 +29,15 @@ export class ModelPart {
   private readonly materials = new Map<string, StandardMaterial>();
   private xray = false;
 
+  private readonly pickable: boolean;
+
   constructor(
     private readonly scene: Scene,
     readonly data: BatchedScene,
     readonly mode: RenderMode = 'batched',
+    options: { pickable?: boolean } = {},
   ) {
+    this.pickable = options.pickable ?? true;
     if (mode === 'batched') {
       data.batches.forEach((batch, i) => this.addPart(`batch-${i}`, batch));
     } else {
@@ -114,7 +118,7 @@ export class ModelPart {
     vertexData.applyToMesh(mesh, false);
     const material = this.materialFor(batch);
     mesh.material = material;
-    mesh.isPickable = true;
+    mesh.isPickable = this.pickable;
     mesh.freezeWorldMatrix();
     mesh.doNotSyncBoundingInfo = true;
     if (this.mode === 'batched') mesh.alwaysSelectAsActiveMesh = true;

@@ -93,6 +93,8 @@ export class TwinViewer {
   private changes = new Map<string, ChangeKind>();
   private section: number | null = null;
   private lastSummary: LoadSummary | null = null;
+  private ghosts: { part: ModelPart; batched: BatchedScene; keyToIndex: Map<string, number> } | null = null;
+  private ghostLoad: AbortController | null = null;
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -205,6 +207,56 @@ export class TwinViewer {
     } finally {
       if (this.loading === controller) this.loading = null;
     }
+  }
+
+  /**
+   * Shows elements that exist only in another version (those a draft removes) as translucent red
+   * ghosts, streamed from that version; they are not pickable. An empty list removes the ghosts.
+   */
+  async showGhosts(
+    api: ApiClient,
+    twinId: string,
+    versionId: number,
+    keys: readonly string[],
+  ): Promise<void> {
+    this.clearGhosts();
+    if (keys.length === 0) return;
+    const controller = new AbortController();
+    this.ghostLoad = controller;
+    try {
+      const wanted = new Set(keys);
+      const loaded = await loadTwinGeometry(api, twinId, versionId, { signal: controller.signal });
+      if (controller.signal.aborted) return;
+      const elements = loaded.manifest.elements;
+      const batched = buildBatches(loaded.geometry, (instance) =>
+        wanted.has(elements[instance.elementIndex]?.elementKey ?? '') ? changeColour('removed') : null,
+      );
+      const part = new ModelPart(this.world.scene, batched, 'batched', { pickable: false });
+      this.ghosts = { part, batched, keyToIndex: new Map(elements.map((e, i) => [e.elementKey, i])) };
+      this.world.requestRender();
+    } catch {
+      // Ghosts are an aid to review; the changes list still names what was removed.
+    } finally {
+      if (this.ghostLoad === controller) this.ghostLoad = null;
+    }
+  }
+
+  clearGhosts(): void {
+    this.ghostLoad?.abort();
+    this.ghostLoad = null;
+    this.ghosts?.part.dispose();
+    this.ghosts = null;
+    this.world.requestRender();
+  }
+
+  /** Fits a ghost (a removed element); answers whether there was one to fit. */
+  fitGhost(key: string): boolean {
+    const ghosts = this.ghosts;
+    const index = ghosts?.keyToIndex.get(key);
+    if (!ghosts || index === undefined) return false;
+    const bounds = unionBounds(ghosts.batched.elementBounds, [index]);
+    if (bounds) this.world.fit(bounds);
+    return !!bounds;
   }
 
   /** Cancels a load in progress; keeps what is shown. */
@@ -403,6 +455,7 @@ export class TwinViewer {
   }
 
   private closeModel(): void {
+    this.clearGhosts();
     this.highlighter.setData(null);
     this.model?.part.dispose();
     this.model = null;

@@ -96,10 +96,20 @@ export class ViewerWorld {
     this.camera.attachControl(canvas, true);
 
     const sky = new HemisphericLight('sky', new Vector3(0.3, 1, 0.2), this.scene);
-    sky.intensity = 0.75;
+    sky.intensity = 0.7;
     sky.groundColor = new Color3(0.3, 0.3, 0.34);
-    this.sun = new DirectionalLight('sun', new Vector3(-0.4, -1, -0.6), this.scene);
-    this.sun.intensity = 0.45;
+    // A headlight: a directional light along the view (tilted down a little), so whatever the
+    // user looks at is lit, as in most BIM viewers.
+    this.sun = new DirectionalLight('headlight', new Vector3(-0.4, -1, -0.6), this.scene);
+    this.sun.intensity = 0.55;
+    this.sun.specular = new Color3(0.15, 0.15, 0.15);
+    this.scene.onBeforeRenderObservable.add(() => {
+      const camera = this.scene.activeCamera as ArcRotateCamera | UniversalCamera | null;
+      if (!camera) return;
+      camera.getTarget().subtractToRef(camera.position, this.sun.direction);
+      this.sun.direction.normalize();
+      this.sun.direction.y -= 0.35;
+    });
 
     this.instrumentation = new SceneInstrumentation(this.scene);
     this.instrumentation.captureFrameTime = true;
@@ -136,13 +146,14 @@ export class ViewerWorld {
 
   /** Draws one frame now; answers its JavaScript time in milliseconds. */
   renderFrame(): number {
+    // Shaders compile in parallel: a frame drawn while any is pending misses meshes. Ask for
+    // more frames until one starts with the scene complete (checked before, not after, drawing).
+    const complete = this.scene.isReady();
     const started = performance.now();
     this.scene.render();
     this.lastFrameMs = performance.now() - started;
     this.lastDrawCalls = this.instrumentation.drawCallsCounter.current;
-    // Shaders compile in parallel: until every material is ready, frames may miss meshes; keep
-    // drawing until the scene is complete.
-    if (!this.scene.isReady()) this.requestRender(100);
+    if (!complete) this.requestRender(100);
     if (!this.firstFrameSeen) {
       this.firstFrameSeen = true;
       this.events.emit('firstFrame', undefined);
@@ -170,7 +181,7 @@ export class ViewerWorld {
     const max = Vector3.FromArray(bounds.max);
     const centre = min.add(max).scale(0.5);
     const radius = Math.max(0.25, max.subtract(min).length() / 2);
-    const distance = (radius / Math.sin(this.camera.fov / 2)) * 1.05;
+    const distance = (radius / Math.sin(this.camera.fov / 2)) * 1.15;
     if (this.mode === 'walk') this.setCameraMode('orbit');
     this.camera.setTarget(centre);
     this.camera.radius = distance;
@@ -180,8 +191,9 @@ export class ViewerWorld {
 
   /** Sets the ground grid and camera limits to the model's extent (null: the empty grid). */
   setModelBounds(bounds: Bounds | null): void {
+    const same = JSON.stringify(bounds) === JSON.stringify(this.modelBounds);
     this.modelBounds = bounds;
-    this.buildGrid(bounds);
+    if (!same) this.buildGrid(bounds);
     if (bounds) {
       const size = Math.max(...bounds.max.map((v, i) => v - bounds.min[i]!));
       this.camera.upperRadiusLimit = Math.max(200, size * 20);
