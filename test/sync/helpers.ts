@@ -11,8 +11,8 @@ import type { MethodName, RequestOf, ResponseOf } from '../../src/shared/api';
 export const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const SAMPLES = join(REPO, 'resources', 'samples');
 
-export function tempDir(prefix: string): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), `twinledger-${prefix}-`));
+export function tempDir(prefix: string, parent = tmpdir()): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(parent, `twinledger-${prefix}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
