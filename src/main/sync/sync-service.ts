@@ -69,6 +69,7 @@ export class SyncService {
   private seeding: Promise<void> | null = null;
   private sample: Promise<SampleTwin> | null = null;
   private clock: { time: number; observedAt: number } | null = null;
+  private lastHeadHash: string | null = null;
   private readonly lastPermissions = new Map<string, string>();
   private expiryTimer: NodeJS.Timeout | null = null;
   private emitTimer: NodeJS.Timeout | null = null;
@@ -279,8 +280,13 @@ export class SyncService {
       head: chainStatus.head?.number ?? this.current.head,
       lag: lagOf(chainStatus.head?.number ?? this.current.head, this.current.cursor),
     });
-    if (chainStatus.head && (!this.clock || chainStatus.head.timestamp > this.clock.time)) {
-      this.clock = { time: chainStatus.head.timestamp, observedAt: Date.now() };
+    if (chainStatus.head && chainStatus.head.hash !== this.lastHeadHash) {
+      // A new block may carry a travelled clock (sandbox): judge permissions at the chain's time.
+      this.lastHeadHash = chainStatus.head.hash;
+      if (!this.clock || chainStatus.head.timestamp > this.chainTime()!) {
+        this.clock = { time: chainStatus.head.timestamp, observedAt: Date.now() };
+      }
+      if (provider && provider === this.provider) void this.refreshChainTime();
     }
     if (provider !== this.provider) {
       this.provider = provider;
