@@ -101,15 +101,19 @@ export function ViewerToolbar({ onShowKeys }: { onShowKeys: () => void }) {
           onClick={() => viewer.setSection(viewState.section === null ? 0.5 : null)}
         />
         {viewState.section !== null && (
-          <input
-            className="section-slider"
-            type="range"
-            min={0}
-            max={100}
-            value={Math.round(viewState.section * 100)}
-            aria-label="Section height"
-            onChange={(e) => viewer.setSection(Number(e.target.value) / 100)}
-          />
+          <div className="section-panel">
+            <span className="muted">Cut at</span>
+            <input
+              className="section-slider"
+              type="range"
+              min={0}
+              max={100}
+              value={Math.round(viewState.section * 100)}
+              aria-label="Section height"
+              onChange={(e) => viewer.setSection(Number(e.target.value) / 100)}
+            />
+            <span className="muted">{Math.round(viewState.section * 100)}% of the height</span>
+          </div>
         )}
         <ToolButton
           icon={viewState.cameraMode === 'walk' ? 'orbit' : 'walk'}

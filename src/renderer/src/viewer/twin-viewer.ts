@@ -369,7 +369,16 @@ export class TwinViewer {
     const indices = keys ? this.indicesOf(keys) : this.selection;
     const bounds = unionBounds(model.batched.elementBounds, indices);
     if (!bounds) return false;
-    this.world.fit(bounds);
+    // Seen from the outside of the model, where walls are least likely to hide it.
+    const all = model.batched.bounds;
+    const from: [number, number, number] | undefined = all
+      ? ([0, 1, 2].map((k) => (bounds.min[k]! + bounds.max[k]!) / 2 - (all.min[k]! + all.max[k]!) / 2) as [
+          number,
+          number,
+          number,
+        ])
+      : undefined;
+    this.world.fit(bounds, { ...(from ? { from } : {}), clipOccluders: true });
     return true;
   }
 

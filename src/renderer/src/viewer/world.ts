@@ -67,7 +67,14 @@ export class ViewerWorld {
   private renderedSize: [number, number] = [0, 0];
   private mode: CameraMode = 'orbit';
   private modelBounds: Bounds | null = null;
-  private readonly inputListener = () => this.requestRender(1200);
+  private readonly inputListener = (event: Event) => {
+    if (this.occludersClipped && (event.type === 'pointerdown' || event.type === 'wheel')) {
+      this.occludersClipped = false;
+      this.camera.minZ = Math.max(0.02, this.camera.radius / 2000);
+    }
+    this.requestRender(1200);
+  };
+  private occludersClipped = false;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -175,8 +182,12 @@ export class ViewerWorld {
     };
   }
 
-  /** Frames the camera on a box, keeping the current viewing direction. */
-  fit(bounds: Bounds): void {
+  /**
+   * Frames the camera on a box, keeping the viewing direction unless `from` gives one. With
+   * `clipOccluders`, the near plane moves up to just before the box, so walls between the camera
+   * and a selection do not hide it; the next drag or wheel turn brings the near plane back.
+   */
+  fit(bounds: Bounds, options: { from?: [number, number, number]; clipOccluders?: boolean } = {}): void {
     const min = Vector3.FromArray(bounds.min);
     const max = Vector3.FromArray(bounds.max);
     const centre = min.add(max).scale(0.5);
@@ -184,8 +195,17 @@ export class ViewerWorld {
     const distance = (radius / Math.sin(this.camera.fov / 2)) * 1.15;
     if (this.mode === 'walk') this.setCameraMode('orbit');
     this.camera.setTarget(centre);
+    if (options.from) {
+      // Look from a given side (outside the building, for a selection), 25 degrees above the horizon.
+      const [dx, , dz] = options.from;
+      if (Math.hypot(dx, dz) > 1e-6) this.camera.alpha = Math.atan2(dz, dx);
+      this.camera.beta = Math.PI / 2 - (25 * Math.PI) / 180;
+    }
     this.camera.radius = distance;
-    this.camera.minZ = Math.max(0.02, distance / 2000);
+    this.camera.minZ = options.clipOccluders
+      ? Math.max(0.02, distance - radius * 1.2)
+      : Math.max(0.02, distance / 2000);
+    this.occludersClipped = !!options.clipOccluders;
     this.requestRender(400);
   }
 
