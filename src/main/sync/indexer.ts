@@ -2,7 +2,7 @@
 // provider refuses), holds back a confirmation depth, writes each range's events, derived state and
 // cursor in one transaction, and detects reorgs by block hash (rolls back what orphaned blocks
 // wrote, then indexes the new branch). After a crash it resumes from the stored cursor.
-import { TwinRegistry__factory } from '../chain/generated/types';
+import { decodeRegistryEvent } from './log-decoder';
 import type { Eip1193Provider } from '../chain/embedded-chain';
 import type { ChainIndex, IndexBatch, IndexChange, IndexedBlock, IndexedEvent } from '../store/chain-index';
 import type { Deployment } from './deployment';
@@ -63,7 +63,6 @@ interface RpcBlock {
   timestamp: string;
 }
 
-const registryInterface = TwinRegistry__factory.createInterface();
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** True for the errors hosted providers give when a getLogs range holds too much. */
@@ -78,22 +77,17 @@ export function isRangeTooLarge(error: unknown): boolean {
 
 /** Decodes one registry log into an indexed event; null for a log the ABI does not know. */
 export function decodeRegistryLog(log: RpcLog): IndexedEvent | null {
-  const parsed = registryInterface.parseLog({ topics: log.topics, data: log.data });
-  if (!parsed) return null;
-  const args: Record<string, string | boolean> = {};
-  parsed.fragment.inputs.forEach((input, i) => {
-    const value: unknown = parsed.args[i];
-    args[input.name] = typeof value === 'boolean' ? value : typeof value === 'string' ? value : String(value);
-  });
-  const twinRef =
-    args.twinId ?? (parsed.name === 'Transfer' || parsed.name === 'Approval' ? args.tokenId : undefined);
+  const decoded = decodeRegistryEvent(log.topics, log.data);
+  if (!decoded) return null;
+  const { name, args } = decoded;
+  const twinRef = args.twinId ?? (name === 'Transfer' || name === 'Approval' ? args.tokenId : undefined);
   return {
     blockNumber: Number(log.blockNumber),
     logIndex: Number(log.logIndex),
     blockHash: log.blockHash,
     txHash: log.transactionHash,
     txIndex: Number(log.transactionIndex),
-    name: parsed.name,
+    name,
     twinId: twinRef === undefined ? null : String(twinRef),
     args,
   };
