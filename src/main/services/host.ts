@@ -15,6 +15,8 @@ import { ChainService } from '../chain/chain-service';
 import { chainHandlers } from '../chain/handlers';
 import { SyncService } from '../sync/sync-service';
 import { syncHandlers } from '../sync/handlers';
+import { createHostOutbox, type OutboxService } from '../sync/outbox';
+import { outboxHandlers } from '../sync/outbox-handlers';
 
 export interface HostOptions {
   dataDir: string;
@@ -44,6 +46,8 @@ export interface ServiceHost {
   readonly chain: ChainService;
   /** Null when the twin database is unavailable (sync keeps its index there). */
   readonly sync: SyncService | null;
+  /** Null when the twin database is unavailable (the outbox keeps its items there). */
+  readonly outbox: OutboxService | null;
   close(): Promise<void>;
 }
 
@@ -100,6 +104,20 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       : null;
   sync?.start();
   if (sync) closers.push(() => sync.close());
+  // The outbox keeps the user's signed, unsynced work in the same database.
+  const outbox = twins.store
+    ? createHostOutbox({
+        dataDir: options.dataDir,
+        store: twins.store,
+        vault,
+        chain,
+        deployment: () => sync?.deployment.get() ?? null,
+        bus,
+        logger: options.logger,
+        onCounts: (counts) => sync?.setOutboxCounts(counts),
+      })
+    : null;
+  if (outbox) closers.push(() => outbox.close());
 
   // Each capability contributes one handler group; together they must cover the whole contract
   // (the Handlers type makes a missing method a compile error).
@@ -110,6 +128,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       ...chainHandlers({ chain }),
       ...twins.handlers,
       ...syncHandlers({ sync, unavailable: twins.unavailable }),
+      ...outboxHandlers({ outbox: outbox?.service ?? null, unavailable: twins.unavailable }),
     },
     { logError: (method, error) => options.logger.error(`request ${method} failed`, error) },
   );
@@ -121,6 +140,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     vault,
     chain,
     sync,
+    outbox: outbox?.service ?? null,
     close: async () => {
       for (const close of closers.reverse()) await close();
     },

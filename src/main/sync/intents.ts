@@ -36,7 +36,9 @@ export interface SignedIntent {
 type Message = CommitVersionIntent | LogServiceIntent;
 
 const toStrings = (message: Message): Record<string, string> =>
-  Object.fromEntries(Object.entries(message).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString(10) : String(v)]));
+  Object.fromEntries(
+    Object.entries(message).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString(10) : String(v)]),
+  );
 
 export function commitMessageFrom(stored: Record<string, string>): CommitVersionIntent {
   return {
@@ -126,7 +128,7 @@ export function signLogService(
 }
 
 export function relayBatchCalldata(calls: readonly string[]): string {
-  return registryInterface.encodeFunctionData('relayBatch', [calls]);
+  return registryInterface.encodeFunctionData('relayBatch', [[...calls]]);
 }
 
 // ---- failures in words ---------------------------------------------------------------------------
@@ -156,7 +158,10 @@ export function decodeIntentFailure(reason: string): DecodedFailure {
     return {
       code: 'Unknown',
       args: {},
-      reason: reason && reason !== '0x' ? `the registry refused it (${reason.slice(0, 10)})` : 'the registry refused it without a reason',
+      reason:
+        reason && reason !== '0x'
+          ? `the registry refused it (${reason.slice(0, 10)})`
+          : 'the registry refused it without a reason',
       kind: 'unknown',
     };
   }
@@ -164,18 +169,32 @@ export function decodeIntentFailure(reason: string): DecodedFailure {
   parsed.fragment.inputs.forEach((input, i) => {
     args[input.name || String(i)] = String(parsed!.args[i]);
   });
-  const words = (text: string, kind: FailureClass): DecodedFailure => ({ code: parsed!.name, args, reason: text, kind });
+  const words = (text: string, kind: FailureClass): DecodedFailure => ({
+    code: parsed!.name,
+    args,
+    reason: text,
+    kind,
+  });
   switch (parsed.name) {
     case 'TwinMissingRole': {
       const role = ROLE_NAMES[Number(args.role)] ?? `role ${args.role}`;
       return words(`your ${role} role on this twin has ended or was revoked`, 'permanent');
     }
     case 'TwinVersionBaseMismatch':
-      return words(`version ${args.baseVersion} is no longer the twin's head: someone committed first`, 'baseMoved');
+      return words(
+        `version ${args.baseVersion} is no longer the twin's head: someone committed first`,
+        'baseMoved',
+      );
     case 'IntentNonceMismatch':
-      return words(`the signature's place in line is taken (the chain expects nonce ${args.expected})`, 'nonce');
+      return words(
+        `the signature's place in line is taken (the chain expects nonce ${args.expected})`,
+        'nonce',
+      );
     case 'IntentExpired':
-      return words(`the signature expired on ${new Date(Number(args.deadline) * 1000).toISOString().slice(0, 10)}`, 'expired');
+      return words(
+        `the signature expired on ${new Date(Number(args.deadline) * 1000).toISOString().slice(0, 10)}`,
+        'expired',
+      );
     case 'IntentInvalidSignature':
       return words('the signature does not match the signer, this chain or this registry', 'permanent');
     case 'TwinVersionRootZero':

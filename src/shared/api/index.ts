@@ -6,6 +6,7 @@ import { vaultEvents, vaultMethods } from './vault';
 import { chainEvents, chainMethods } from './chain';
 import { twinEvents, twinMethods } from './twins';
 import { syncEvents, syncMethods } from './sync';
+import { outboxEvents, outboxMethods } from './outbox';
 import type { Result } from '../result';
 
 export const apiMethods = {
@@ -14,6 +15,7 @@ export const apiMethods = {
   ...chainMethods,
   ...twinMethods,
   ...syncMethods,
+  ...outboxMethods,
 } as const;
 
 export const apiEvents = {
@@ -22,6 +24,7 @@ export const apiEvents = {
   ...chainEvents,
   ...twinEvents,
   ...syncEvents,
+  ...outboxEvents,
 } as const;
 
 export type ApiMethods = typeof apiMethods;
@@ -51,4 +54,5 @@ export * from './app';
 export * from './vault';
 export * from './chain';
 export * from './sync';
+export * from './outbox';
 export * from './define';

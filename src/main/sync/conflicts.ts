@@ -1,0 +1,530 @@
+// When a commit's base moved on chain: the other side's versions are rebuilt from their changeset
+// packages, the element-level overlap with this commit is computed, and either the commit is rebased
+// (its edits replayed on top of the new head, with a new Merkle root) or it becomes a conflict with
+// both sides field by field. Resolving takes mine or theirs per field and rebases the result.
+// Fields are the top-level fields of an element's canonical state, except property sets, which are
+// compared property by property (two people editing different properties of one wall do not clash
+// on the field level, and the user chooses per property where they do).
+import { canonicalJson, type CanonicalValue } from '../../shared/canonical';
+import {
+  elementFields,
+  stateHashOfCanonical,
+  type ElementState,
+  type PropertySetState,
+  type PropertyValue,
+} from '../../shared/fingerprint';
+import type { ConflictField, ConflictView } from '../../shared/api/outbox';
+import { buildVersionTree } from '../ifc/merkle';
+import type { NewVersion, OutboxStore, PortableState, VersionLeaf } from '../store/outbox';
+import { diffLeaves, type PackageEntry, type PackageStore } from './outbox-packages';
+
+/** The other side: the chain's head for the twin and its element leaves, rebuilt here. */
+export interface TheirsSide {
+  headVersion: number;
+  headRoot: string;
+  authors: string[];
+  /** Null when a package is missing (then `unavailable` says which). */
+  leaves: VersionLeaf[] | null;
+  unavailable: string | null;
+}
+
+export interface ChainVersionInfo {
+  modelRoot: string;
+  packageUri: string;
+  actor: string;
+}
+
+type Path =
+  | { kind: 'element' }
+  | { kind: 'field'; field: string }
+  | { kind: 'property'; set: string; property: string };
+
+interface FieldChange {
+  path: string;
+  at: Path;
+  base: CanonicalValue | undefined;
+  mine: CanonicalValue | undefined;
+  theirs: CanonicalValue | undefined;
+  mineChanged: boolean;
+  theirsChanged: boolean;
+  conflicting: boolean;
+}
+
+const text = (value: CanonicalValue | undefined): string | null =>
+  value === undefined ? null : canonicalJson(value);
+const same = (a: CanonicalValue | undefined, b: CanonicalValue | undefined): boolean => text(a) === text(b);
+
+function propertyMap(
+  state: ElementState | null,
+): Map<string, { set: string; property: string; value: PropertyValue; kind: 'pset' | 'qto' }> {
+  const map = new Map<
+    string,
+    { set: string; property: string; value: PropertyValue; kind: 'pset' | 'qto' }
+  >();
+  for (const set of state?.propertySets ?? []) {
+    for (const p of set.properties)
+      map.set(`${set.name}\u0000${p.name}`, { set: set.name, property: p.name, value: p, kind: set.kind });
+  }
+  return map;
+}
+
+/** Every field either side changed on one element, relative to the base. */
+function fieldChanges(
+  base: ElementState | null,
+  mine: ElementState | null,
+  theirs: ElementState | null,
+): FieldChange[] {
+  const out: FieldChange[] = [];
+  if (!mine || !theirs || !base) {
+    // Added on one side, or removed on one side while edited on the other: the element as a whole.
+    const value = (s: ElementState | null) => (s ? (s as unknown as CanonicalValue) : undefined);
+    out.push({
+      path: '(element)',
+      at: { kind: 'element' },
+      base: value(base),
+      mine: value(mine),
+      theirs: value(theirs),
+      mineChanged: !same(value(base), value(mine)),
+      theirsChanged: !same(value(base), value(theirs)),
+      conflicting: !same(value(mine), value(theirs)),
+    });
+    return out;
+  }
+  const push = (
+    path: string,
+    at: Path,
+    b: CanonicalValue | undefined,
+    m: CanonicalValue | undefined,
+    t: CanonicalValue | undefined,
+  ) => {
+    const mineChanged = !same(b, m);
+    const theirsChanged = !same(b, t);
+    if (!mineChanged && !theirsChanged) return;
+    out.push({
+      path,
+      at,
+      base: b,
+      mine: m,
+      theirs: t,
+      mineChanged,
+      theirsChanged,
+      conflicting: mineChanged && theirsChanged && !same(m, t),
+    });
+  };
+  for (const field of elementFields) {
+    if (field === 'propertySets') continue;
+    push(field, { kind: 'field', field }, base[field], mine[field], theirs[field]);
+  }
+  const b = propertyMap(base);
+  const m = propertyMap(mine);
+  const t = propertyMap(theirs);
+  const keys = [...new Set([...b.keys(), ...m.keys(), ...t.keys()])].sort();
+  for (const key of keys) {
+    const any = (b.get(key) ?? m.get(key) ?? t.get(key))!;
+    push(
+      `propertySets.${any.set}.${any.property}`,
+      { kind: 'property', set: any.set, property: any.property },
+      b.get(key)?.value as CanonicalValue | undefined,
+      m.get(key)?.value as CanonicalValue | undefined,
+      t.get(key)?.value as CanonicalValue | undefined,
+    );
+  }
+  return out;
+}
+
+/** Sets (or removes) one property in a state's property sets, keeping them sorted. */
+function setProperty(
+  state: ElementState,
+  set: string,
+  property: string,
+  value: PropertyValue | undefined,
+  kind: 'pset' | 'qto',
+): void {
+  let sets = state.propertySets.map((s) => ({ ...s, properties: [...s.properties] }));
+  let target = sets.find((s) => s.name === set);
+  if (!target && value) {
+    target = { name: set, kind, properties: [] } as PropertySetState;
+    sets.push(target);
+  }
+  if (target) {
+    target.properties = target.properties.filter((p) => p.name !== property);
+    if (value) target.properties.push(value);
+    target.properties.sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : canonicalJson(a) < canonicalJson(b) ? -1 : 1,
+    );
+  }
+  sets = sets.filter((s) => s !== target || s.properties.length > 0);
+  sets.sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0,
+  );
+  state.propertySets = sets;
+}
+
+/** Merges one element: each changed field from the chosen side (default: the side that changed it). */
+function mergeElement(
+  base: ElementState | null,
+  mine: ElementState | null,
+  theirs: ElementState | null,
+  choose: (change: FieldChange) => 'mine' | 'theirs',
+): { state: ElementState | null; sides: Set<'mine' | 'theirs'> } {
+  const changes = fieldChanges(base, mine, theirs);
+  const sides = new Set<'mine' | 'theirs'>();
+  const pick = (change: FieldChange): 'mine' | 'theirs' => {
+    const side = change.conflicting ? choose(change) : change.mineChanged ? 'mine' : 'theirs';
+    sides.add(side);
+    return side;
+  };
+  const element = changes.find((c) => c.at.kind === 'element');
+  if (element) {
+    const side = pick(element);
+    return { state: side === 'mine' ? mine : theirs, sides };
+  }
+  const merged = structuredClone(theirs!) as ElementState;
+  for (const change of changes) {
+    const side = pick(change);
+    const value = side === 'mine' ? change.mine : change.theirs;
+    if (change.at.kind === 'field')
+      (merged as Record<string, unknown>)[change.at.field] =
+        value === undefined ? null : structuredClone(value);
+    else if (change.at.kind === 'property') {
+      const source = side === 'mine' ? mine! : theirs!;
+      const kind =
+        source.propertySets.find((s) => s.name === (change.at as { set: string }).set)?.kind ?? 'pset';
+      setProperty(merged, change.at.set, change.at.property, value as PropertyValue | undefined, kind);
+    }
+  }
+  return { state: merged, sides };
+}
+
+function searchTextOf(state: ElementState): string {
+  const words: (string | null)[] = [
+    state.name,
+    state.description,
+    state.objectType,
+    state.tag,
+    state.globalId,
+    state.ifcClass,
+  ];
+  for (const set of state.propertySets)
+    for (const p of set.properties)
+      if (p.value !== null && typeof p.value !== 'object') words.push(String(p.value));
+  return words
+    .filter((w) => w)
+    .join('\n')
+    .toLowerCase();
+}
+
+export interface ConflictOutcome {
+  /** Elements both sides changed differently (empty: rebase automatically). */
+  view: ConflictView;
+  conflicting: number;
+}
+
+/** Rebuilds, merges and writes versions for one commit whose base moved. */
+export class ConflictResolver {
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly packages: PackageStore,
+  ) {}
+
+  /**
+   * The other side's leaves: the base's leaves with each chain version's package applied in order,
+   * checked against the chain's head root.
+   */
+  theirs(
+    storeTwinId: string,
+    baseLeaves: VersionLeaf[],
+    baseVersion: number,
+    headVersion: number,
+    headRoot: string,
+    versions: Map<number, ChainVersionInfo>,
+  ): TheirsSide {
+    const authors = new Set<string>();
+    const running = new Map(baseLeaves.map((leaf) => [leaf.elementKey, leaf]));
+    const models = this.store.modelIds(storeTwinId);
+    const known = new Map(baseLeaves.map((leaf) => [leaf.elementKey, leaf.modelId]));
+    for (let v = baseVersion + 1; v <= headVersion; v++) {
+      const info = versions.get(v);
+      if (!info)
+        return {
+          headVersion,
+          headRoot,
+          authors: [...authors],
+          leaves: null,
+          unavailable: `version ${v} of the twin is not indexed yet`,
+        };
+      authors.add(info.actor);
+      const local = this.store.versionsWithRoot(storeTwinId, info.modelRoot)[0];
+      if (local) {
+        running.clear();
+        for (const leaf of this.store.leaves(local.id)) running.set(leaf.elementKey, leaf);
+        continue;
+      }
+      const pkg = this.packages.get(info.packageUri);
+      if (!pkg) {
+        return {
+          headVersion,
+          headRoot,
+          authors: [...authors],
+          leaves: null,
+          unavailable: `the contents of version ${v} (${info.packageUri}) are not available on this machine`,
+        };
+      }
+      this.store.importStates(pkg.states, pkg.geometries);
+      for (const entry of pkg.entries) applyEntry(running, entry, known, models);
+    }
+    const leaves = [...running.values()];
+    const root = leaves.length
+      ? buildVersionTree(leaves.map((l) => [l.elementKey, l.stateHash] as const)).root
+      : null;
+    if (root?.toLowerCase() !== headRoot.toLowerCase()) {
+      return {
+        headVersion,
+        headRoot,
+        authors: [...authors],
+        leaves: null,
+        unavailable: `the packages do not add up to the chain's version ${headVersion}`,
+      };
+    }
+    return { headVersion, headRoot, authors: [...authors], leaves, unavailable: null };
+  }
+
+  /** Which elements both sides changed, field by field; empty when the edits can be rebased as they are. */
+  analyse(baseLeaves: VersionLeaf[], mineLeaves: VersionLeaf[], theirs: TheirsSide): ConflictOutcome {
+    if (!theirs.leaves) {
+      return {
+        conflicting: 1,
+        view: {
+          theirsVersion: theirs.headVersion,
+          theirsAuthors: theirs.authors,
+          elements: [],
+          untouchedEdits: diffLeaves(baseLeaves, mineLeaves).length,
+          unavailable: theirs.unavailable,
+        },
+      };
+    }
+    const { overlap, mineDelta } = this.overlap(baseLeaves, mineLeaves, theirs.leaves);
+    const base = new Map(baseLeaves.map((l) => [l.elementKey, l]));
+    const mine = new Map(mineLeaves.map((l) => [l.elementKey, l]));
+    const their = new Map(theirs.leaves.map((l) => [l.elementKey, l]));
+    const states = this.store.states(
+      [...overlap].flatMap((key) =>
+        [base.get(key), mine.get(key), their.get(key)].filter(Boolean).map((l) => l!.stateHash),
+      ),
+    );
+    const parse = (leaf: VersionLeaf | undefined) =>
+      leaf ? (JSON.parse(states.get(leaf.stateHash)!.canonical) as ElementState) : null;
+    const elements: ConflictView['elements'] = [];
+    for (const key of [...overlap].sort()) {
+      const b = parse(base.get(key));
+      const m = parse(mine.get(key));
+      const t = parse(their.get(key));
+      const any = (m ?? t ?? b)!;
+      const fields: ConflictField[] = fieldChanges(b, m, t).map((c) => ({
+        path: c.path,
+        base: text(c.base),
+        mine: text(c.mine),
+        theirs: text(c.theirs),
+        conflicting: c.conflicting,
+      }));
+      elements.push({
+        elementKey: key,
+        globalId: any.globalId,
+        ifcClass: any.ifcClass,
+        name: any.name,
+        fields,
+      });
+    }
+    return {
+      conflicting: elements.length,
+      view: {
+        theirsVersion: theirs.headVersion,
+        theirsAuthors: theirs.authors,
+        elements,
+        untouchedEdits: mineDelta.length - elements.length,
+        unavailable: null,
+      },
+    };
+  }
+
+  private overlap(baseLeaves: VersionLeaf[], mineLeaves: VersionLeaf[], theirsLeaves: VersionLeaf[]) {
+    const mineDelta = diffLeaves(baseLeaves, mineLeaves);
+    const theirsDelta = new Map(diffLeaves(baseLeaves, theirsLeaves).map((e) => [e.elementKey, e]));
+    const mine = new Map(mineLeaves.map((l) => [l.elementKey, l.stateHash]));
+    const their = new Map(theirsLeaves.map((l) => [l.elementKey, l.stateHash]));
+    const overlap = new Set<string>();
+    for (const entry of mineDelta) {
+      // Both made the same change: nothing to decide.
+      if (theirsDelta.has(entry.elementKey) && mine.get(entry.elementKey) !== their.get(entry.elementKey))
+        overlap.add(entry.elementKey);
+    }
+    return { overlap, mineDelta };
+  }
+
+  /**
+   * Writes the rebased result: the other side's head as a confirmed store version (unless the store
+   * has it), then this commit's edits replayed on it (conflicting elements merged by `choices`,
+   * keyed `elementKey/path`) as a new queued version. Answers both version ids and the new root.
+   */
+  rebase(
+    storeTwinId: string,
+    baseVersionId: number | null,
+    baseLeaves: VersionLeaf[],
+    mineLeaves: VersionLeaf[],
+    theirs: TheirsSide & { leaves: VersionLeaf[] },
+    choices: Map<string, 'mine' | 'theirs'>,
+  ): { theirsVersionId: number; mergedVersionId: number; root: string } {
+    const store = this.store;
+    return store.transaction(() => {
+      let theirsVersionId = store.versionsWithRoot(storeTwinId, theirs.headRoot)[0]?.id;
+      if (theirsVersionId === undefined) {
+        theirsVersionId = store.createVersion(
+          this.versionRecord(storeTwinId, baseVersionId, 'confirmed', baseLeaves, theirs.leaves),
+        );
+      }
+      const base = new Map(baseLeaves.map((l) => [l.elementKey, l]));
+      const mine = new Map(mineLeaves.map((l) => [l.elementKey, l]));
+      const merged = new Map(theirs.leaves.map((l) => [l.elementKey, l]));
+      const their = new Map(theirs.leaves.map((l) => [l.elementKey, l]));
+      const { overlap, mineDelta } = this.overlap(baseLeaves, mineLeaves, theirs.leaves);
+      for (const entry of mineDelta) {
+        if (overlap.has(entry.elementKey)) continue;
+        if (entry.change === 'removed') merged.delete(entry.elementKey);
+        else merged.set(entry.elementKey, entry.leaf!);
+      }
+      if (overlap.size > 0) {
+        const hashes = [...overlap].flatMap((key) =>
+          [base.get(key), mine.get(key), their.get(key)].filter(Boolean).map((l) => l!.stateHash),
+        );
+        const states = store.states(hashes);
+        const parse = (leaf: VersionLeaf | undefined) =>
+          leaf ? (JSON.parse(states.get(leaf.stateHash)!.canonical) as ElementState) : null;
+        const portable = store.exportStates(hashes);
+        const rows = new Map(portable.states.map((s) => [s.stateHash, s]));
+        const newStates: PortableState[] = [];
+        for (const key of overlap) {
+          const m = mine.get(key);
+          const t = their.get(key);
+          const result = mergeElement(parse(base.get(key)), parse(m), parse(t), (change) => {
+            const choice = choices.get(`${key}/${change.path}`);
+            if (!choice) throw new MissingChoice(key, change.path);
+            return choice;
+          });
+          if (!result.state) {
+            merged.delete(key);
+            continue;
+          }
+          const canonical = canonicalJson(result.state as unknown as CanonicalValue);
+          const stateHash = stateHashOfCanonical(canonical);
+          const template =
+            (m && m.stateHash === stateHash ? m : t && t.stateHash === stateHash ? t : null) ?? null;
+          if (template) {
+            merged.set(key, template);
+            continue;
+          }
+          // A new state mixing both sides: its row is built from the side whose geometry it kept.
+          const geometrySide = text(result.state.geometry) === text(parse(m)?.geometry) && m ? m : (t ?? m)!;
+          const row = rows.get(geometrySide.stateHash)!;
+          newStates.push({
+            ...row,
+            stateHash,
+            canonical,
+            name: result.state.name,
+            ifcClass: result.state.ifcClass,
+            geometryHash: result.state.geometry,
+            parentGlobalId: result.state.decomposes ?? result.state.container,
+            searchText: searchTextOf(result.state),
+          });
+          merged.set(key, { ...geometrySide, stateHash });
+        }
+        store.importStates(newStates, []);
+      }
+      const mergedLeaves = [...merged.values()];
+      const record = this.versionRecord(storeTwinId, theirsVersionId, 'queued', theirs.leaves, mergedLeaves);
+      const mergedVersionId = store.createVersion(record);
+      return { theirsVersionId, mergedVersionId, root: record.merkleRoot };
+    });
+  }
+
+  private versionRecord(
+    twinId: string,
+    baseVersionId: number | null,
+    status: NewVersion['status'],
+    baseLeaves: VersionLeaf[],
+    leaves: VersionLeaf[],
+  ): NewVersion {
+    const tree = buildVersionTree(leaves.map((l) => [l.elementKey, l.stateHash] as const));
+    const delta = diffLeaves(baseLeaves, leaves);
+    const before = new Map(baseLeaves.map((l) => [l.elementKey, l]));
+    const hashes = delta.flatMap((e) =>
+      [before.get(e.elementKey)?.stateHash, e.leaf?.stateHash].filter((h): h is string => !!h),
+    );
+    const states = this.store.states(hashes);
+    return {
+      twinId,
+      baseVersionId,
+      status,
+      merkleRoot: tree.root,
+      treeNodes: tree.nodes,
+      leaves: leaves.map((l) => ({ ...l, leafIndex: tree.leafIndex.get(l.elementKey)! })),
+      changeset: {
+        entries: delta.map((e) => {
+          const oldHash = before.get(e.elementKey)?.stateHash ?? null;
+          const newHash = e.leaf?.stateHash ?? null;
+          const about = states.get((newHash ?? oldHash)!);
+          let fields: string[] = [];
+          let details: string[] = [];
+          if (e.change === 'modified' && oldHash && newHash) {
+            const changes = fieldChanges(
+              JSON.parse(states.get(oldHash)!.canonical) as ElementState,
+              JSON.parse(states.get(newHash)!.canonical) as ElementState,
+              JSON.parse(states.get(oldHash)!.canonical) as ElementState,
+            );
+            details = changes.map((c) => c.path);
+            fields = [...new Set(changes.map((c) => (c.at.kind === 'property' ? 'propertySets' : c.path)))];
+          }
+          return {
+            elementKey: e.elementKey,
+            globalId: about?.globalId ?? '',
+            ifcClass: about?.ifcClass ?? '',
+            name: about?.name ?? null,
+            change: e.change,
+            fields,
+            details,
+            oldStateHash: oldHash,
+            newStateHash: newHash,
+          };
+        }),
+      },
+    };
+  }
+}
+
+/** A conflicting field the resolution did not choose a side for. */
+export class MissingChoice extends Error {
+  constructor(
+    readonly elementKey: string,
+    readonly path: string,
+  ) {
+    super(`Choose mine or theirs for ${path} of element ${elementKey}.`);
+  }
+}
+
+function applyEntry(
+  running: Map<string, VersionLeaf>,
+  entry: PackageEntry,
+  known: Map<string, string>,
+  models: string[],
+): void {
+  if (entry.change === 'removed') {
+    running.delete(entry.elementKey);
+    return;
+  }
+  const leaf = entry.leaf!;
+  // Model ids are local to each store: keep the element's model here, or the twin's first model.
+  const modelId =
+    known.get(entry.elementKey) ??
+    running.get(entry.elementKey)?.modelId ??
+    (models.includes(leaf.modelId) ? leaf.modelId : models[0]!);
+  running.set(entry.elementKey, { ...leaf, modelId });
+}

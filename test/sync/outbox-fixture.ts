@@ -1,0 +1,430 @@
+// The outbox tests' world: a real EDR chain with TwinRegistry deployed from its compiled bytecode,
+// optionally behind a JSON-RPC server that can stop and start (offline), and "laptops": each a real
+// SQLite twin store, a vault with the demo identities and an outbox service, sharing a package
+// folder like a team drive. Twins are built from synthetic element states so tests can edit
+// elements precisely (a name here, a property there).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getCreateAddress, keccak256, toUtf8Bytes, type Interface } from 'ethers';
+import { TwinRegistry__factory } from '../../src/main/chain/generated/types';
+import { EmbeddedChain, type Eip1193Provider } from '../../src/main/chain/embedded-chain';
+import { httpProvider } from '../../src/main/chain/chain-service';
+import { ChainRpcServer } from '../../src/main/chain/rpc-server';
+import { sandboxGenesis } from '../../src/main/chain/sandbox-genesis';
+import { buildVersionTree } from '../../src/main/ifc/merkle';
+import type { Logger } from '../../src/main/services/logger';
+import type { OutboxStore, VersionLeaf } from '../../src/main/store/outbox';
+import { TwinStore } from '../../src/main/store/twin-store';
+import { sandboxRelayerWallet } from '../../src/main/sync/deployment';
+import { OutboxService } from '../../src/main/sync/outbox';
+import type { RelayerOptions } from '../../src/main/sync/relayer';
+import { demoWallet, type DemoRole } from '../../src/main/vault/demo-identities';
+import { passphraseOnly } from '../../src/main/vault/secret-protector';
+import { Vault } from '../../src/main/vault/vault';
+import { canonicalJson, type CanonicalValue } from '../../src/shared/canonical';
+import { TWIN_ROLES } from '../../src/shared/eip712';
+import {
+  elementKeyOf,
+  stateHashOfCanonical,
+  ELEMENT_STATE_FORMAT,
+  type ElementState,
+} from '../../src/shared/fingerprint';
+
+export const registryInterface = TwinRegistry__factory.createInterface();
+
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `twinledger-${prefix}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function quietLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => void lines.push(`info ${m}`),
+    warn: (m) => void lines.push(`warn ${m}`),
+    error: (m, e) => void lines.push(`error ${m} ${e instanceof Error ? e.message : String(e ?? '')}`),
+  };
+}
+
+/** The chain (in memory), its registry, and an optional RPC server that can go away and return. */
+export class Lab {
+  server: ChainRpcServer | null = null;
+  private readonly nonces = new Map<string, number>();
+
+  private constructor(
+    readonly chain: EmbeddedChain,
+    readonly registry: string,
+    readonly startBlock: number,
+  ) {}
+
+  static async start(options: { rpc?: boolean; port?: number } = {}): Promise<Lab> {
+    const chain = await EmbeddedChain.start({
+      genesis: () => sandboxGenesis([sandboxRelayerWallet().address]),
+    });
+    const owner = demoWallet('owner');
+    const raw = await owner.signTransaction({
+      type: 2,
+      chainId: chain.chainId,
+      nonce: 0,
+      maxFeePerGas: 10n ** 11n,
+      maxPriorityFeePerGas: 10n ** 9n,
+      gasLimit: 6_000_000n,
+      data: TwinRegistry__factory.bytecode,
+    });
+    const hash = (await chain.request({ method: 'eth_sendRawTransaction', params: [raw] })) as string;
+    const receipt = (await chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as {
+      blockNumber: string;
+    };
+    const lab = new Lab(
+      chain,
+      getCreateAddress({ from: owner.address, nonce: 0 }),
+      Number(receipt.blockNumber),
+    );
+    lab.nonces.set(owner.address, 1);
+    if (options.rpc)
+      lab.server = await ChainRpcServer.start(chain, options.port ? { port: options.port } : {});
+    return lab;
+  }
+
+  get chainId(): number {
+    return this.chain.chainId;
+  }
+
+  get target(): { chainId: number; registry: string; startBlock: number } {
+    return { chainId: this.chainId, registry: this.registry, startBlock: this.startBlock };
+  }
+
+  /** A provider over HTTP when the server runs (it fails like a lost node when stopped). */
+  httpProvider(): Eip1193Provider {
+    if (!this.server) throw new Error('this lab has no RPC server');
+    return httpProvider(this.server.url, 5_000);
+  }
+
+  /** A direct transaction from a demo identity (admin actions, a first version), mined at once. */
+  async send(who: DemoRole, data: string): Promise<{ logs: { topics: string[]; data: string }[] }> {
+    const wallet = demoWallet(who);
+    const nonce =
+      this.nonces.get(wallet.address) ??
+      Number(
+        await this.chain.request({ method: 'eth_getTransactionCount', params: [wallet.address, 'latest'] }),
+      );
+    this.nonces.set(wallet.address, nonce + 1);
+    const raw = await wallet.signTransaction({
+      type: 2,
+      chainId: this.chainId,
+      nonce,
+      to: this.registry,
+      data,
+      maxFeePerGas: 10n ** 11n,
+      maxPriorityFeePerGas: 10n ** 9n,
+      gasLimit: 1_000_000n,
+    });
+    const hash = (await this.chain.request({ method: 'eth_sendRawTransaction', params: [raw] })) as string;
+    const receipt = (await this.chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as {
+      status: string;
+      logs: { topics: string[]; data: string }[];
+    };
+    if (receipt.status !== '0x1') throw new Error(`${who}'s transaction failed`);
+    return receipt;
+  }
+
+  /** Mints a twin to the demo owner with EDITOR for the engineer (and planner) and MAINTAINER for the crew. */
+  async registerTwin(name: string, editors: DemoRole[] = ['engineer']): Promise<string> {
+    const receipt = await this.send(
+      'owner',
+      registryInterface.encodeFunctionData('mintTwin', [demoWallet('owner').address, name, `test:${name}`]),
+    );
+    const minted = receipt.logs
+      .map((l) => registryInterface.parseLog(l))
+      .find((p) => p?.name === 'TwinMinted')!;
+    const twinId = String(minted.args.twinId);
+    for (const editor of editors) {
+      await this.send(
+        'owner',
+        registryInterface.encodeFunctionData('grantRole', [
+          twinId,
+          TWIN_ROLES.Editor,
+          demoWallet(editor).address,
+          0,
+        ]),
+      );
+    }
+    await this.send(
+      'owner',
+      registryInterface.encodeFunctionData('grantRole', [
+        twinId,
+        TWIN_ROLES.Maintainer,
+        demoWallet('crew').address,
+        0,
+      ]),
+    );
+    return twinId;
+  }
+
+  async commitDirect(who: DemoRole, chainTwinId: string, base: number, root: string): Promise<void> {
+    await this.send(
+      who,
+      registryInterface.encodeFunctionData('commitVersion', [
+        chainTwinId,
+        base,
+        root,
+        keccak256(toUtf8Bytes(root)),
+        'test:v',
+      ]),
+    );
+  }
+
+  async view<T>(method: string, args: unknown[]): Promise<T> {
+    const iface = registryInterface as unknown as Interface;
+    const data = iface.encodeFunctionData(method, args);
+    const result = (await this.chain.request({
+      method: 'eth_call',
+      params: [{ to: this.registry, data }, 'latest'],
+    })) as string;
+    return iface.decodeFunctionResult(method, result)[0] as T;
+  }
+
+  /** How many times each digest executed on chain (IntentExecuted logs). */
+  async executions(): Promise<Map<string, number>> {
+    const logs = (await this.chain.request({
+      method: 'eth_getLogs',
+      params: [
+        {
+          address: this.registry,
+          fromBlock: '0x0',
+          toBlock: 'latest',
+          topics: [registryInterface.getEvent('IntentExecuted').topicHash],
+        },
+      ],
+    })) as { topics: string[] }[];
+    const counts = new Map<string, number>();
+    for (const log of logs)
+      counts.set(log.topics[1]!.toLowerCase(), (counts.get(log.topics[1]!.toLowerCase()) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Transactions sent by the relayer so far. */
+  async relayerTransactions(): Promise<number> {
+    return Number(
+      await this.chain.request({
+        method: 'eth_getTransactionCount',
+        params: [sandboxRelayerWallet().address, 'latest'],
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.server?.stop();
+    await this.chain.close();
+  }
+}
+
+/** A synthetic element: a wall with a name, a fire rating and an acoustic rating. */
+export interface ElementSpec {
+  globalId: string;
+  name?: string;
+  fireRating?: string;
+  acoustic?: string;
+}
+
+export function elementState(spec: ElementSpec): ElementState {
+  return {
+    format: ELEMENT_STATE_FORMAT,
+    globalId: spec.globalId,
+    ifcClass: 'IfcWall',
+    name: spec.name ?? `Wall ${spec.globalId}`,
+    description: null,
+    objectType: null,
+    tag: null,
+    predefinedType: null,
+    container: null,
+    decomposes: null,
+    placement: null,
+    type: null,
+    propertySets: [
+      {
+        name: 'Pset_WallCommon',
+        kind: 'pset',
+        properties: [
+          { name: 'AcousticRating', type: 'IFCLABEL', value: spec.acoustic ?? 'R40', unit: null },
+          { name: 'FireRating', type: 'IFCLABEL', value: spec.fireRating ?? 'EI60', unit: null },
+        ],
+      },
+    ],
+    classifications: [],
+    systems: [],
+    ports: [],
+    geometry: null,
+  };
+}
+
+export interface LaptopOptions {
+  lab: Lab;
+  dir: string;
+  sharedPackages: string;
+  identity: DemoRole;
+  /** Default: the lab's in-process chain; offline tests switch it. */
+  provider?: () => Eip1193Provider | null;
+  relayer?: Partial<
+    Pick<RelayerOptions, 'maxBatch' | 'receiptPollMs' | 'stuckAfterMs' | 'backoffMs' | 'idleMs'>
+  >;
+  start?: boolean;
+}
+
+/** One app instance: its own store, vault and outbox. */
+export class Laptop {
+  online = true;
+  private constructor(
+    readonly store: TwinStore,
+    readonly vault: Vault,
+    readonly outbox: OutboxService,
+    readonly options: LaptopOptions,
+    readonly logger: Logger & { lines: string[] },
+  ) {}
+
+  static async open(options: LaptopOptions): Promise<Laptop> {
+    const store = TwinStore.open(join(options.dir, 'twins.sqlite'));
+    const vault = new Vault({
+      dataDir: options.dir,
+      protector: passphraseOnly('tests'),
+      idleLockMinutes: () => 15,
+      scryptN: 1024,
+    });
+    await vault.addDemoIdentities();
+    vault.setActive(`demo-${options.identity}`);
+    let laptop: Laptop | null = null;
+    const logger = quietLogger();
+    const outbox = new OutboxService({
+      store,
+      vault,
+      provider: () => (laptop && !laptop.online ? null : (options.provider?.() ?? options.lab.chain)),
+      target: () => options.lab.target,
+      relayerAccount: () => sandboxRelayerWallet(),
+      packageDirs: [join(options.dir, 'packages'), options.sharedPackages],
+      logger,
+      relayer: { receiptPollMs: 10, idleMs: 200, backoffMs: { initial: 50, max: 400 }, ...options.relayer },
+    });
+    laptop = new Laptop(store, vault, outbox, options, logger);
+    if (options.start ?? true) outbox.start();
+    return laptop;
+  }
+
+  get db(): OutboxStore {
+    return this.outbox.outbox;
+  }
+
+  /** A twin whose first version (these elements) is confirmed as chain version 1 of `chainTwinId`. */
+  createTwin(storeTwinId: string, name: string, chainTwinId: string, specs: ElementSpec[]): number {
+    const db = this.store.db;
+    db.prepare('INSERT INTO twins (id, name, created_at) VALUES (?, ?, ?)').run(
+      storeTwinId,
+      name,
+      Date.now(),
+    );
+    db.prepare('INSERT INTO models (id, twin_id, name, discipline, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      `${storeTwinId}-arch`,
+      storeTwinId,
+      'ARCH',
+      'ARCH',
+      Date.now(),
+    );
+    const versionId = this.writeVersion(storeTwinId, null, 'confirmed', specs.map(elementState));
+    this.db.setTwinHead(storeTwinId, versionId);
+    this.db.linkTwin(storeTwinId, chainTwinId);
+    return versionId;
+  }
+
+  /** A draft on the twin's head with these elements changed (or added; `remove` drops them). */
+  editDraft(storeTwinId: string, edits: ElementSpec[], remove: string[] = []): number {
+    const head = this.db.twinHead(storeTwinId)!;
+    const states = new Map<string, ElementState>();
+    const leaves = this.db.leaves(head);
+    const canon = this.db.states(leaves.map((l) => l.stateHash));
+    for (const leaf of leaves) {
+      const state = JSON.parse(canon.get(leaf.stateHash)!.canonical) as ElementState;
+      states.set(state.globalId, state);
+    }
+    for (const edit of edits) {
+      const before = states.get(edit.globalId);
+      const spec: ElementSpec = { globalId: edit.globalId };
+      if (before) {
+        spec.name = before.name!;
+        const props = before.propertySets[0]!.properties;
+        spec.acoustic = String(props.find((p) => p.name === 'AcousticRating')!.value);
+        spec.fireRating = String(props.find((p) => p.name === 'FireRating')!.value);
+      }
+      states.set(edit.globalId, elementState({ ...spec, ...edit }));
+    }
+    for (const globalId of remove) states.delete(globalId);
+    return this.writeVersion(storeTwinId, head, 'draft', [...states.values()]);
+  }
+
+  private writeVersion(
+    storeTwinId: string,
+    baseVersionId: number | null,
+    status: 'draft' | 'confirmed',
+    states: ElementState[],
+  ): number {
+    const portable = states.map((state) => {
+      const canonical = canonicalJson(state as unknown as CanonicalValue);
+      return {
+        stateHash: stateHashOfCanonical(canonical),
+        globalId: state.globalId,
+        ifcClass: state.ifcClass,
+        name: state.name,
+        parentGlobalId: null,
+        storeyGlobalId: null,
+        isSpatial: false,
+        geometryHash: null,
+        canonical,
+        searchText: state.globalId.toLowerCase(),
+        meshes: [],
+      };
+    });
+    this.db.importStates(portable, []);
+    const leaves: VersionLeaf[] = portable.map((s, i) => ({
+      elementKey: elementKeyOf(s.globalId),
+      modelId: `${storeTwinId}-arch`,
+      stateHash: s.stateHash,
+      expressId: i + 1,
+    }));
+    const tree = buildVersionTree(leaves.map((l) => [l.elementKey, l.stateHash] as const));
+    return this.db.createVersion({
+      twinId: storeTwinId,
+      baseVersionId,
+      status,
+      merkleRoot: tree.root,
+      treeNodes: tree.nodes,
+      leaves: leaves.map((l) => ({ ...l, leafIndex: tree.leafIndex.get(l.elementKey)! })),
+      changeset: { entries: [] },
+    });
+  }
+
+  /** An element's state in a version (default: the twin's head). */
+  element(storeTwinId: string, globalId: string, versionId?: number): ElementState | null {
+    const version = versionId ?? this.db.twinHead(storeTwinId)!;
+    const leaf = this.db.leaves(version).find((l) => l.elementKey === elementKeyOf(globalId));
+    if (!leaf) return null;
+    return JSON.parse(this.db.states([leaf.stateHash]).get(leaf.stateHash)!.canonical) as ElementState;
+  }
+
+  async close(): Promise<void> {
+    await this.outbox.close();
+    this.vault.close();
+    this.store.close();
+  }
+}
+
+/** mulberry32: tests print their seeds so a failure can be replayed. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
