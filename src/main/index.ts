@@ -37,6 +37,8 @@ if (!app.requestSingleInstanceLock()) {
         host: 'electron',
         appVersion: APP_VERSION,
         logger,
+        // A first start of the sandbox shows every role at work (demo identities, sample twin, grants).
+        seedSandbox: process.env.TWINLEDGER_SANDBOX_SEED !== '0',
         versions: {
           electron: process.versions.electron ?? '',
           chrome: process.versions.chrome ?? '',

@@ -21,7 +21,8 @@ export async function startServe(): Promise<ServeProcess> {
   const entry = join(repo, 'out/main/serve.js');
   if (!existsSync(entry)) throw new Error('out/main/serve.js is missing: run `npm run build` first.');
   const dataDir = mkdtempSync(join(tmpdir(), 'twinledger-e2e-'));
-  const child = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir], {
+  // The journeys start from an empty sandbox (no seeded sample twin or demo identities).
+  const child = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir, '--no-sandbox-seed'], {
     cwd: repo,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       port: { type: 'string', default: process.env.TWINLEDGER_PORT ?? '0' },
       'data-dir': { type: 'string', default: process.env.TWINLEDGER_DATA_DIR },
       'renderer-dir': { type: 'string', default: join(here, '../renderer') },
+      'no-sandbox-seed': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
       'Usage: npm run serve -- [--port N] [--data-dir DIR]\n' +
         '  --port       port on 127.0.0.1 (default: a free one; env TWINLEDGER_PORT)\n' +
         '  --data-dir   where the twin cache and settings live (env TWINLEDGER_DATA_DIR,\n' +
-        `               default ${defaultDataDir()})`,
+        `               default ${defaultDataDir()})\n` +
+        '  --no-sandbox-seed  start the sandbox empty: no demo identities, sample twin or roles\n' +
+        '               (env TWINLEDGER_SANDBOX_SEED=0)',
     );
     return;
   }
@@ -39,7 +42,14 @@ async function main(): Promise<void> {
     throw new Error(`--port must be a number from 0 to 65535, got "${values.port}".`);
   }
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
-  const services = createServiceHost({ dataDir, host: 'serve', appVersion: APP_VERSION, logger });
+  const services = createServiceHost({
+    dataDir,
+    host: 'serve',
+    appVersion: APP_VERSION,
+    logger,
+    // A first start of the sandbox shows every role at work (demo identities, sample twin, grants).
+    seedSandbox: !values['no-sandbox-seed'] && process.env.TWINLEDGER_SANDBOX_SEED !== '0',
+  });
   const handle = await startServeHost({
     services,
     rendererDir: values['renderer-dir'],

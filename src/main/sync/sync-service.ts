@@ -414,7 +414,8 @@ export class SyncService {
       }
       try {
         const indexer = this.indexerFor(provider, deployment);
-        this.update({ indexer: 'catching-up' });
+        // Polling an index that is up to date is not catching up; ranges to read say it is.
+        if (this.current.indexer !== 'idle') this.update({ indexer: 'catching-up' });
         const outcome = await indexer.syncOnce(() => !live());
         if (!live()) return;
         backoff = 500;
@@ -460,6 +461,7 @@ export class SyncService {
   private onIndexed(change: IndexChange, progress: IndexProgress): void {
     const rolledBack = progress.cursor < (this.current.cursor ?? -1);
     this.update({
+      indexer: progress.cursor < progress.target ? 'catching-up' : 'idle',
       head: progress.head,
       cursor: progress.cursor,
       lag: lagOf(progress.head, progress.cursor),
@@ -527,12 +529,17 @@ export class SyncService {
 
   /** Stores the change and tells listeners, at most every 200 ms unless `immediate`. */
   private update(patch: Partial<SyncStatus>, immediate = false): void {
-    const next = { ...this.current, ...patch };
-    const changed = JSON.stringify(next) !== JSON.stringify(this.current);
+    const previous = this.current;
+    const next = { ...previous, ...patch };
+    const changed = JSON.stringify(next) !== JSON.stringify(previous);
     this.current = next;
     if (!changed || this.closed) return;
-    const stateChanged = patch.indexer !== undefined || patch.online !== undefined;
-    if (immediate || stateChanged) {
+    // Going on- or offline and failing are news at once; catching up block by block is not.
+    const urgent =
+      next.online !== previous.online ||
+      (next.indexer !== previous.indexer && (next.indexer === 'error' || next.indexer === 'offline')) ||
+      next.lastError !== previous.lastError;
+    if (immediate || urgent) {
       if (this.emitTimer) clearTimeout(this.emitTimer);
       this.emitTimer = null;
       this.options.bus.emit('sync.statusChanged', this.status());
