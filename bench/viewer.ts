@@ -61,12 +61,13 @@ async function openTwin(
   await page.goto(`${serve.origin}/?probe&render=${mode}#token=${serve.token}`);
   await page.getByTestId('viewport-canvas').waitFor();
   await page.waitForSelector('[data-drawn="true"]');
+  // The app reopens the last twin (here the only one) at start; otherwise open it.
   const open = page.getByRole('button', { name: `Open ${twinName}` });
-  await open.click();
+  if ((await open.getAttribute('aria-expanded')) !== 'true') await open.click();
   await page.waitForSelector('[data-loaded="true"]', { timeout: 120_000 });
   const first = await page.evaluate(() => (globalThis as unknown as ProbeWindow).__twinViewer!.lastLoad()!);
   // Close and open again: the page, its shaders and the host are warm now.
-  await open.click();
+  await page.getByRole('button', { name: `Close ${twinName}` }).click();
   await page.waitForSelector('[data-loaded="false"]');
   await open.click();
   await page.waitForSelector('[data-loaded="true"]', { timeout: 120_000 });

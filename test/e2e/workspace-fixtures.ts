@@ -59,10 +59,10 @@ export async function importByPath(
 }
 
 /** Waits until the viewer shows a version (data-loaded on the canvas) and a frame is drawn. */
-export async function waitForModel(page: Page): Promise<void> {
-  await expect(page.getByTestId('viewport-canvas')).toHaveAttribute('data-loaded', 'true', {
-    timeout: 30_000,
-  });
+export async function waitForModel(page: Page, twinId?: string): Promise<void> {
+  const canvas = page.getByTestId('viewport-canvas');
+  if (twinId) await expect(canvas).toHaveAttribute('data-twin', twinId, { timeout: 30_000 });
+  await expect(canvas).toHaveAttribute('data-loaded', 'true', { timeout: 30_000 });
   await page.waitForTimeout(250);
 }
 

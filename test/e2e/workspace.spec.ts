@@ -1,17 +1,19 @@
 // Workspace journeys in Chromium against the real serve host and twin store: import an IFC through
 // the UI and see it rendered; select in 3D and find the element in the tree, the properties and
-// search; import the next design iteration, review its changeset in 3D and commit it.
+// search; import the next design iteration (test/fixtures/Duplex_A_iteration2.ifc: a fire rating
+// changed, a cabinet moved, a door removed), review its changeset in 3D and commit it.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test, expect, openApp, importByPath, waitForModel, elementPoint } from './workspace-fixtures';
 import { sampleCanvas, changedShare } from './viewer-canvas';
-import { writeOpenHouseInputs, FOOTING_GLOBAL_ID, REMOVED_WINDOW_GLOBAL_ID } from './ifc-inputs';
+import { writeOpenHouseInput } from './ifc-inputs';
 
 const repo = resolve(import.meta.dirname, '../..');
 const screenshots = resolve(repo, 'test-results/screenshots');
 mkdirSync(screenshots, { recursive: true });
 const duplex = resolve(repo, 'resources/samples/duplex/Duplex_A_20110907.ifc');
-const inputs = writeOpenHouseInputs();
+const openHouse = writeOpenHouseInput();
+const iteration = resolve(repo, 'test/fixtures/Duplex_A_iteration2.ifc');
 // Against a shared host (E2E_SERVE_URL) earlier runs' twins are still there: name ours apart.
 const tag = process.env.E2E_SERVE_URL ? ` ${Date.now().toString(36)}` : '';
 
@@ -33,7 +35,7 @@ test('import an IFC through the UI: progress, the new twin in the list, the mode
   await page.getByTestId('import-ifc').click();
   const dialog = page.getByTestId('import-dialog');
   await expect(dialog).toBeVisible();
-  await page.getByTestId('import-file-input').setInputFiles(inputs.original);
+  await page.getByTestId('import-file-input').setInputFiles(openHouse);
   await expect(page.getByTestId('import-file-name')).toContainText('IfcOpenHouse.ifc');
   await dialog.getByLabel('Twin name').fill(`Open house${tag}`);
   // The progress shows while the store imports (briefly, for a small file): watch from the click.
@@ -64,10 +66,10 @@ test('click an element in 3D: the tree and the properties show it, and search fi
   host,
   client,
 }) => {
-  await importByPath(client, duplex, `Duplex apartment${tag}`);
+  const { twinId } = await importByPath(client, duplex, `Duplex apartment${tag}`);
   await openApp(page, host);
   await page.getByRole('button', { name: `Open Duplex apartment${tag}` }).click();
-  await waitForModel(page);
+  await waitForModel(page, twinId);
 
   const hit = await elementPoint(page);
   await page.mouse.click(hit.x, hit.y);
@@ -115,62 +117,65 @@ test('click an element in 3D: the tree and the properties show it, and search fi
   );
 });
 
-test('import a modified iteration, review its changeset in 3D, then commit it', async ({
+test('import a modified iteration of the Duplex, review its changeset in 3D, then commit it', async ({
   page,
   host,
   client,
 }) => {
-  await importByPath(client, inputs.original, `House under design${tag}`);
+  const { twinId } = await importByPath(client, duplex, `Duplex under design${tag}`);
   await openApp(page, host);
-  await page.getByRole('button', { name: `Open House under design${tag}` }).click();
-  await waitForModel(page);
+  await page.getByRole('button', { name: `Open Duplex under design${tag}` }).click();
+  await waitForModel(page, twinId);
   const before = await sampleCanvas(page);
 
   await page.getByTestId('import-iteration').click();
   const dialog = page.getByTestId('import-dialog');
-  await page.getByTestId('import-file-input').setInputFiles(inputs.iteration);
-  // The progress shows while the store imports (briefly, for a small file): watch from the click.
+  await page.getByTestId('import-file-input').setInputFiles(iteration);
+  await expect(dialog.getByLabel('Replaces model')).toContainText('Duplex_A_20110907');
   const progressShown = page.getByTestId('import-progress').waitFor({ state: 'attached', timeout: 30_000 });
   await dialog.getByRole('button', { name: 'Import', exact: true }).click();
   await progressShown;
-  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  await expect(dialog).toBeHidden({ timeout: 60_000 });
 
-  // Review: the banner, the changes tab and the model coloured by change.
-  await expect(page.getByTestId('review-banner')).toBeVisible();
-  await expect(page.getByTestId('review-banner')).toContainText('1 removed');
+  // Review: the banner, the changes tab and the model coloured by change (removed ones as ghosts).
+  const banner = page.getByTestId('review-banner');
+  await expect(banner).toContainText('0 added');
+  await expect(banner).toContainText('3 modified');
+  await expect(banner).toContainText('2 removed');
   await expect(page.getByRole('tab', { name: /Changes/ })).toHaveAttribute('aria-selected', 'true');
-  await waitForModel(page);
+  await waitForModel(page, twinId);
   await page.waitForTimeout(300);
-  const review = await sampleCanvas(page);
-  expect(changedShare(before, review)).toBeGreaterThan(0.05);
+  expect(changedShare(before, await sampleCanvas(page))).toBeGreaterThan(0.05);
 
-  const removed = page.getByTestId('change-entry').and(page.locator('[data-change="removed"]'));
-  await expect(removed).toHaveCount(1);
-  const footing = page.getByTestId('change-entry').filter({ hasText: 'Strip footing' });
-  await expect(footing).toHaveAttribute('data-change', 'modified');
-  await footing.getByRole('button').click();
-  const diff = footing.getByTestId('change-diff');
-  await expect(diff).toContainText('name');
-  await expect(diff).toContainText('Footing');
-  await expect(diff).toContainText('Strip footing');
-  await expect(diff).toContainText('placement');
-  // Selecting the entry selects the element in 3D.
-  await expect(page.locator('.tree-row.selected')).toContainText('Strip footing');
+  const entries = page.getByTestId('change-entry');
+  await expect(entries).toHaveCount(5);
+  await expect(entries.and(page.locator('[data-change="removed"]'))).toHaveCount(2);
+  // The door whose fire rating changed: its field diff, old and new value.
+  const door = entries.filter({ hasText: '146678' });
+  await expect(door).toHaveAttribute('data-change', 'modified');
+  await door.getByRole('button').click();
+  const diff = door.getByTestId('change-diff');
+  await expect(diff).toContainText('Pset_DoorCommon.FireRating');
+  await expect(diff.locator('.new')).toHaveText('EI 60');
+  // Choosing the entry selects the door in the tree (and in 3D).
+  await expect(page.locator('.tree-row.selected')).toContainText('146678');
+  // The moved cabinet: its placement before and after.
+  const cabinet = entries.filter({ hasText: 'Base Cabinet' });
+  await cabinet.getByRole('button').click();
+  await expect(cabinet.getByTestId('change-diff')).toContainText('placement');
   await page.screenshot({ path: `${screenshots}/workspace-review.png` });
-  await removed.getByRole('button').click();
-  await expect(removed).toContainText(REMOVED_WINDOW_GLOBAL_ID);
 
   await page.getByTestId('commit-draft').click();
   await expect(page.getByText(/Committed version 2/)).toBeVisible();
-  await expect(page.getByTestId('review-banner')).toBeHidden();
+  await expect(banner).toBeHidden();
   await expect(page.getByTestId('open-twin-name')).toContainText('version 2');
   await page.getByRole('tab', { name: 'History' }).click();
   await expect(page.locator('.timeline-entry')).toHaveCount(2);
 
-  // The committed head shows the moved footing under its new name.
-  await page.getByTestId('search-input').fill(FOOTING_GLOBAL_ID);
-  await page.getByTestId('search-results').getByText('Strip footing').click();
+  // The committed head has the door with its new fire rating.
+  await page.getByTestId('search-input').fill('1hOSvn6df7F8_7GcBWlRH8');
+  await page.getByTestId('search-results').locator('.result').first().click();
   await page.getByRole('tab', { name: 'Properties' }).click();
-  await expect(page.getByTestId('properties-name')).toHaveText('Strip footing');
+  await expect(page.getByTestId('properties')).toContainText('EI 60');
   await page.screenshot({ path: `${screenshots}/workspace-committed.png` });
 });

@@ -64,6 +64,7 @@ export interface Workspace {
 }
 
 const WorkspaceContext = createContext<Workspace | null>(null);
+const LAST_TWIN_KEY = 'twinledger.lastTwin';
 
 export function useWorkspace(): Workspace {
   const workspace = useContext(WorkspaceContext);
@@ -111,7 +112,28 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     setSelection([]);
     setChangeset(null);
     setView(twinId ? { twinId, versionId: undefined, review: false } : null);
+    try {
+      if (twinId) window.localStorage.setItem(LAST_TWIN_KEY, twinId);
+      else window.localStorage.removeItem(LAST_TWIN_KEY);
+    } catch {
+      // storage unavailable: nothing to remember
+    }
   }, []);
+
+  // At start, reopen the twin last open (or the first one, e.g. the sandbox sample).
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current || !twins) return;
+    started.current = true;
+    if (view || twins.length === 0) return;
+    let last: string | null = null;
+    try {
+      last = window.localStorage.getItem(LAST_TWIN_KEY);
+    } catch {
+      last = null;
+    }
+    openTwin(twins.find((t) => t.id === last)?.id ?? twins[0]!.id);
+  }, [twins, view, openTwin]);
 
   const reviewDraft = useCallback((twinId: string, versionId: number) => {
     setSelection([]);

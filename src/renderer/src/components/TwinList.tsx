@@ -46,7 +46,8 @@ export function TwinList() {
             twin={twin}
             open={view?.twinId === twin.id}
             reviewing={view?.twinId === twin.id && view.review}
-            onOpen={() => openTwin(view?.twinId === twin.id ? null : twin.id)}
+            onOpen={() => view?.twinId !== twin.id && openTwin(twin.id)}
+            onClose={() => openTwin(null)}
             onImport={setImporting}
             onReview={() => twin.draft && reviewDraft(twin.id, twin.draft.id)}
           />
@@ -62,6 +63,7 @@ function TwinItem(props: {
   open: boolean;
   reviewing: boolean;
   onOpen: () => void;
+  onClose: () => void;
   onImport: (mode: ImportMode) => void;
   onReview: () => void;
 }) {
@@ -69,6 +71,16 @@ function TwinItem(props: {
   const head = twin.head;
   return (
     <li className={open ? 'twin-item open' : 'twin-item'} data-testid="twin-item">
+      {open && (
+        <button
+          className="icon-button twin-close"
+          onClick={props.onClose}
+          aria-label={`Close ${twin.name}`}
+          title="Close"
+        >
+          ×
+        </button>
+      )}
       <button
         className="twin-row"
         onClick={props.onOpen}

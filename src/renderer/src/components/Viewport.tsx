@@ -69,6 +69,7 @@ export function Viewport() {
         data-drawn={drawn}
         data-loaded={!!loadSummary}
         data-version={loadSummary?.versionId ?? ''}
+        data-twin={loadSummary?.twinId ?? ''}
         tabIndex={0}
       />
       {view && <ViewerToolbar onShowKeys={() => setShowKeys((v) => !v)} />}

@@ -191,7 +191,8 @@ export class ViewerWorld {
     const min = Vector3.FromArray(bounds.min);
     const max = Vector3.FromArray(bounds.max);
     const centre = min.add(max).scale(0.5);
-    const radius = Math.max(0.25, max.subtract(min).length() / 2);
+    // A selection keeps a little context around it: never closer than for a 3 m box.
+    const radius = Math.max(options.clipOccluders ? 1.5 : 0.25, max.subtract(min).length() / 2);
     const distance = (radius / Math.sin(this.camera.fov / 2)) * 1.15;
     if (this.mode === 'walk') this.setCameraMode('orbit');
     this.camera.setTarget(centre);
