@@ -401,7 +401,7 @@ export class OutboxService {
       const map = new Map(choices.map((c) => [`${c.elementKey.toLowerCase()}/${c.path}`, c.take]));
       const nonce = await this.nextNonce(item.signer, item.chainTwinId, item.id);
       const clock = await this.clock();
-      await this.rebaseItem(item, reader, { nonce, chainTime: clock.time }, map);
+      await this.rebaseItem(item, reader, { nonce, chainTime: clock.time }, map, true);
       const after = this.require(itemId);
       if (after.status === 'conflict')
         throw new AppError('CONFLICT', after.reason ?? 'The conflict is not resolved.');
@@ -529,6 +529,7 @@ export class OutboxService {
     reader: ChainReader,
     want: { nonce: number; chainTime: number },
     choices: Map<string, 'mine' | 'theirs'>,
+    resolving = false,
   ): Promise<void> {
     const version = this.outbox.version(item.versionId!);
     if (!version) throw new AppError('NOT_FOUND', `The version of outbox item ${item.id} is gone.`);
@@ -549,9 +550,24 @@ export class OutboxService {
     const mineLeaves = this.outbox.leaves(version.id);
     const theirs = this.conflicts.theirs(item.storeTwinId, baseLeaves, baseVersion, head, headRoot, versions);
     const analysis = this.conflicts.analyse(baseLeaves, mineLeaves, theirs);
-    const unresolved = analysis.view.elements.some((e) =>
-      e.fields.some((f) => f.conflicting && !choices.has(`${e.elementKey.toLowerCase()}/${f.path}`)),
-    );
+    const missing = analysis.view.elements
+      .flatMap((e) => e.fields.filter((f) => f.conflicting).map((f) => ({ element: e, field: f })))
+      .filter(({ element, field }) => !choices.has(`${element.elementKey.toLowerCase()}/${field.path}`));
+    const unresolved = missing.length > 0;
+    if (resolving && theirs.leaves && unresolved) {
+      // Show the user the conflict as it stands now, and name what is left to choose.
+      this.outbox.setStatus(item.id, 'conflict', {
+        reason: item.reason,
+        reasonCode: 'TwinVersionBaseMismatch',
+        conflict: analysis.view,
+      });
+      const first = missing[0]!;
+      throw new AppError(
+        'BAD_REQUEST',
+        `Choose mine or theirs for ${first.field.path} of ${first.element.name ?? first.element.globalId}` +
+          (missing.length > 1 ? ` (and ${missing.length - 1} more fields).` : '.'),
+      );
+    }
     if (!theirs.leaves || unresolved) {
       const names = analysis.view.elements.slice(0, 3).map((e) => e.name ?? e.globalId);
       const reason = theirs.unavailable

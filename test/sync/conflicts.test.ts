@@ -1,0 +1,183 @@
+// Two engineers edit the same twin offline and reconnect, in either order. Edits on different
+// elements: the second commit is rebased on the first (new Merkle root over both) and signed again
+// automatically. Edits on the same element: the second becomes a conflict with both sides field by
+// field; resolving takes mine or theirs per field and the result reaches the chain.
+import { afterEach, describe, expect, test } from 'vitest';
+import { Lab, Laptop, tempDir } from './outbox-fixture';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const WALLS = ['wall000000000000000001', 'wall000000000000000002', 'wall000000000000000003'] as const;
+const [W1, W2, W3] = WALLS;
+
+async function twoEngineers() {
+  const lab = await Lab.start();
+  const shared = tempDir('team-drive');
+  cleanups.push(
+    () => lab.close(),
+    () => shared.remove(),
+  );
+  const chainTwinId = await lab.registerTwin('shared', ['engineer', 'planner']);
+  const open = async (identity: 'engineer' | 'planner', storeTwinId: string) => {
+    const dir = tempDir(identity);
+    const laptop = await Laptop.open({
+      lab,
+      dir: dir.dir,
+      sharedPackages: shared.dir,
+      identity,
+      start: false,
+    });
+    cleanups.push(
+      () => dir.remove(),
+      () => laptop.close(),
+    );
+    const v1 = laptop.createTwin(
+      storeTwinId,
+      'shared',
+      chainTwinId,
+      WALLS.map((globalId) => ({ globalId })),
+    );
+    laptop.db.learnChainVersion(chainTwinId, 1, laptop.db.version(v1)!.merkleRoot);
+    return laptop;
+  };
+  const alice = await open('engineer', 'twin-a');
+  const bob = await open('planner', 'twin-b');
+  await lab.commitDirect(
+    'engineer',
+    chainTwinId,
+    0,
+    alice.db.version(alice.db.twinHead('twin-a')!)!.merkleRoot,
+  );
+  return { lab, chainTwinId, alice, bob };
+}
+
+async function reconnect(laptop: Laptop): Promise<void> {
+  laptop.online = true;
+  laptop.outbox.start();
+  await laptop.outbox.drained(20_000);
+}
+
+const name = (laptop: Laptop, twin: string, globalId: string) => laptop.element(twin, globalId)?.name;
+const prop = (laptop: Laptop, twin: string, globalId: string, property: string) =>
+  laptop.element(twin, globalId)?.propertySets[0]!.properties.find((p) => p.name === property)?.value;
+
+describe.each([
+  ['Alice reconnects first', true],
+  ['Bob reconnects first', false],
+])('%s', (_label, aliceFirst) => {
+  test('edits on different elements: the later commit is rebased and signed again automatically', async () => {
+    const { lab, chainTwinId, alice, bob } = await twoEngineers();
+    alice.online = false;
+    bob.online = false;
+    alice.editDraft('twin-a', [{ globalId: W1, name: 'Alice north wall' }]);
+    bob.editDraft('twin-b', [{ globalId: W2, fireRating: 'EI120' }], [W3]);
+    const a = await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    const b = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    const [first, second, secondTwin, secondItem] = aliceFirst
+      ? [alice, bob, 'twin-b', b]
+      : [bob, alice, 'twin-a', a];
+    await reconnect(first);
+    await reconnect(second);
+    const rebased = second.outbox.get(secondItem.id);
+    expect(rebased).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(rebased.summary).toMatch(/rebased on version 2/);
+    expect(await lab.view<bigint>('headVersion', [chainTwinId])).toBe(3n);
+    // The second laptop's head holds both edits, and its root is the chain's version 3.
+    expect(name(second, secondTwin, W1)).toBe('Alice north wall');
+    expect(prop(second, secondTwin, W2, 'FireRating')).toBe('EI120');
+    expect(second.element(secondTwin, W3)).toBeNull();
+    const head = second.db.version(second.db.twinHead(secondTwin)!)!;
+    expect(head.status).toBe('confirmed');
+    expect(head.merkleRoot).toBe(await lab.view<string>('versionRoot', [chainTwinId, 3]));
+    // The other side's version is in the store too, confirmed, as the base of the rebased one.
+    expect(second.db.version(head.baseVersionId!)!.merkleRoot).toBe(
+      await lab.view<string>('versionRoot', [chainTwinId, 2]),
+    );
+    const executions = await lab.executions();
+    expect([...executions.values()]).toEqual([1, 1]);
+  });
+
+  test('edits on the same element: a conflict with both sides field by field, resolved per field', async () => {
+    const { lab, chainTwinId, alice, bob } = await twoEngineers();
+    alice.online = false;
+    bob.online = false;
+    alice.editDraft('twin-a', [{ globalId: W1, name: 'Alice north wall', acoustic: 'R45' }]);
+    bob.editDraft('twin-b', [
+      { globalId: W1, name: 'Bob north wall', fireRating: 'EI90', acoustic: 'R45' },
+      { globalId: W3, acoustic: 'R55' },
+    ]);
+    const a = await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    const b = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    const [first, second, secondTwin, secondItem, mineName, theirsName] = aliceFirst
+      ? [alice, bob, 'twin-b', b, 'Bob north wall', 'Alice north wall']
+      : [bob, alice, 'twin-a', a, 'Alice north wall', 'Bob north wall'];
+    await reconnect(first);
+    await reconnect(second);
+    const conflict = second.outbox.get(secondItem.id);
+    expect(conflict.status).toBe('conflict');
+    expect(conflict.reason).toMatch(/version 2 was committed first and changed the same element/);
+    const view = conflict.conflict!;
+    expect(view.theirsVersion).toBe(2);
+    expect(view.elements.map((e) => e.globalId)).toEqual([W1]);
+    const fields = Object.fromEntries(view.elements[0]!.fields.map((f) => [f.path, f]));
+    expect(fields.name).toMatchObject({
+      conflicting: true,
+      base: JSON.stringify(`Wall ${W1}`),
+      mine: JSON.stringify(mineName),
+      theirs: JSON.stringify(theirsName),
+    });
+    // Both set the same acoustic rating: listed, nothing to decide.
+    expect(fields['propertySets.Pset_WallCommon.AcousticRating']).toMatchObject({ conflicting: false });
+    expect(Object.values(fields).filter((f) => f.conflicting)).toHaveLength(1);
+    expect(view.untouchedEdits).toBe(aliceFirst ? 1 : 0);
+    // Nothing reached the chain from the second laptop, and its edit is still there.
+    expect(await lab.view<bigint>('headVersion', [chainTwinId])).toBe(2n);
+    expect(name(second, secondTwin, W1)).toBe(mineName);
+    // Resolving without choosing the conflicting field is refused.
+    await expect(second.outbox.resolveConflict(secondItem.id, [])).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    expect(second.outbox.get(secondItem.id).status).toBe('conflict');
+    // Theirs for the name; every other change keeps the side that made it.
+    const resolved = await second.outbox.resolveConflict(secondItem.id, [
+      { elementKey: view.elements[0]!.elementKey, path: 'name', take: 'theirs' },
+    ]);
+    expect(resolved.status).toBe('queued');
+    await second.outbox.drained(20_000);
+    expect(second.outbox.get(secondItem.id)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(name(second, secondTwin, W1)).toBe(theirsName);
+    expect(prop(second, secondTwin, W1, 'AcousticRating')).toBe('R45');
+    if (aliceFirst) {
+      expect(prop(second, secondTwin, W1, 'FireRating')).toBe('EI90');
+      expect(prop(second, secondTwin, W3, 'AcousticRating')).toBe('R55');
+    } else {
+      expect(prop(second, secondTwin, W1, 'FireRating')).toBe('EI90');
+    }
+    expect(second.db.version(second.db.twinHead(secondTwin)!)!.merkleRoot).toBe(
+      await lab.view<string>('versionRoot', [chainTwinId, 3]),
+    );
+  });
+});
+
+test("a conflict whose other side's package is not available says so and keeps the edit", async () => {
+  const { lab, chainTwinId, alice, bob } = await twoEngineers();
+  bob.online = false;
+  bob.editDraft('twin-b', [{ globalId: W2, name: 'Bob' }]);
+  const b = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+  // Someone else commits version 2 with contents nobody published.
+  await lab.commitDirect('engineer', chainTwinId, 1, `0x${'ab'.repeat(32)}`);
+  await reconnect(bob);
+  const item = bob.outbox.get(b.id);
+  expect(item.status).toBe('conflict');
+  expect(item.conflict?.unavailable).toMatch(/not available on this machine/);
+  expect(name(bob, 'twin-b', W2)).toBe('Bob');
+  // Discarding keeps the edit as a draft the user can rework.
+  const discarded = await bob.outbox.discard(b.id);
+  expect(discarded).toEqual({ discarded: true, draftVersionId: b.versionId });
+  expect(bob.store.getTwin('twin-b').draft?.id).toBe(b.versionId);
+  expect(bob.element('twin-b', W2, b.versionId!)?.name).toBe('Bob');
+  void alice;
+});
