@@ -1,12 +1,13 @@
 // The 3D viewport: owns a canvas and the viewer facade for its lifetime, shows the toolbar, load
 // progress, the draft-review banner and empty states, and handles the viewer's keyboard shortcuts.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { TwinViewer } from '../viewer/twin-viewer';
 import type { RenderMode } from '../viewer/model';
 import { useWorkspace } from '../workspace';
 import { ViewerToolbar } from './ViewerToolbar';
 import { ReviewBanner } from './ReviewBanner';
 import { installViewerProbe } from '../viewer/probe';
+import { classColourCss } from '../viewer/palette';
 
 const phaseLabel = {
   manifest: 'Reading the model',
@@ -122,6 +123,8 @@ export function Viewport() {
         </div>
       )}
       {showKeys && <ShortcutHelp onClose={() => setShowKeys(false)} />}
+      <HoverLabel />
+      {workspace.viewState?.colourMode === 'class' && <ClassLegend />}
     </section>
   );
 }
@@ -159,6 +162,37 @@ function ShortcutHelp({ onClose }: { onClose: () => void }) {
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** What the pointer is over, named, so a click is never a guess. */
+function HoverLabel() {
+  const { hovered, viewer } = useWorkspace();
+  const described = hovered ? viewer()?.describe(hovered) : null;
+  if (!described) return null;
+  return (
+    <div className="hover-label" data-testid="hover-label">
+      <i className="swatch" style={{ background: classColourCss(described.ifcClass) }} />
+      <span>{described.name ?? described.ifcClass.replace(/^Ifc/, '')}</span>
+      <span className="muted">{described.ifcClass}</span>
+    </div>
+  );
+}
+
+function ClassLegend() {
+  const { viewer, loadSummary } = useWorkspace();
+  const classes = useMemo(() => viewer()?.classesShown() ?? [], [viewer, loadSummary]);
+  return (
+    <div className="class-legend" aria-label="Colour legend">
+      {classes.slice(0, 14).map((c) => (
+        <div key={c.ifcClass}>
+          <i className="swatch" style={{ background: classColourCss(c.ifcClass) }} />
+          <span>{c.ifcClass.replace(/^Ifc/, '')}</span>
+          <span className="muted">{c.count}</span>
+        </div>
+      ))}
+      {classes.length > 14 && <div className="muted">+{classes.length - 14} more classes</div>}
     </div>
   );
 }

@@ -291,6 +291,26 @@ export class TwinViewer {
     this.world.dispose();
   }
 
+  /** Name and class of an element of the open version (from its manifest), or null. */
+  describe(key: string): { name: string | null; ifcClass: string } | null {
+    const index = this.model?.keyToIndex.get(key);
+    const element = index === undefined ? undefined : this.model?.manifest.elements[index];
+    return element ? { name: element.name, ifcClass: element.ifcClass } : null;
+  }
+
+  /** The IFC classes drawn, with how many elements each, most frequent first. */
+  classesShown(): { ifcClass: string; count: number }[] {
+    const model = this.model;
+    if (!model) return [];
+    const counts = new Map<string, number>();
+    model.manifest.elements.forEach((e, i) => {
+      if ((model.batched.elementBatches[i]?.length ?? 0) > 0 || this.colourMode !== 'material') {
+        counts.set(e.ifcClass, (counts.get(e.ifcClass) ?? 0) + 1);
+      }
+    });
+    return [...counts].map(([ifcClass, count]) => ({ ifcClass, count })).sort((a, b) => b.count - a.count);
+  }
+
   /** Element keys of the whole model (those with geometry), in manifest order. */
   hasGeometry(key: string): boolean {
     const index = this.model?.keyToIndex.get(key);
