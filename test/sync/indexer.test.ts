@@ -162,6 +162,29 @@ describe('indexer', () => {
     }
   });
 
+  it('writes a range with many events in several transactions, each ending on a block boundary', async () => {
+    const chain = await memoryChain();
+    const driver = await RegistryDriver.deploy(chain, chain.chainId);
+    await writeHistory(driver, { twins: 3, versions: 3, perBlock: 4, seed: 13 });
+    const index = freshIndex('parts');
+    const cursors: number[] = [];
+    const outcome = await new ChainIndexer({
+      provider: chain,
+      index,
+      deployment: driver.deployment,
+      maxEventsPerTransaction: 5,
+      onCommit: (_change, progress) => cursors.push(progress.cursor),
+    }).syncOnce();
+    expect(outcome.ranges).toBe(1);
+    expect(cursors.length).toBeGreaterThan(3);
+    // Each transaction's cursor is a block whose events are all in, none of the next block's.
+    const events = (await referenceDump(chain, driver)).chain_events;
+    for (const cursor of cursors.slice(0, -1)) {
+      expect(events.some((row) => row[0] === cursor)).toBe(true);
+    }
+    expect(diffIndexDumps(index.dump(), await referenceDump(chain, driver))).toEqual([]);
+  });
+
   it('rebuilds from scratch to the same state', async () => {
     const chain = await memoryChain();
     const driver = await RegistryDriver.deploy(chain, chain.chainId);

@@ -10,6 +10,42 @@ import type { Deployment } from './deployment';
 export const DEFAULT_MAX_BLOCK_RANGE = 2000;
 /** Ranges in a row that must go through before a halved range doubles again. */
 const GROW_AFTER = 8;
+/** Events written per transaction at most (a range with more is cut at block boundaries). */
+export const MAX_EVENTS_PER_TRANSACTION = 2000;
+
+interface RangeRead {
+  batch: IndexBatch;
+  parentHash: string;
+}
+
+/**
+ * Cuts a range's batch into parts of at most `maxEvents` events (more when one block holds more),
+ * each ending on a block boundary with that block as its cursor; the last part keeps the range's.
+ */
+export function splitBatch(batch: IndexBatch, maxEvents: number): IndexBatch[] {
+  if (batch.events.length <= maxEvents) return [batch];
+  const parts: IndexBatch[] = [];
+  let start = 0;
+  while (start < batch.events.length) {
+    let end = Math.min(start + maxEvents, batch.events.length);
+    // Extend to the end of the last block so a block is never split between transactions.
+    while (end < batch.events.length && batch.events[end]!.blockNumber === batch.events[end - 1]!.blockNumber)
+      end++;
+    const events = batch.events.slice(start, end);
+    const numbers = new Set(events.map((e) => e.blockNumber));
+    const lastEvent = events.at(-1)!;
+    const isLast = end === batch.events.length;
+    parts.push({
+      events,
+      blocks: batch.blocks.filter(
+        (b) => numbers.has(b.number) || (isLast && b.number === batch.cursor.number),
+      ),
+      cursor: isLast ? batch.cursor : { number: lastEvent.blockNumber, hash: lastEvent.blockHash },
+    });
+    start = end;
+  }
+  return parts;
+}
 
 export interface IndexerOptions {
   provider: Eip1193Provider;
@@ -21,6 +57,8 @@ export interface IndexerOptions {
   maxBlockRange?: number;
   /** How many stored block hashes a reorg walk-back checks before re-indexing from the start. */
   maxReorgWalk?: number;
+  /** Events written per transaction at most (default 2,000). */
+  maxEventsPerTransaction?: number;
   /** Called after each committed range or rollback. */
   onCommit?: (change: IndexChange, progress: IndexProgress) => void;
   /** Called when a reorg was found, before anything is rolled back. */
@@ -121,7 +159,9 @@ export class ChainIndexer {
   /**
    * Indexes from the cursor up to head - confirmations, range by range; answers when caught up
    * (or when `shouldStop` says so between ranges). Provider errors other than "range too large"
-   * propagate: the caller decides on backoff.
+   * propagate: the caller decides on backoff. The next range is read while the current one is
+   * written, and a range holding many events is written in several transactions, each ending on a
+   * block boundary, so the event loop is never held for long.
    */
   async syncOnce(shouldStop: () => boolean = () => false): Promise<SyncOutcome> {
     const outcome: SyncOutcome = {
@@ -135,73 +175,105 @@ export class ChainIndexer {
       splits: 0,
     };
     let head = await this.headNumber();
-    for (;;) {
-      const cursor = this.options.index.cursor();
-      if (!cursor) throw new Error('The chain index has no cursor.');
-      if (await this.checkReorg(cursor.blockNumber, cursor.blockHash)) {
-        outcome.reorgs++;
-        head = await this.headNumber();
-        continue;
-      }
-      const target = head - this.confirmations;
-      Object.assign(outcome, { head, target, cursor: cursor.blockNumber, range: this.range });
-      if (cursor.blockNumber >= target || shouldStop()) {
-        if (cursor.blockNumber >= target && !shouldStop()) {
+    let prefetch: { from: number; read: Promise<RangeRead | null | { failed: unknown }> } | null = null;
+    try {
+      for (;;) {
+        const cursor = this.options.index.cursor();
+        if (!cursor) throw new Error('The chain index has no cursor.');
+        const target = head - this.confirmations;
+        Object.assign(outcome, { head, target, cursor: cursor.blockNumber, range: this.range });
+        if (cursor.blockNumber >= target || shouldStop()) {
+          // Nothing to read: the cursor's block must still be the chain's (a reorg to a branch no
+          // longer than ours shows only here).
+          if (await this.checkReorg(cursor.blockNumber, cursor.blockHash)) {
+            outcome.reorgs++;
+            head = await this.headNumber();
+            continue;
+          }
+          if (shouldStop()) return outcome;
           // Caught up with the head we knew: look once more, blocks may have come meanwhile.
           const latest = await this.headNumber();
-          if (latest > head) {
-            head = latest;
+          if (latest === head) return outcome;
+          head = latest;
+          continue;
+        }
+        const from = cursor.blockNumber + 1;
+        const pending: RangeRead | null | { failed: unknown } | undefined =
+          prefetch?.from === from ? await prefetch.read : undefined;
+        prefetch = null;
+        if (pending && 'failed' in pending) throw pending.failed;
+        const read: RangeRead | null =
+          pending !== undefined
+            ? pending
+            : await this.readRange(from, Math.min(from + this.range - 1, target), outcome);
+        if (!read) {
+          // Refused and halved, or the chain moved while it was read: look at the chain again.
+          head = await this.headNumber();
+          if (await this.checkReorg(cursor.blockNumber, cursor.blockHash)) outcome.reorgs++;
+          continue;
+        }
+        // The range must extend what is indexed. Some nodes report a zero parent hash for blocks
+        // mined in bulk (EDR's hardhat_mine): then the cursor block's hash by number decides.
+        if (cursor.blockHash !== null && read.parentHash !== cursor.blockHash) {
+          if (await this.checkReorg(cursor.blockNumber, cursor.blockHash)) {
+            outcome.reorgs++;
+            head = await this.headNumber();
             continue;
           }
         }
-        return outcome;
+        const to: number = read.batch.cursor.number;
+        if (to < target && !shouldStop()) {
+          const nextFrom: number = to + 1;
+          const nextTo = Math.min(nextFrom + this.range - 1, target);
+          prefetch = {
+            from: nextFrom,
+            read: this.readRange(nextFrom, nextTo, outcome).catch((failed: unknown) => ({ failed })),
+          };
+        }
+        for (const part of splitBatch(
+          read.batch,
+          this.options.maxEventsPerTransaction ?? MAX_EVENTS_PER_TRANSACTION,
+        )) {
+          const change = this.options.index.applyBatch(part);
+          outcome.events += change.events;
+          outcome.cursor = part.cursor.number;
+          this.options.onCommit?.(change, { head, target, cursor: part.cursor.number, range: this.range });
+          if (part.cursor.number !== to) await new Promise((next) => setImmediate(next));
+        }
+        outcome.ranges++;
+        // After a run of ranges that went through, grow back towards the maximum (event density and
+        // providers' limits vary), slowly enough not to be refused every other time.
+        if (this.range < this.maxRange && ++this.successes >= GROW_AFTER) {
+          this.successes = 0;
+          this.range = Math.min(this.maxRange, this.range * 2);
+        }
       }
-      const from = cursor.blockNumber + 1;
-      const to = Math.min(from + this.range - 1, target);
-      const batch = await this.readRange(from, to, outcome);
-      if (!batch) continue; // range shrunk or the chain moved under us: go again
-      // The range must extend what is indexed: a stored cursor the chain no longer has is a reorg,
-      // checked again here because it could have happened while the logs were read.
-      if (cursor.blockHash !== null && batch.parentHash !== cursor.blockHash) {
-        const still = await this.blockOrNull(cursor.blockNumber);
-        if (!still || still.hash !== cursor.blockHash) continue; // the next turn rolls back
-        // The cursor's block is unchanged, so this is no reorg: some nodes report a zero parent
-        // hash for blocks mined in bulk (EDR's hardhat_mine), and the hash by number is what counts.
-      }
-      const change = this.options.index.applyBatch(batch.batch);
-      outcome.events += change.events;
-      outcome.ranges++;
-      outcome.cursor = to;
-      // After a run of ranges that went through, grow back towards the maximum (event density and
-      // providers' limits vary), slowly enough not to be refused every other time.
-      if (this.range < this.maxRange && ++this.successes >= GROW_AFTER) {
-        this.successes = 0;
-        this.range = Math.min(this.maxRange, this.range * 2);
-      }
-      this.options.onCommit?.(change, { head, target, cursor: to, range: this.range });
+    } finally {
+      // A read still in flight when we stop is dropped (its errors with it).
+      void prefetch?.read.catch(() => undefined);
     }
   }
 
   /** Reads one range; null when it has to be retried (smaller, or because the chain changed). */
-  private async readRange(
-    from: number,
-    to: number,
-    outcome: SyncOutcome,
-  ): Promise<{ batch: IndexBatch; parentHash: string } | null> {
-    const last = await this.block(to);
-    const first = from === to ? last : await this.block(from);
-    let logs: RpcLog[];
-    try {
-      logs = await this.rpc<RpcLog[]>('eth_getLogs', [
+  private async readRange(from: number, to: number, outcome: SyncOutcome): Promise<RangeRead | null> {
+    // The range's end before and after its logs: the same hash both times means the logs are that
+    // branch's. The range's start (for its parent hash) is read alongside the logs.
+    const last = await this.blockOrNull(to);
+    if (!last) return null; // the head went back (a reorg to a shorter branch)
+    const [first, logs] = await Promise.all([
+      from === to ? null : this.blockOrNull(from),
+      this.rpc<RpcLog[]>('eth_getLogs', [
         { address: this.options.deployment.registry, fromBlock: hex(from), toBlock: hex(to) },
-      ]);
-    } catch (error) {
-      if (!isRangeTooLarge(error)) throw error;
+      ]).catch((error: unknown) => {
+        if (!isRangeTooLarge(error)) throw error;
+        return null;
+      }),
+    ]);
+    if (logs === null) {
       if (to === from) {
         throw new Error(
           `Block ${from} alone holds more registry events than the provider will return; ` +
             `raise its log limit or use another provider.`,
-          { cause: error },
         );
       }
       this.range = Math.max(1, Math.floor((to - from + 1) / 2));
@@ -209,9 +281,10 @@ export class ChainIndexer {
       outcome.splits++;
       return null;
     }
+    if (from !== to && !first) return null;
     // The logs must come from the branch whose end we read: otherwise a reorg happened meanwhile.
-    const again = await this.block(to);
-    if (again.hash !== last.hash) return null;
+    const again = await this.blockOrNull(to);
+    if (again?.hash !== last.hash) return null;
     const events: IndexedEvent[] = [];
     const blocks = new Map<number, IndexedBlock>();
     for (const log of logs) {
@@ -228,7 +301,7 @@ export class ChainIndexer {
     events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
     return {
       batch: { events, blocks: [...blocks.values()], cursor: { number: to, hash: last.hash } },
-      parentHash: first.parentHash,
+      parentHash: (first ?? last).parentHash,
     };
   }
 
@@ -262,12 +335,6 @@ export class ChainIndexer {
       range: this.range,
     });
     return true;
-  }
-
-  private async block(number: number): Promise<RpcBlock> {
-    const block = await this.blockOrNull(number);
-    if (!block) throw new Error(`The chain has no block ${number} (yet).`);
-    return block;
   }
 
   private async blockOrNull(number: number): Promise<RpcBlock | null> {
