@@ -6,7 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ServiceHost } from '../../src/main/services/host';
 import { sandboxManifestPath } from '../../src/main/sync/deployment';
 import { demoWallet } from '../../src/main/vault/demo-identities';
-import { call, seededHost, tempDir } from './helpers';
+import { join } from 'node:path';
+import { createServiceHost } from '../../src/main/services/host';
+import { diffIndexDumps } from '../../src/main/store/chain-index';
+import { call, quietLogger, seededHost, tempDir } from './helpers';
 
 let dir: { dir: string; remove: () => void };
 let host: ServiceHost;
@@ -87,5 +90,36 @@ describe('sandbox seeding', () => {
     expect((await call(host, 'chain.status', {})).head).toEqual(head);
     expect(host.sync!.index.dump()).toEqual(before);
     expect(await call(host, 'twins.list', {})).toHaveLength(1);
+  });
+
+  it('rebuilds the index from scratch through the API to the same state', async () => {
+    const before = host.sync!.index.dump();
+    expect(await call(host, 'sync.rebuildIndex', {})).toEqual({ started: true });
+    await host.sync!.caughtUp();
+    expect(diffIndexDumps(host.sync!.index.dump(), before)).toEqual([]);
+    expect((await call(host, 'twins.list', {}))[0]!.head?.status).toBe('confirmed');
+  });
+});
+
+describe('sandbox seeding without the sample files', () => {
+  it('still deploys the registry and reports the missing samples', async () => {
+    const empty = tempDir('seed-empty');
+    const bare = createServiceHost({
+      dataDir: empty.dir,
+      host: 'serve',
+      appVersion: '0.0.0-test',
+      logger: quietLogger,
+      seedSandbox: true,
+      samplesDir: join(empty.dir, 'no-samples'),
+    });
+    try {
+      await expect(bare.sync!.seeded()).rejects.toThrow(/sample twin files .* are missing/);
+      await bare.sync!.deployment.ready();
+      expect(bare.sync!.status()).toMatchObject({ seeding: { state: 'failed' } });
+      expect(bare.sync!.status().lastError).toMatch(/Sandbox seeding failed/);
+    } finally {
+      await bare.close();
+      empty.remove();
+    }
   });
 });

@@ -65,7 +65,8 @@ export interface SeedContext {
   store: TwinStore;
   importer: ImportService;
   index: ChainIndex;
-  samplesDir: string;
+  /** resources/samples; null when this installation lacks it (the sample twin is then skipped). */
+  samplesDir: string | null;
   /** Reports what seeding does now, in words. */
   onStep: (step: string) => void;
   /** True once the service is closing: seeding stops between steps. */
@@ -111,9 +112,13 @@ interface SampleManifest {
  * is recorded before the first import, and each model is imported only if the twin lacks it.
  */
 export async function ensureSampleTwin(ctx: SeedContext): Promise<SampleTwin> {
-  const manifest = JSON.parse(readFileSync(join(ctx.samplesDir, 'samples.json'), 'utf8')) as SampleManifest;
+  const samplesDir = ctx.samplesDir;
+  if (!samplesDir || !existsSync(join(samplesDir, 'samples.json'))) {
+    throw new Error('The sample twin files (resources/samples) are missing from this installation.');
+  }
+  const manifest = JSON.parse(readFileSync(join(samplesDir, 'samples.json'), 'utf8')) as SampleManifest;
   const entry = manifest[SAMPLE_NAME];
-  if (!entry) throw new Error(`There is no sample "${SAMPLE_NAME}" in ${ctx.samplesDir}.`);
+  if (!entry) throw new Error(`There is no sample "${SAMPLE_NAME}" in ${samplesDir}.`);
   let twinId = ctx.index.getMeta(META_SAMPLE_TWIN);
   if (!twinId) {
     twinId = crypto.randomUUID();
@@ -127,7 +132,7 @@ export async function ensureSampleTwin(ctx: SeedContext): Promise<SampleTwin> {
     const ids = { modelId: crypto.randomUUID(), modelName: model.name, discipline: model.discipline };
     await ctx.importer.run({
       jobId: `sandbox-sample-${i}`,
-      source: { kind: 'path', path: join(ctx.samplesDir, model.file) },
+      source: { kind: 'path', path: join(samplesDir, model.file) },
       target: existing
         ? { kind: 'newModel', twinId, ...ids }
         : { kind: 'newTwin', twinId, twinName: entry.twinName, ...ids },

@@ -308,9 +308,8 @@ export class SyncService {
 
   // ---- seeding --------------------------------------------------------------------------------
 
-  private seedContext(): SeedContext | null {
+  private seedContext(): SeedContext {
     const samplesDir = this.options.samplesDir === undefined ? defaultSamplesDir() : this.options.samplesDir;
-    if (!samplesDir) return null;
     return {
       dataDir: this.options.dataDir,
       vault: this.options.vault,
@@ -330,8 +329,6 @@ export class SyncService {
     this.seedingState('pending', 'Adding the demo identities', null);
     this.sample = (async () => {
       await ensureDemoIdentities(this.options.vault);
-      if (!ctx)
-        throw new Error('The sample twin files (resources/samples) are missing from this installation.');
       const sample = await ensureSampleTwin(ctx);
       this.options.bus.emit('twins.changed', { twinId: sample.storeTwinId });
       return sample;
@@ -351,8 +348,7 @@ export class SyncService {
     this.startStoreSeeding();
     this.seeding = (async () => {
       try {
-        if (!ctx)
-          throw new Error('The sample twin files (resources/samples) are missing from this installation.');
+        // The registry first, whatever happens to the sample: the outbox needs it for every twin.
         const sandbox = { provider: chain, chainId: chain.chainId };
         const deployment = await ensureSandboxDeployment(ctx, sandbox);
         this.deployment.set(deployment);
