@@ -5,7 +5,8 @@
 // elements precisely (a name here, a property there).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getCreateAddress, keccak256, toUtf8Bytes, type Interface } from 'ethers';
 import { TwinRegistry__factory } from '../../src/main/chain/generated/types';
 import { EmbeddedChain, type Eip1193Provider } from '../../src/main/chain/embedded-chain';
@@ -32,6 +33,7 @@ import {
 } from '../../src/shared/fingerprint';
 
 export const registryInterface = TwinRegistry__factory.createInterface();
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `twinledger-${prefix}-`));

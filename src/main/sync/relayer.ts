@@ -168,6 +168,27 @@ export class Relayer {
   }
 
   /**
+   * What a restart does first: settles every batch written before the stop (receipt found, the
+   * same bytes broadcast again, or given up when its nonce went elsewhere), without sending new
+   * ones. Answers how many batches are still pending (0 unless the chain is slow to mine).
+   */
+  async recover(timeoutMs = 10_000): Promise<number> {
+    const provider = this.options.provider();
+    const target = this.options.target();
+    const account = this.options.account();
+    if (!provider || !target || !account) return this.options.store.pendingBatches().length;
+    const chain = new ChainReader(provider, target, this.options.maxLogRange ?? 2000);
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const pending = this.options.store.pendingBatches();
+      if (pending.length === 0 || Date.now() > until) return pending.length;
+      for (const batch of pending) await this.settle(chain, account, batch);
+      if (this.options.store.pendingBatches().length > 0)
+        await new Promise((done) => setTimeout(done, this.options.receiptPollMs ?? 100));
+    }
+  }
+
+  /**
    * One step: settle the batch in flight, or send the next one. Answers 'busy' while a batch is
    * pending, 'sent' after a broadcast, 'idle' when there is nothing to do, 'waiting' without a chain.
    */
