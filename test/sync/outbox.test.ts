@@ -1,6 +1,7 @@
 // The outbox end to end on a real chain: sign and queue durably, relay in batches, confirm from the
 // receipt, and keep the user's work when the chain refuses it (a revoked role: failed with the
 // reason in words, the commit back to being a draft).
+import { Wallet } from 'ethers';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { TWIN_ROLES } from '../../src/shared/eip712';
 import { demoWallet } from '../../src/main/vault/demo-identities';
@@ -179,4 +180,41 @@ test('a role revoked while its holder was offline: the commit fails with that re
   expect(l.outbox.get(item.id).status).toBe('confirmed');
   expect(await lab.view<bigint>('headVersion', [chainTwinId])).toBe(2n);
   expect(await l.outbox.discard(log.id)).toEqual({ discarded: true, draftVersionId: null });
+});
+
+test('a signature that must be made again (deadline passed) waits for the vault, and goes out once it is unlocked', async () => {
+  const l = await laptop('engineer', { start: false });
+  const { chainTwinId, storeTwinId } = await twinOn(l, 'locked');
+  const key = Wallet.createRandom();
+  const identity = await l.vault.importPrivateKey('Site engineer', key.privateKey, 'correct horse');
+  await lab.send(
+    'owner',
+    registryInterface.encodeFunctionData('grantRole', [chainTwinId, TWIN_ROLES.Editor, key.address, 0]),
+  );
+  l.editDraft(storeTwinId, [{ globalId: walls(1)[0]!.globalId, name: 'Signed by a vault key' }]);
+  const item = await l.outbox.commitVersion({ twinId: storeTwinId, identityId: identity.id });
+  expect(item.signer).toBe(key.address);
+  l.vault.lock();
+  // A month passes before the laptop is back: the signature's deadline is gone.
+  await lab.chain.request({ method: 'evm_increaseTime', params: [31 * 24 * 3600] });
+  await lab.chain.request({ method: 'evm_mine', params: [] });
+  l.outbox.start();
+  const until = Date.now() + 10_000;
+  while (!l.outbox.get(item.id).needsSignature && Date.now() < until)
+    await new Promise((done) => setTimeout(done, 20));
+  const waiting = l.outbox.get(item.id);
+  expect(waiting).toMatchObject({ status: 'queued', needsSignature: true });
+  expect(waiting.reason).toMatch(/waiting for the vault to be unlocked/);
+  expect(await lab.view<bigint>('headVersion', [chainTwinId])).toBe(1n);
+  await l.vault.unlock('correct horse');
+  l.outbox.wake();
+  await l.outbox.drained(20_000);
+  const done = l.outbox.get(item.id);
+  expect(done.status).toBe('confirmed');
+  expect(done.digest).not.toBe(item.digest);
+  expect(done.deadline).toBeGreaterThan(item.deadline);
+  expect(await lab.view<bigint>('headVersion', [chainTwinId])).toBe(2n);
+  const executions = await lab.executions();
+  expect(executions.get(done.digest)).toBe(1);
+  expect(executions.has(item.digest)).toBe(false);
 });

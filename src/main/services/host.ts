@@ -115,6 +115,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
         bus,
         logger: options.logger,
         onCounts: (counts) => sync?.setOutboxCounts(counts),
+        assertAllowed: async (twinId, role, account) => sync?.assertAllowed(twinId, role, account),
       })
     : null;
   if (outbox) closers.push(() => outbox.close());

@@ -54,6 +54,15 @@ export interface OutboxServiceOptions {
   /** Told when store versions changed (twins.changed). */
   onTwinChanged?: (storeTwinId: string) => void;
   logger: Logger;
+  /**
+   * Re-checks, before signing, that the identity holds the role from what the index knows (throws
+   * FORBIDDEN with the reason); the chain checks again when the intent is relayed.
+   */
+  assertAllowed?: (
+    storeTwinId: string,
+    role: 'EDITOR' | 'MAINTAINER',
+    account: { address: string; label: string },
+  ) => Promise<void>;
   /** Validity of a signature (default 30 days). */
   deadlineSeconds?: number;
   relayer?: Partial<
@@ -180,8 +189,12 @@ export class OutboxService {
           'The draft was made against an older version of this twin; import it again to review it.',
         );
       }
-      const base = await this.baseOf(chainTwinId, version.baseVersionId);
       const signer = this.signerAddress(request.identityId);
+      await this.options.assertAllowed?.(request.twinId, 'EDITOR', {
+        address: signer,
+        label: this.labelOf(signer),
+      });
+      const base = await this.baseOf(chainTwinId, version.baseVersionId);
       const nonce = await this.nextNonce(signer, chainTwinId);
       const clock = await this.clock();
       const pkg = this.packages.publish(this.outbox, version.id, version.baseVersionId);
@@ -258,6 +271,10 @@ export class OutboxService {
       }
       const kind = serviceKindBytes(request.kind);
       const signer = this.signerAddress(request.identityId);
+      await this.options.assertAllowed?.(request.twinId, 'MAINTAINER', {
+        address: signer,
+        label: this.labelOf(signer),
+      });
       const nonce = await this.nextNonce(signer, chainTwinId);
       const clock = await this.clock();
       const report = {
@@ -711,6 +728,10 @@ export class OutboxService {
     return getAddress(identity.address);
   }
 
+  private labelOf(address: string): string {
+    return this.options.vault.list().find((i) => getAddress(i.address) === address)?.label ?? address;
+  }
+
   private identityIdOf(address: string): string | null {
     return this.options.vault.list().find((i) => getAddress(i.address) === address)?.id ?? null;
   }
@@ -896,6 +917,7 @@ export interface HostOutboxOptions {
   onCounts?: (counts: OutboxCounts) => void;
   /** Extra folders to read (and write) changeset packages: a shared team folder. */
   sharedPackageDirs?: string[];
+  assertAllowed?: OutboxServiceOptions['assertAllowed'];
 }
 
 /** The outbox as the host runs it: relayer account by chain mode, events on the bus, wake-ups. */
@@ -941,6 +963,7 @@ export function createHostOutbox(options: HostOutboxOptions): {
     },
     onTwinChanged: (twinId) => options.bus.emit('twins.changed', { twinId }),
     logger: options.logger,
+    ...(options.assertAllowed ? { assertAllowed: options.assertAllowed } : {}),
     relayer: sandbox
       ? { receiptPollMs: 50, stuckAfterMs: 15_000 }
       : { receiptPollMs: 1000, stuckAfterMs: 90_000 },
