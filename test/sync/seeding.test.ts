@@ -2,7 +2,7 @@
 // role to every demo identity (the crew's with an end date), commits version 1 with the store's
 // Merkle root and links the store twin; a restart replays the journal and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { ServiceHost } from '../../src/main/services/host';
 import { sandboxManifestPath } from '../../src/main/sync/deployment';
 import { demoWallet } from '../../src/main/vault/demo-identities';
@@ -78,10 +78,13 @@ describe('sandbox seeding', () => {
     expect(status.indexedEvents).toBeGreaterThanOrEqual(7);
   });
 
-  it('changes nothing on a restart (journal replay, store link kept)', async () => {
+  it('changes nothing on a restart (journal replay, store link kept), and finds a lost manifest again', async () => {
     const before = host.sync!.index.dump();
     const head = (await call(host, 'chain.status', {})).head;
+    const manifestPath = sandboxManifestPath(dir.dir);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     await host.close();
+    rmSync(manifestPath);
     host = seededHost(dir.dir);
     const twinsAtOnce = await call(host, 'twins.list', {});
     expect(twinsAtOnce).toHaveLength(1);
@@ -90,6 +93,9 @@ describe('sandbox seeding', () => {
     expect((await call(host, 'chain.status', {})).head).toEqual(head);
     expect(host.sync!.index.dump()).toEqual(before);
     expect(await call(host, 'twins.list', {})).toHaveLength(1);
+    // Rebuilt from the chain: the same deployment (only its date differs).
+    const rebuilt = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    expect({ ...rebuilt, deployedAt: null }).toEqual({ ...manifest, deployedAt: null });
   });
 
   it('rebuilds the index from scratch through the API to the same state', async () => {
