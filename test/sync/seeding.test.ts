@@ -76,6 +76,10 @@ describe('sandbox seeding', () => {
     const status = await call(host, 'sync.status', {});
     expect(status).toMatchObject({ online: true, mode: 'sandbox', seeding: { state: 'done' }, lag: 0 });
     expect(status.indexedEvents).toBeGreaterThanOrEqual(7);
+    // A settings change that is not about the chain leaves sync as it was.
+    await call(host, 'settings.update', { theme: 'dark' });
+    expect(host.sync!.status().deployment).toEqual(status.deployment);
+    await host.sync!.caughtUp();
   });
 
   it('changes nothing on a restart (journal replay, store link kept), and finds a lost manifest again', async () => {

@@ -70,6 +70,7 @@ export class SyncService {
   private sample: Promise<SampleTwin> | null = null;
   private clock: { time: number; observedAt: number } | null = null;
   private lastHeadHash: string | null = null;
+  private lastConfig: string | null = null;
   private readonly lastPermissions = new Map<string, string>();
   private expiryTimer: NodeJS.Timeout | null = null;
   private emitTimer: NodeJS.Timeout | null = null;
@@ -240,7 +241,16 @@ export class SyncService {
 
   private onSettings(): void {
     const settings = this.options.settings();
-    this.update({ mode: settings.chainMode, confirmations: this.confirmations() });
+    const confirmations = this.confirmations();
+    if (confirmations !== this.current.confirmations) {
+      this.indexer = null; // made again with the new depth
+      this.wake();
+    }
+    this.update({ mode: settings.chainMode, confirmations });
+    // Only a change of mode or manifest moves the deployment (not, say, a new theme).
+    const config = `${settings.chainMode}\n${settings.deploymentManifestPath ?? ''}`;
+    if (config === this.lastConfig) return;
+    this.lastConfig = config;
     if (settings.chainMode === 'network') {
       this.seedingState('off', null, null);
       const path = settings.deploymentManifestPath;
