@@ -181,3 +181,29 @@ test("a conflict whose other side's package is not available says so and keeps t
   expect(bob.element('twin-b', W2, b.versionId!)?.name).toBe('Bob');
   void alice;
 });
+
+test('two commits chained offline are rebased together onto the version committed meanwhile', async () => {
+  const { lab, chainTwinId, alice, bob } = await twoEngineers();
+  alice.online = false;
+  alice.editDraft('twin-a', [{ globalId: W1, name: 'Alice first' }]);
+  const first = await alice.outbox.commitVersion({ twinId: 'twin-a' });
+  alice.editDraft('twin-a', [{ globalId: W2, fireRating: 'EI30' }]);
+  const second = await alice.outbox.commitVersion({ twinId: 'twin-a' });
+  expect(second).toMatchObject({ baseVersion: 2, nonce: 1 });
+  bob.editDraft('twin-b', [{ globalId: W3, acoustic: 'R60' }]);
+  await bob.outbox.commitVersion({ twinId: 'twin-b' });
+  await reconnect(bob);
+  await reconnect(alice);
+  expect(alice.outbox.get(first.id)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+  expect(alice.outbox.get(second.id)).toMatchObject({ status: 'confirmed', baseVersion: 3 });
+  expect(await lab.view<bigint>('headVersion', [chainTwinId])).toBe(4n);
+  expect(name(alice, 'twin-a', W1)).toBe('Alice first');
+  expect(prop(alice, 'twin-a', W2, 'FireRating')).toBe('EI30');
+  expect(prop(alice, 'twin-a', W3, 'AcousticRating')).toBe('R60');
+  expect(alice.db.version(alice.db.twinHead('twin-a')!)!.merkleRoot).toBe(
+    await lab.view<string>('versionRoot', [chainTwinId, 4]),
+  );
+  // The line in the store: 1 <- Bob's 2 <- Alice's 3 <- Alice's 4, all confirmed.
+  const line = alice.store.listVersions('twin-a').filter((v) => v.status !== 'draft');
+  expect(line.map((v) => v.status)).toEqual(['confirmed', 'confirmed', 'confirmed', 'confirmed']);
+});

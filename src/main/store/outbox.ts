@@ -468,6 +468,19 @@ export class OutboxStore {
     });
   }
 
+  /**
+   * Points an item at a rebased version and changes what it will say (root, package); it must be
+   * signed again before it is sent (its stored signature is for the old message).
+   */
+  rewrite(id: number, next: { versionId: number; message: Record<string, string>; reason: string }): void {
+    this.db
+      .prepare(
+        `UPDATE outbox_items SET version_id = ?, message = ?, needs_resign = 1, reason = ?, reason_code = NULL,
+           conflict = NULL, updated_at = ? WHERE id = ?`,
+      )
+      .run(next.versionId, JSON.stringify(next.message), next.reason, Date.now(), id);
+  }
+
   /** Earlier digests of an item (older signatures of the same work). */
   previousDigests(itemId: number): string[] {
     return this.db

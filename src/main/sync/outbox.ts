@@ -14,7 +14,13 @@ import type { Eip1193Provider } from '../chain/embedded-chain';
 import { createEthersProvider } from '../chain/ethers';
 import type { EventBus } from '../services/events';
 import type { Logger } from '../services/logger';
-import { OutboxStore, type ItemOutcome, type OutboxItemRow, type Resigned } from '../store/outbox';
+import {
+  OutboxStore,
+  type ItemOutcome,
+  type OutboxItemRow,
+  type Resigned,
+  type VersionLeaf,
+} from '../store/outbox';
 import type { TwinStore } from '../store/twin-store';
 import type { Vault } from '../vault/vault';
 import { ConflictResolver, MissingChoice, type ChainVersionInfo } from './conflicts';
@@ -506,8 +512,12 @@ export class OutboxService {
         const base = this.outbox.item(current.dependsOn);
         if (base && base.baseVersion !== null) message.baseVersion = String(base.baseVersion + 1);
       }
+      const title =
+        current.kind === 'commitVersion'
+          ? `Commit version ${Number(message.baseVersion) + 1} of "${this.options.store.getTwin(current.storeTwinId).name}" (on top of version ${message.baseVersion})`
+          : current.summary.split('\n')[0]!;
       const signed = await this.sign(
-        { kind: current.kind, message, title: current.summary.split('\n')[0]! },
+        { kind: current.kind, message, title },
         target,
         current.identityId ?? undefined,
       );
@@ -523,7 +533,9 @@ export class OutboxService {
       return true;
     } catch (error) {
       if (error instanceof AppError && error.code === 'FORBIDDEN') {
-        this.outbox.setStatus(current.id, current.status === 'queued' ? 'queued' : current.status, {
+        // Said once, not on every look: the item waits until the vault is unlocked.
+        if (current.needsResign && current.reason?.startsWith(WAITING_FOR_VAULT)) return false;
+        this.outbox.setStatus(current.id, current.status, {
           reason: `${WAITING_FOR_VAULT} (${current.reason ?? 'its nonce or deadline changed'})`,
           reasonCode: current.reasonCode,
           needsResign: true,
@@ -532,7 +544,25 @@ export class OutboxService {
         this.changedItems.add(current.id);
         return false;
       }
-      throw error;
+      if (isUnreachable(error) || fromUser) throw error;
+      // Never let one item stop the queue: it fails visibly, with the reason, and can be retried.
+      this.options.logger.error(`outbox: item ${current.id} could not be signed again`, error);
+      this.outbox.transaction(() => {
+        this.outbox.setStatus(current.id, 'failed', {
+          reason: `it could not be signed again (${(error as Error).message})`,
+          reasonCode: 'ResignFailed',
+        });
+        this.settled([
+          {
+            itemId: current.id,
+            kind: 'failed',
+            reason: (error as Error).message,
+            reasonCode: 'ResignFailed',
+          },
+        ]);
+      });
+      this.changedItems.add(current.id);
+      return false;
     }
   }
 
@@ -655,24 +685,88 @@ export class OutboxService {
       this.outbox.setDependsOn(item.id, null);
       if (this.outbox.twinHead(item.storeTwinId) === version.id)
         this.outbox.setTwinHead(item.storeTwinId, rebased.mergedVersionId);
-      // Commits built on the old version follow it onto the new one (signed again on their turn).
-      for (const dependent of this.outbox.dependents(item.id)) {
-        if (dependent.versionId !== null)
-          this.outbox.setVersionBase(dependent.versionId, rebased.mergedVersionId);
-        this.outbox.setStatus(dependent.id, dependent.status, {
-          needsResign: true,
-          reason: 'rebased with the commit it builds on',
-          reasonCode: null,
-        });
-      }
+      // Commits built on the old version follow it onto the new one (signed again on their turn);
+      // the old version stays only while a dependent in conflict still builds on it.
+      const kept = this.rebaseDependents(item, version.id, mineLeaves, rebased.mergedVersionId);
       // The replaced version's edits live on in the rebased one.
-      this.outbox.deleteVersion(version.id);
+      if (!kept) this.outbox.deleteVersion(version.id);
+      else this.outbox.setVersionStatus(version.id, 'local');
     });
     this.options.logger.info(
       `outbox: commit ${item.id} rebased on version ${head} of twin ${item.chainTwinId}`,
     );
     this.changedItems.add(item.id);
     this.changedTwins.add(item.storeTwinId);
+  }
+
+  /**
+   * Replays the commits chained on `parent` (whose version `oldVersionId` became `newVersionId`)
+   * onto the new version, recursively. A dependent whose edits clash with what the new version
+   * brought becomes a conflict built on the old version. Answers whether any dependent still builds
+   * on the old version. Runs inside the caller's transaction.
+   */
+  private rebaseDependents(
+    parent: OutboxItemRow,
+    oldVersionId: number,
+    oldLeaves: VersionLeaf[],
+    newVersionId: number,
+  ): boolean {
+    let kept = false;
+    const newVersion = this.outbox.version(newVersionId)!;
+    const newLeaves = this.outbox.leaves(newVersionId);
+    for (const dependent of this.outbox.dependents(parent.id)) {
+      if (dependent.kind !== 'commitVersion' || dependent.versionId === null) continue;
+      if (dependent.status !== 'queued' && dependent.status !== 'conflict') continue;
+      const version = this.outbox.version(dependent.versionId);
+      if (!version || version.baseVersionId !== oldVersionId) continue;
+      const leaves = this.outbox.leaves(version.id);
+      const theirs = {
+        headVersion: 0,
+        headRoot: newVersion.merkleRoot,
+        authors: [],
+        leaves: newLeaves,
+        unavailable: null,
+      };
+      const analysis = this.conflicts.analyse(oldLeaves, leaves, theirs);
+      if (analysis.conflicting > 0) {
+        this.outbox.setStatus(dependent.id, 'conflict', {
+          reason:
+            'the commit it builds on was rebased, and the versions committed meanwhile changed the same elements',
+          reasonCode: 'TwinVersionBaseMismatch',
+          conflict: analysis.view,
+        });
+        this.outbox.setVersionStatus(version.id, 'local');
+        this.changedItems.add(dependent.id);
+        kept = true;
+        continue;
+      }
+      const rebased = this.conflicts.rebase(
+        dependent.storeTwinId,
+        newVersionId,
+        oldLeaves,
+        leaves,
+        theirs,
+        new Map(),
+      );
+      const pkg = this.packages.publish(this.outbox, rebased.mergedVersionId, newVersionId);
+      this.outbox.rewrite(dependent.id, {
+        versionId: rebased.mergedVersionId,
+        message: {
+          ...dependent.message,
+          modelRoot: rebased.root,
+          changesetHash: pkg.hash,
+          packageUri: pkg.uri,
+        },
+        reason: 'rebased with the commit it builds on',
+      });
+      if (this.outbox.twinHead(dependent.storeTwinId) === version.id)
+        this.outbox.setTwinHead(dependent.storeTwinId, rebased.mergedVersionId);
+      const keptBelow = this.rebaseDependents(dependent, version.id, leaves, rebased.mergedVersionId);
+      if (!keptBelow) this.outbox.deleteVersion(version.id);
+      else this.outbox.setVersionStatus(version.id, 'local');
+      this.changedItems.add(dependent.id);
+    }
+    return kept;
   }
 
   private async chainVersions(
