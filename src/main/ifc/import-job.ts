@@ -5,12 +5,17 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as WebIFC from 'web-ifc';
-import { elementKeyOf, stateHashOfCanonical } from '../../shared/fingerprint';
+import type { ElementState } from '../../shared/fingerprint';
 import { AppError } from '../../shared/result';
 import type { SqliteDatabase } from '../store/database';
-import { writeImport, type ImportOutcome, type ImportTarget, type ImportedElement } from '../store/import-writer';
+import {
+  writeImport,
+  type ImportOutcome,
+  type ImportTarget,
+  type ImportedElement,
+} from '../store/import-writer';
 import { diffStates } from './changeset';
-import { buildVersionTree } from './merkle';
+import { buildVersionTree, keccak256Hex } from './merkle';
 import { preflight } from './preflight';
 import { readModel, type GeometryRead, type ReadElement } from './reader';
 
@@ -28,7 +33,14 @@ const STAGE_RANGE: Record<ImportStage, [number, number]> = {
 
 /** Target as main sends it: the model's name and discipline may be left to the file. */
 export type ImportJobTarget =
-  | { kind: 'newTwin'; twinId: string; twinName: string; modelId: string; modelName?: string; discipline?: string }
+  | {
+      kind: 'newTwin';
+      twinId: string;
+      twinName: string;
+      modelId: string;
+      modelName?: string;
+      discipline?: string;
+    }
   | { kind: 'newModel'; twinId: string; modelId: string; modelName?: string; discipline?: string }
   | { kind: 'newIteration'; twinId: string; modelId: string };
 
@@ -67,7 +79,8 @@ export interface JobHooks {
   checkpoint(): void;
 }
 
-const MEP_CLASS = /^Ifc(Flow|Distribution|EnergyConversion|Duct|Pipe|Cable|Electric|Light|Outlet|Switching|Pump|Fan|Valve|Sensor|Actuator|Alarm|Controller|Unitary|Air|Boiler|Chiller|Coil|Compressor|Condenser|CoolingTower|Damper|Evaporat|Filter|HeatExchanger|Humidifier|Motor|Protective|SanitaryTerminal|SpaceHeater|Tank|Transformer|TubeBundle|WasteTerminal|Junction|Communications|Audio)/;
+const MEP_CLASS =
+  /^Ifc(Flow|Distribution|EnergyConversion|Duct|Pipe|Cable|Electric|Light|Outlet|Switching|Pump|Fan|Valve|Sensor|Actuator|Alarm|Controller|Unitary|Air|Boiler|Chiller|Coil|Compressor|Condenser|CoolingTower|Damper|Evaporat|Filter|HeatExchanger|Humidifier|Motor|Protective|SanitaryTerminal|SpaceHeater|Tank|Transformer|TubeBundle|WasteTerminal|Junction|Communications|Audio)/;
 
 function guessDiscipline(elements: ReadElement[]): string {
   let mep = 0;
@@ -78,6 +91,34 @@ function guessDiscipline(elements: ReadElement[]): string {
     if (MEP_CLASS.test(e.state.ifcClass)) mep++;
   }
   return total > 0 && mep / total >= 0.5 ? 'MEP' : 'ARCH';
+}
+
+/**
+ * JSON.stringify(state), with the text of shared members (an element's type object and its
+ * property sets, the same objects for every element using them) written once per import and
+ * reused: element states repeat their type's property sets many times over.
+ */
+function stateText(state: ElementState, shared: WeakMap<object, string>): string {
+  const once = (value: unknown): string => {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value);
+    let text = shared.get(value);
+    if (text === undefined) {
+      text = JSON.stringify(value);
+      shared.set(value, text);
+    }
+    return text;
+  };
+  let out = '{';
+  for (const key of Object.keys(state)) {
+    const value = (state as unknown as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    let text: string;
+    if (key === 'type') text = once(value);
+    else if (key === 'propertySets' && Array.isArray(value)) text = `[${value.map(once).join(',')}]`;
+    else text = JSON.stringify(value);
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
+  }
+  return `${out}}`;
 }
 
 /** Reads a file's geometry elsewhere (the geometry worker) while this thread reads the rest. */
@@ -154,9 +195,16 @@ export async function runImport(
   try {
     modelId = api.OpenModel(checked.bytes);
   } catch (error) {
-    throw new AppError('BAD_REQUEST', `The IFC reader could not parse ${fileName}: ${(error as Error).message}`);
+    throw new AppError(
+      'BAD_REQUEST',
+      `The IFC reader could not parse ${fileName}: ${(error as Error).message}`,
+    );
   }
-  if (modelId < 0) throw new AppError('BAD_REQUEST', `The IFC reader could not open ${fileName} (schema ${checked.schema}).`);
+  if (modelId < 0)
+    throw new AppError(
+      'BAD_REQUEST',
+      `The IFC reader could not open ${fileName} (schema ${checked.schema}).`,
+    );
   try {
     lap('open');
     hooks.checkpoint();
@@ -169,7 +217,10 @@ export async function runImport(
       authoringApp = null;
     }
 
-    const readHooks = { progress: (step: 'properties' | 'geometry', fraction: number) => stage(step, fraction), checkpoint: hooks.checkpoint };
+    const readHooks = {
+      progress: (step: 'properties' | 'geometry', fraction: number) => stage(step, fraction),
+      checkpoint: hooks.checkpoint,
+    };
     const partial = readModel(api, modelId, readHooks);
     lap('read-model');
     let geometry: GeometryRead | undefined;
@@ -197,17 +248,19 @@ export async function runImport(
     // Fingerprinting.
     stage('fingerprinting', 0);
     const elements: ImportedElement[] = [];
+    const shared = new WeakMap<object, string>();
     const countsByClass: Record<string, number> = {};
     let storeys = 0;
     for (const e of model.elements) {
       // The reader builds states with their members in canonical order and numbers made finite,
       // so the native serialiser writes RFC 8785 text (test/ifc/fingerprint.test.ts checks it).
-      const canonical = JSON.stringify(e.state);
+      const canonical = stateText(e.state, shared);
       countsByClass[e.state.ifcClass] = (countsByClass[e.state.ifcClass] ?? 0) + 1;
       if (e.state.ifcClass === 'IfcBuildingStorey') storeys++;
       elements.push({
-        elementKey: elementKeyOf(e.state.globalId),
-        stateHash: stateHashOfCanonical(canonical),
+        // elementKeyOf and stateHashOfCanonical (shared/fingerprint.ts), on Node's hashing.
+        elementKey: keccak256Hex(e.state.globalId),
+        stateHash: `0x${createHash('sha256').update(canonical, 'utf8').digest('hex')}`,
         globalId: e.state.globalId,
         ifcClass: e.state.ifcClass,
         name: e.state.name,
@@ -242,7 +295,14 @@ export async function runImport(
       {
         target,
         commit: job.commit,
-        source: { sha256, fileName, byteSize: bytes.byteLength, schema: checked.schema, authoringApp, content: bytes },
+        source: {
+          sha256,
+          fileName,
+          byteSize: bytes.byteLength,
+          schema: checked.schema,
+          authoringApp,
+          content: bytes,
+        },
         projectGlobalId: model.projectGlobalId,
         warnings: [...checked.warnings, ...model.warnings],
         elements,
