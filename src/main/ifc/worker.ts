@@ -28,7 +28,13 @@ function selfUrl(): URL {
 
 type ToGeometry = { type: 'geometry'; id: number; bytes: Uint8Array; cancel: SharedArrayBuffer };
 type FromGeometry =
-  | { type: 'geometry-done'; id: number; geometries: ReadGeometry[]; placed: [number, PlacedMesh[]][]; meshCount: number }
+  | {
+      type: 'geometry-done';
+      id: number;
+      geometries: ReadGeometry[];
+      placed: [number, PlacedMesh[]][];
+      meshCount: number;
+    }
   | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string };
 
 let api: WebIFC.IfcAPI | null = null;
@@ -53,7 +59,8 @@ function runGeometryRole(): void {
         0,
       );
       const transfer: ArrayBuffer[] = [];
-      for (const g of read.geometries) transfer.push(g.vertices.buffer as ArrayBuffer, g.indices.buffer as ArrayBuffer);
+      for (const g of read.geometries)
+        transfer.push(g.vertices.buffer as ArrayBuffer, g.indices.buffer as ArrayBuffer);
       const reply: FromGeometry = {
         type: 'geometry-done',
         id: message.id,
@@ -89,7 +96,10 @@ function runGeometryRole(): void {
 class GeometryWorker implements GeometryHelper {
   private worker: Worker | null = null;
   private next = 1;
-  private readonly pending = new Map<number, { resolve: (r: GeometryRead) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: GeometryRead) => void; reject: (e: Error) => void }
+  >();
   cancel: SharedArrayBuffer = new SharedArrayBuffer(4);
 
   start(): void {
@@ -101,7 +111,11 @@ class GeometryWorker implements GeometryHelper {
       if (!waiting) return;
       this.pending.delete(message.id);
       if (message.type === 'geometry-done') {
-        waiting.resolve({ geometries: message.geometries, placed: new Map(message.placed), meshCount: message.meshCount });
+        waiting.resolve({
+          geometries: message.geometries,
+          placed: new Map(message.placed),
+          meshCount: message.meshCount,
+        });
       } else {
         waiting.reject(new AppError(message.code, message.message));
       }
@@ -151,14 +165,20 @@ function runImportRole(): void {
       // An import writes megabytes in one commit; checkpointing it inside the commit would double
       // the write on the import's clock. The worker checkpoints once the job is reported instead.
       db.pragma('wal_autocheckpoint = 0');
-      // One app uses one database; keep the last two connections, close older ones (benchmarks).
-      for (const [other, connection] of [...databases].slice(0, -1)) {
-        connection.close();
-        databases.delete(other);
-      }
     }
     databases.set(path, db);
     return db;
+  };
+  /** After a job is reported: one app uses one database; keep the last two connections (benchmarks). */
+  const closeOlderDatabases = () => {
+    for (const [other, connection] of [...databases].slice(0, -2)) {
+      databases.delete(other);
+      try {
+        connection.close();
+      } catch {
+        // closing only releases it
+      }
+    }
   };
 
   port.on('message', async (message: ToWorker) => {
@@ -195,7 +215,8 @@ function runImportRole(): void {
             post({ type: 'progress', jobId: job.jobId, stage, percent: lastPercent });
           },
           checkpoint: () => {
-            if (Atomics.load(flag, 0) !== 0) throw new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.');
+            if (Atomics.load(flag, 0) !== 0)
+              throw new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.');
           },
         },
         geometry,
@@ -217,6 +238,7 @@ function runImportRole(): void {
         recycle: !known && !(error instanceof StoreError),
       });
     }
+    closeOlderDatabases();
   });
 }
 
