@@ -8,7 +8,7 @@ import { httpProvider } from '../../src/main/chain/chain-service';
 import { ChainRpcServer } from '../../src/main/chain/rpc-server';
 import { sandboxGenesis } from '../../src/main/chain/sandbox-genesis';
 import { openDatabase } from '../../src/main/store/database';
-import { ChainIndex, diffIndexDumps } from '../../src/main/store/chain-index';
+import { ChainIndex, diffIndexDumps, IndexMovedError } from '../../src/main/store/chain-index';
 import { ChainIndexer } from '../../src/main/sync/indexer';
 import { demoWallet, type DemoRole } from '../../src/main/vault/demo-identities';
 import { RegistryDriver, random, writeHistory } from './registry-fixture';
@@ -183,6 +183,24 @@ describe('indexer', () => {
       expect(events.some((row) => row[0] === cursor)).toBe(true);
     }
     expect(diffIndexDumps(index.dump(), await referenceDump(chain, driver))).toEqual([]);
+  });
+
+  it('refuses a range that does not continue from the stored cursor (a rebuild meanwhile)', async () => {
+    const chain = await memoryChain();
+    const driver = await RegistryDriver.deploy(chain, chain.chainId);
+    await writeHistory(driver, { twins: 1, versions: 2, perBlock: 1, seed: 2 });
+    const index = freshIndex('moved');
+    await new ChainIndexer({ provider: chain, index, deployment: driver.deployment }).syncOnce();
+    const before = index.dump();
+    expect(() =>
+      index.applyBatch({
+        events: [],
+        blocks: [],
+        cursor: { number: 99, hash: `0x${'9'.repeat(64)}` },
+        after: 3,
+      }),
+    ).toThrow(IndexMovedError);
+    expect(index.dump()).toEqual(before);
   });
 
   it('rebuilds from scratch to the same state', async () => {

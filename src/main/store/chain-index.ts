@@ -32,6 +32,16 @@ export interface IndexBatch {
   blocks: IndexedBlock[];
   /** The range's last block: the new cursor. */
   cursor: { number: number; hash: string };
+  /** The cursor this batch continues from; checked in the transaction (another writer, a rebuild). */
+  after?: number;
+}
+
+/** The index's cursor was not where a batch expected it: nothing was written. */
+export class IndexMovedError extends Error {
+  constructor(expected: number, found: number | null) {
+    super(`The chain index moved while a range was read (expected cursor ${expected}, found ${found}).`);
+    this.name = 'IndexMovedError';
+  }
 }
 
 export interface IndexScope {
@@ -277,6 +287,11 @@ export class ChainIndex {
     const s = this.statements;
     this.db
       .transaction(() => {
+        if (batch.after !== undefined) {
+          const at =
+            (this.statements.cursor.get() as { block_number: number } | undefined)?.block_number ?? null;
+          if (at !== batch.after) throw new IndexMovedError(batch.after, at);
+        }
         for (const event of batch.events) {
           s.insertEvent.run(
             event.blockNumber,

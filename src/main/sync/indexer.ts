@@ -4,7 +4,14 @@
 // wrote, then indexes the new branch). After a crash it resumes from the stored cursor.
 import { decodeRegistryEvent } from './log-decoder';
 import type { Eip1193Provider } from '../chain/embedded-chain';
-import type { ChainIndex, IndexBatch, IndexChange, IndexedBlock, IndexedEvent } from '../store/chain-index';
+import {
+  IndexMovedError,
+  type ChainIndex,
+  type IndexBatch,
+  type IndexChange,
+  type IndexedBlock,
+  type IndexedEvent,
+} from '../store/chain-index';
 import type { Deployment } from './deployment';
 
 export const DEFAULT_MAX_BLOCK_RANGE = 2000;
@@ -36,6 +43,11 @@ export function splitBatch(batch: IndexBatch, maxEvents: number): IndexBatch[] {
     const lastEvent = events.at(-1)!;
     const isLast = end === batch.events.length;
     parts.push({
+      ...(start === 0
+        ? batch.after === undefined
+          ? {}
+          : { after: batch.after }
+        : { after: parts.at(-1)!.cursor.number }),
       events,
       blocks: batch.blocks.filter(
         (b) => numbers.has(b.number) || (isLast && b.number === batch.cursor.number),
@@ -230,11 +242,20 @@ export class ChainIndexer {
             read: this.readRange(nextFrom, nextTo, outcome).catch((failed: unknown) => ({ failed })),
           };
         }
+        if (shouldStop()) return outcome; // e.g. a rebuild reset the index while this range was read
         for (const part of splitBatch(
           read.batch,
           this.options.maxEventsPerTransaction ?? MAX_EVENTS_PER_TRANSACTION,
         )) {
-          const change = this.options.index.applyBatch(part);
+          let change: IndexChange;
+          try {
+            change = this.options.index.applyBatch(part);
+          } catch (error) {
+            // Someone else moved the cursor meanwhile (a rebuild): read from where it is now.
+            if (!(error instanceof IndexMovedError)) throw error;
+            prefetch = null;
+            break;
+          }
           outcome.events += change.events;
           outcome.cursor = part.cursor.number;
           this.options.onCommit?.(change, { head, target, cursor: part.cursor.number, range: this.range });
@@ -300,7 +321,12 @@ export class ChainIndexer {
     blocks.set(to, { number: to, hash: last.hash, timestamp: Number(last.timestamp) });
     events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
     return {
-      batch: { events, blocks: [...blocks.values()], cursor: { number: to, hash: last.hash } },
+      batch: {
+        events,
+        blocks: [...blocks.values()],
+        cursor: { number: to, hash: last.hash },
+        after: from - 1,
+      },
       parentHash: (first ?? last).parentHash,
     };
   }
