@@ -217,3 +217,25 @@ test('the chain node stops mid-batch and returns: nothing lost, nothing sent twi
   const warnings = laptop.logger.lines.filter((line) => line.includes('cannot be reached'));
   expect(warnings.length).toBeLessThanOrEqual(2);
 });
+
+test('a reorg removes the block of a confirmed batch: its intents wait again and reach the new chain once', async () => {
+  const { lab, open, first } = await world();
+  await first.close();
+  const snapshot = await lab.chain.request({ method: 'evm_snapshot', params: [] });
+  const laptop = await open({ relayer: { confirmations: () => 5 } });
+  const ids = await queueLogs(laptop, 4);
+  laptop.outbox.start();
+  await laptop.outbox.drained(10_000);
+  const before = laptop.outbox.get(ids[0]!);
+  expect(before.status).toBe('confirmed');
+  // A different history: the batch's block is gone (and the lane nonces with it).
+  await lab.chain.request({ method: 'evm_revert', params: [snapshot] });
+  expect(await lab.relayerTransactions()).toBe(0);
+  laptop.outbox.wake();
+  await until(
+    async () => (await lab.relayerTransactions()) === 1 && laptop.outbox.counts().confirmed === 4,
+    10_000,
+  );
+  await expectExactlyOnce(lab, laptop, ids);
+  expect(laptop.logger.lines.some((line) => line.includes('removed by a reorg'))).toBe(true);
+});

@@ -116,6 +116,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
         logger: options.logger,
         onCounts: (counts) => sync?.setOutboxCounts(counts),
         assertAllowed: async (twinId, role, account) => sync?.assertAllowed(twinId, role, account),
+        confirmations: () => (settings.get().chainMode === 'network' ? settings.get().syncConfirmations : 0),
       })
     : null;
   if (outbox) closers.push(() => outbox.close());

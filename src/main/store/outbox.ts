@@ -571,7 +571,8 @@ export class OutboxStore {
   ): void {
     this.db
       .prepare(
-        `INSERT INTO outbox_attempts (tx_hash, batch_id, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, created_at)
+        // The same bytes again (a batch rebuilt identically after a reorg dropped it) move to the new batch.
+        `INSERT OR REPLACE INTO outbox_attempts (tx_hash, batch_id, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
       )
       .run(
@@ -645,6 +646,50 @@ export class OutboxStore {
         .pluck()
         .get(relayer) as number | null) ?? null
     );
+  }
+
+  /** Mined batches at or above `fromBlock` (not yet final: a reorg could still remove them). */
+  recentBatches(fromBlock: number): BatchRow[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT * FROM outbox_batches WHERE status = 'mined' AND block_number >= ? ORDER BY block_number",
+        )
+        .all(fromBlock) as BatchDbRow[]
+    ).map(toBatch);
+  }
+
+  /**
+   * A mined batch whose block a reorg removed: the batch no longer holds its relayer nonce and its
+   * confirmed items wait again (their intents are still valid: the lane nonces rolled back too).
+   * Answers the items put back.
+   */
+  unmineBatch(batchId: number, reason: string): OutboxItemRow[] {
+    return this.transaction(() => {
+      const batch = this.batch(batchId);
+      if (!batch) return [];
+      this.db
+        .prepare("UPDATE outbox_batches SET status = 'dropped', updated_at = ? WHERE id = ?")
+        .run(Date.now(), batchId);
+      const back: OutboxItemRow[] = [];
+      for (const itemId of batch.itemIds) {
+        const item = this.item(itemId);
+        if (
+          !item ||
+          item.status !== 'confirmed' ||
+          item.txHash?.toLowerCase() !== batch.txHash?.toLowerCase()
+        )
+          continue;
+        this.db
+          .prepare(
+            `UPDATE outbox_items SET status = 'queued', block_number = NULL, batch_id = NULL, reason = ?, reason_code = 'Reorg',
+               updated_at = ? WHERE id = ?`,
+          )
+          .run(reason, Date.now(), itemId);
+        back.push(this.item(itemId)!);
+      }
+      return back;
+    });
   }
 
   /** A mined batch: its transaction and every item's outcome, in one transaction. */

@@ -74,7 +74,7 @@ export interface OutboxServiceOptions {
   relayer?: Partial<
     Pick<
       RelayerOptions,
-      'maxBatch' | 'receiptPollMs' | 'stuckAfterMs' | 'backoffMs' | 'idleMs' | 'maxLogRange'
+      'confirmations' | 'maxBatch' | 'receiptPollMs' | 'stuckAfterMs' | 'backoffMs' | 'idleMs' | 'maxLogRange'
     >
   >;
 }
@@ -120,6 +120,14 @@ export class OutboxService {
         onSettled: (outcomes) => this.settled(outcomes),
         resign: (item, want) => this.exclusive(() => this.signAgain(item, want)),
         onChange: () => this.flush(),
+        onReorged: (items) => {
+          for (const item of items) {
+            this.changedItems.add(item.id);
+            this.changedTwins.add(item.storeTwinId);
+            if (item.kind === 'commitVersion' && item.versionId !== null)
+              this.outbox.setVersionStatus(item.versionId, 'queued');
+          }
+        },
       },
     });
   }
@@ -1012,6 +1020,8 @@ export interface HostOutboxOptions {
   /** Extra folders to read (and write) changeset packages: a shared team folder. */
   sharedPackageDirs?: string[];
   assertAllowed?: OutboxServiceOptions['assertAllowed'];
+  /** Blocks until a confirmation is final (network mode's setting; the sandbox: 0). */
+  confirmations?: () => number;
 }
 
 /** The outbox as the host runs it: relayer account by chain mode, events on the bus, wake-ups. */
@@ -1058,9 +1068,12 @@ export function createHostOutbox(options: HostOutboxOptions): {
     onTwinChanged: (twinId) => options.bus.emit('twins.changed', { twinId }),
     logger: options.logger,
     ...(options.assertAllowed ? { assertAllowed: options.assertAllowed } : {}),
-    relayer: sandbox
-      ? { receiptPollMs: 50, stuckAfterMs: 15_000 }
-      : { receiptPollMs: 1000, stuckAfterMs: 90_000 },
+    relayer: {
+      ...(sandbox
+        ? { receiptPollMs: 50, stuckAfterMs: 15_000 }
+        : { receiptPollMs: 1000, stuckAfterMs: 90_000 }),
+      ...(options.confirmations ? { confirmations: options.confirmations } : {}),
+    },
   });
   const unsubscribe = options.bus.subscribe((event) => {
     if (event === 'chain.statusChanged' || event === 'vault.changed' || event === 'sync.statusChanged')

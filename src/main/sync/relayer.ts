@@ -34,6 +34,8 @@ export interface RelayerHooks {
   resign(item: OutboxItemRow, want: { nonce: number; chainTime: number }): Promise<boolean>;
   /** Counts changed (status bar). */
   onChange(): void;
+  /** Items a reorg put back in the queue (their store versions wait again). */
+  onReorged?(items: readonly OutboxItemRow[]): void;
 }
 
 export interface RelayerOptions {
@@ -57,6 +59,11 @@ export interface RelayerOptions {
   idleMs?: number;
   /** Re-sign an intent whose deadline is closer than this (default 600 s). */
   deadlineMarginSeconds?: number;
+  /**
+   * Blocks after which a confirmation is final (network mode; default 0, the sandbox cannot reorg).
+   * Until then each batch's receipt is looked at again, and a batch a reorg removed is sent again.
+   */
+  confirmations?: () => number;
 }
 
 export type RelayerState = 'stopped' | 'waiting' | 'idle' | 'relaying' | 'offline' | 'error';
@@ -202,6 +209,7 @@ export class Relayer {
       const settled = await this.settle(chain, account, batch);
       if (settled === 'pending') return 'busy';
     }
+    await this.checkRecent(chain);
     const items = await this.prepare(chain);
     if (items.length === 0) return 'idle';
     await this.send(chain, account, target, items);
@@ -362,6 +370,30 @@ export class Relayer {
     this.options.hooks.onChange();
   }
 
+  /** Looks again at batches not yet final; one a reorg removed goes back to the queue. */
+  private async checkRecent(chain: ChainReader): Promise<void> {
+    const depth = this.options.confirmations?.() ?? 0;
+    if (depth <= 0) return;
+    const head = await chain.blockNumber();
+    for (const batch of this.options.store.recentBatches(head - depth)) {
+      const receipt = batch.txHash ? await chain.receipt(batch.txHash) : null;
+      if (receipt && receipt.status === '0x1') continue;
+      const store = this.options.store;
+      const back = store.transaction(() => {
+        const items = store.unmineBatch(
+          batch.id,
+          'its block was replaced by a reorganisation of the chain; it will be sent again',
+        );
+        this.options.hooks.onReorged?.(items);
+        return items;
+      });
+      this.options.logger.warn(
+        `relayer: batch ${batch.id} was removed by a reorg; ${back.length} intents wait again`,
+      );
+      this.options.hooks.onChange();
+    }
+  }
+
   // ---- choosing the next batch -----------------------------------------------------------------
 
   /**
@@ -475,9 +507,9 @@ export class Relayer {
       gasLimit = 150_000n * BigInt(items.length) + 100_000n;
     }
     const fees = await chain.fees();
-    const pendingNonce = await chain.nonce(from, 'pending');
-    const ours = store.lastRelayerNonce(from);
-    const nonce = Math.max(pendingNonce, ours === null ? 0 : ours + 1);
+    // Every earlier batch is settled (one in flight at a time), so the chain's count is the truth:
+    // a nonce of ours the chain does not count (a reorg, a dropped batch) is free again.
+    const nonce = await chain.nonce(from, 'pending');
     const raw = await account.signTransaction({
       type: 2,
       chainId: target.chainId,
