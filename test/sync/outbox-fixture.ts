@@ -270,7 +270,10 @@ export interface LaptopOptions {
   /** Default: the lab's in-process chain; offline tests switch it. */
   provider?: () => Eip1193Provider | null;
   relayer?: Partial<
-    Pick<RelayerOptions, 'maxBatch' | 'receiptPollMs' | 'stuckAfterMs' | 'backoffMs' | 'idleMs'>
+    Pick<
+      RelayerOptions,
+      'confirmations' | 'maxBatch' | 'receiptPollMs' | 'stuckAfterMs' | 'backoffMs' | 'idleMs'
+    >
   >;
   start?: boolean;
 }
