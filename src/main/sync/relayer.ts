@@ -507,6 +507,11 @@ export class Relayer {
       gasLimit = 150_000n * BigInt(items.length) + 100_000n;
     }
     const fees = await chain.fees();
+    // Checked before anything is written: an unfunded relayer leaves the items queued, not "sent".
+    const balance = await chain.balance(from);
+    if (balance < gasLimit * fees.maxFeePerGas) {
+      throw new Error(`the relayer account ${from} cannot pay for gas yet (balance ${balance} wei)`);
+    }
     // Every earlier batch is settled (one in flight at a time), so the chain's count is the truth:
     // a nonce of ours the chain does not count (a reorg, a dropped batch) is free again.
     const nonce = await chain.nonce(from, 'pending');
@@ -611,6 +616,10 @@ export class ChainReader {
 
   async nonce(address: string, tag: 'latest' | 'pending'): Promise<number> {
     return Number(await this.request<string>('eth_getTransactionCount', [address, tag]));
+  }
+
+  async balance(address: string): Promise<bigint> {
+    return BigInt(await this.request<string>('eth_getBalance', [address, 'latest']));
   }
 
   async blockNumber(): Promise<number> {
