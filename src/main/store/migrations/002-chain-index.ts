@@ -39,8 +39,8 @@ export const migration002: Migration = {
       args TEXT NOT NULL,
       PRIMARY KEY (block_number, log_index)
     ) STRICT, WITHOUT ROWID;
+    -- (one secondary index only: each costs about 15% of indexing speed)
     CREATE INDEX chain_events_twin ON chain_events(twin_id, block_number, log_index);
-    CREATE INDEX chain_events_tx ON chain_events(tx_hash);
 
     CREATE TABLE chain_twins (
       twin_id TEXT PRIMARY KEY,
