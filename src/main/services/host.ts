@@ -86,6 +86,8 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     logError: (message, error) => options.logger.error(message, error),
   });
   closers.push(() => twins.close());
+  // The import process and its web-ifc start just after start-up, so a first import finds them warm.
+  setTimeout(() => twins.importer?.warmUp(), 1500).unref();
   // Sync keeps its index in the twin database: without that database there is no sync either.
   const sync =
     twins.store && twins.importer
