@@ -27,6 +27,7 @@ import { createEthersProvider } from '../chain/ethers';
 import type { ImportService } from '../ifc/import-service';
 import type { ChainIndex } from '../store/chain-index';
 import type { TwinStore } from '../store/twin-store';
+import { DEMO_ROLES } from '../vault/demo-identities';
 import type { Vault } from '../vault/vault';
 import { TWIN_REGISTRY_DOMAIN, TWIN_ROLES } from '../../shared/eip712';
 import {
@@ -100,6 +101,9 @@ export function defaultSamplesDir(): string | null {
 
 /** Adds the demo identities; the first start makes the demo owner active (the vault does that). */
 export async function ensureDemoIdentities(vault: Vault): Promise<void> {
+  // Already there (every start but the first): skip deriving the five demo wallets again.
+  const present = new Set(vault.list().map((identity) => identity.demoRole));
+  if (DEMO_ROLES.every((role) => present.has(role))) return;
   await vault.addDemoIdentities();
 }
 

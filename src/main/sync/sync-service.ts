@@ -17,6 +17,7 @@ import {
   deploymentOf,
   readManifest,
   sandboxManifestPath,
+  useNativePbkdf2,
   type Deployment,
 } from './deployment';
 import { ChainIndexer, type IndexProgress } from './indexer';
@@ -78,6 +79,7 @@ export class SyncService {
   private closed = false;
 
   constructor(private readonly options: SyncServiceOptions) {
+    useNativePbkdf2();
     this.index = new ChainIndex(options.store.db);
     this.permissions = new Permissions({
       index: this.index,
@@ -338,6 +340,8 @@ export class SyncService {
     const ctx = this.seedContext();
     this.seedingState('pending', 'Adding the demo identities', null);
     this.sample = (async () => {
+      // After the requests already waiting: seeding is never in the way of the first answers.
+      await new Promise((next) => setImmediate(next));
       await ensureDemoIdentities(this.options.vault);
       const sample = await ensureSampleTwin(ctx);
       this.options.bus.emit('twins.changed', { twinId: sample.storeTwinId });
