@@ -2,7 +2,7 @@
 // count line. Runs all layers even when one fails, and exits non-zero if any failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 const results = resolve('test-results', 'reports');
 rmSync(results, { recursive: true, force: true });

@@ -37,6 +37,7 @@ if (!app.requestSingleInstanceLock()) {
         host: 'electron',
         appVersion: APP_VERSION,
         logger,
+        secretProtector: createSafeStorageProtector(),
         // A first start of the sandbox shows every role at work (demo identities, sample twin, grants).
         seedSandbox: process.env.TWINLEDGER_SANDBOX_SEED !== '0',
         versions: {
