@@ -10,7 +10,6 @@ import {
   COLOR_DECIMALS,
   ELEMENT_STATE_FORMAT,
   canonicalNumber,
-  geometryHashOf,
   roundPlacement,
   type ClassificationState,
   type ElementState,
@@ -167,13 +166,15 @@ const num = (attribute: any): number => {
 };
 
 const refs = (attribute: any): number[] => {
-  if (!Array.isArray(attribute)) return attribute?.value !== undefined && attribute?.type === 5 ? [attribute.value] : [];
+  if (!Array.isArray(attribute))
+    return attribute?.value !== undefined && attribute?.type === 5 ? [attribute.value] : [];
   const out: number[] = [];
   for (const item of attribute) if (item && item.type === 5) out.push(item.value);
   return out;
 };
 
-const ref = (attribute: any): number | null => (attribute && attribute.type === 5 ? (attribute as Ref).value : null);
+const ref = (attribute: any): number | null =>
+  attribute && attribute.type === 5 ? (attribute as Ref).value : null;
 
 /** An IFC value (typed select, enum, boolean, list) as a canonical JSON value. */
 function valueOf(attribute: any): { type: string | null; value: CanonicalValue } {
@@ -198,9 +199,14 @@ function valueOf(attribute: any): { type: string | null; value: CanonicalValue }
 const byName = <T extends { name: string }>(a: T, b: T): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
+// Canonical text of the sets and properties being sorted, each serialised once: sorting compares
+// the same objects many times (an element's property sets with equal names, on every element).
+// They do not change once built; entries go with them.
+const sortMemo = new WeakMap<object, string>();
+
 const compareCanonical = (a: CanonicalValue, b: CanonicalValue): number => {
-  const x = canonicalJson(a);
-  const y = canonicalJson(b);
+  const x = canonicalJson(a, sortMemo);
+  const y = canonicalJson(b, sortMemo);
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
@@ -312,7 +318,8 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   // ---- project -----------------------------------------------------------------------------
   const projectIds = idsOf(WebIFC.IFCPROJECT);
   if (projectIds.length === 0) warnings.push('The file has no IfcProject: its spatial tree has no root.');
-  if (projectIds.length > 1) warnings.push(`The file has ${projectIds.length} IfcProject lines; the first is the root.`);
+  if (projectIds.length > 1)
+    warnings.push(`The file has ${projectIds.length} IfcProject lines; the first is the root.`);
   const project = projectIds.length > 0 ? get(projectIds[0]!) : null;
   if (project?.UnitsInContext) {
     const assignment = get(ref(project.UnitsInContext) ?? -1);
@@ -351,12 +358,28 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     z = normalize(z);
     const d = x[0] * z[0] + x[1] * z[1] + x[2] * z[2];
     x = normalize([x[0] - d * z[0], x[1] - d * z[1], x[2] - d * z[2]]);
-    const y: [number, number, number] = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
+    const y: [number, number, number] = [
+      z[1] * x[2] - z[2] * x[1],
+      z[2] * x[0] - z[0] * x[2],
+      z[0] * x[1] - z[1] * x[0],
+    ];
     return [
-      x[0], x[1], x[2], 0,
-      y[0], y[1], y[2], 0,
-      z[0], z[1], z[2], 0,
-      coords[0] ?? 0, coords[1] ?? 0, coords[2] ?? 0, 1,
+      x[0],
+      x[1],
+      x[2],
+      0,
+      y[0],
+      y[1],
+      y[2],
+      0,
+      z[0],
+      z[1],
+      z[2],
+      0,
+      coords[0] ?? 0,
+      coords[1] ?? 0,
+      coords[2] ?? 0,
+      1,
     ];
   };
   const worldPlacement = (id: number, depth = 0): Matrix | null => {
@@ -375,7 +398,10 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         // Grid placements and others: ask web-ifc, which knows them all (already in metres).
         try {
           const m = api.GetWorldTransformMatrix(modelId, id);
-          result = m && m.length === 16 ? (m.map((v, i) => (i >= 12 && i < 15 ? v / lengthScale : v)) as Matrix) : null;
+          result =
+            m && m.length === 16
+              ? (m.map((v, i) => (i >= 12 && i < 15 ? v / lengthScale : v)) as Matrix)
+              : null;
         } catch {
           result = null;
         }
@@ -434,7 +460,8 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     }
   };
   const rawText = (arg: any): string | null => (arg && typeof arg.value === 'string' ? arg.value : null);
-  const rawRefs = (arg: any): number[] => (Array.isArray(arg) ? arg.filter((a) => a && a.type === 5).map((a) => a.value as number) : []);
+  const rawRefs = (arg: any): number[] =>
+    Array.isArray(arg) ? arg.filter((a) => a && a.type === 5).map((a) => a.value as number) : [];
   /** A raw value (typed select, real, integer, enum, boolean, list) as type name and canonical value. */
   const rawValue = (arg: any): { type: string | null; value: CanonicalValue } => {
     if (arg === null || arg === undefined) return { type: null, value: null };
@@ -442,7 +469,12 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       const items = arg.map(rawValue);
       return { type: items[0]?.type ?? null, value: items.map((i) => i.value) };
     }
-    const type = arg.type === 2 && typeof arg.typecode === 'number' ? typeName(arg.typecode) : arg.type === 4 ? 'REAL' : null;
+    const type =
+      arg.type === 2 && typeof arg.typecode === 'number'
+        ? typeName(arg.typecode)
+        : arg.type === 4
+          ? 'REAL'
+          : null;
     const raw = arg.value;
     if (type === 'IFCBOOLEAN' || type === 'IFCLOGICAL' || typeof raw === 'boolean') {
       if (raw === true || raw === 'T') return { type, value: true };
@@ -456,7 +488,12 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     }
     return { type, value: typeof raw === 'string' ? raw : String(raw) };
   };
-  const propertyValue = (name: string, type: string | null, value: CanonicalValue, unit: string | null): PropertyValue =>
+  const propertyValue = (
+    name: string,
+    type: string | null,
+    value: CanonicalValue,
+    unit: string | null,
+  ): PropertyValue =>
     // Members in canonical (sorted) order, so that JSON.stringify writes canonical JSON.
     ({ name, type, unit, value });
   const propertyOf = (id: number, prefix: string, out: PropertyValue[], depth = 0): void => {
@@ -480,7 +517,12 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         const lower = rawValue(args[3]);
         const setPoint = rawValue(args[5]);
         out.push(
-          propertyValue(name, 'BOUNDED', { lower: lower.value, setPoint: setPoint.value, upper: upper.value }, unitFor(upper.type ?? lower.type, args[4])),
+          propertyValue(
+            name,
+            'BOUNDED',
+            { lower: lower.value, setPoint: setPoint.value, upper: upper.value },
+            unitFor(upper.type ?? lower.type, args[4]),
+          ),
         );
         return;
       }
@@ -490,7 +532,14 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         return;
       }
       case 'IFCPROPERTYTABLEVALUE':
-        out.push(propertyValue(name, 'TABLE', { defined: rawValue(args[3] ?? []).value, defining: rawValue(args[2] ?? []).value }, null));
+        out.push(
+          propertyValue(
+            name,
+            'TABLE',
+            { defined: rawValue(args[3] ?? []).value, defining: rawValue(args[2] ?? []).value },
+            null,
+          ),
+        );
         return;
       case 'IFCPROPERTYREFERENCEVALUE': {
         const target = get(ref(args[3]) ?? -1);
@@ -508,7 +557,10 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         if (kind.startsWith('IFCQUANTITY')) {
           // Name, Description, Unit, <X>Value, (Formula): the value is the fourth attribute.
           const v = rawValue(args[3]);
-          const unit = ref(args[2]) !== null ? unitFor(null, args[2]) : (unitSymbols.get(QUANTITY_UNIT[kind] ?? '') ?? null);
+          const unit =
+            ref(args[2]) !== null
+              ? unitFor(null, args[2])
+              : (unitSymbols.get(QUANTITY_UNIT[kind] ?? '') ?? null);
           out.push(propertyValue(name, kind, v.value, unit));
           return;
         }
@@ -526,25 +578,38 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       const properties: PropertyValue[] = [];
       if (kind === 'IFCPROPERTYSET') {
         for (const p of rawRefs(raw.arguments[4])) propertyOf(p, '', properties);
-        result = { kind: 'pset', name: rawText(raw.arguments[2]) ?? kind, properties: sortProperties(properties) };
+        result = {
+          kind: 'pset',
+          name: rawText(raw.arguments[2]) ?? kind,
+          properties: sortProperties(properties),
+        };
         setCounts.pset++;
       } else if (kind === 'IFCELEMENTQUANTITY') {
         for (const q of rawRefs(raw.arguments[5])) propertyOf(q, '', properties);
-        result = { kind: 'qto', name: rawText(raw.arguments[2]) ?? kind, properties: sortProperties(properties) };
+        result = {
+          kind: 'qto',
+          name: rawText(raw.arguments[2]) ?? kind,
+          properties: sortProperties(properties),
+        };
         setCounts.qto++;
       } else {
         // Predefined property sets (door lining, window panel...): their attributes are the properties.
         const line = read(id);
         if (line) {
           for (const [key, attribute] of Object.entries(line)) {
-            if (['expressID', 'type', 'GlobalId', 'OwnerHistory', 'Name', 'Description'].includes(key)) continue;
+            if (['expressID', 'type', 'GlobalId', 'OwnerHistory', 'Name', 'Description'].includes(key))
+              continue;
             if (attribute === null || attribute === undefined || (attribute as any).type === 5) continue;
             if (Array.isArray(attribute)) continue;
             const v = valueOf(attribute);
             properties.push(propertyValue(key, v.type, v.value, unitFor(v.type, null)));
             propertyCount++;
           }
-          result = { kind: 'pset', name: text(line.Name) ?? className(line.type), properties: sortProperties(properties) };
+          result = {
+            kind: 'pset',
+            name: text(line.Name) ?? className(line.type),
+            properties: sortProperties(properties),
+          };
           setCounts.predefined++;
         }
       }
@@ -553,7 +618,9 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     return result;
   };
   const sortSets = (sets: PropertySetState[]): PropertySetState[] =>
-    sets.sort((a, b) => byName(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || compareCanonical(a, b));
+    sets.sort(
+      (a, b) => byName(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || compareCanonical(a, b),
+    );
 
   // ---- products ----------------------------------------------------------------------------
   const productIds = idsOf(WebIFC.IFCPRODUCT, true);
@@ -793,7 +860,12 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
           port: text(get(other)?.GlobalId) ?? `#${other}`,
         }))
         .sort((x, y) => (x.port < y.port ? -1 : x.port > y.port ? 1 : 0));
-      draft.ports.push({ connectedTo, flowDirection: text(port.FlowDirection), globalId: portGlobalId, name: text(port.Name) });
+      draft.ports.push({
+        connectedTo,
+        flowDirection: text(port.FlowDirection),
+        globalId: portGlobalId,
+        name: text(port.Name),
+      });
     }
   }
   hooks.progress('properties', 1);
@@ -827,95 +899,110 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   };
 
   function finish(geometry: GeometryRead): ReadModel {
-  // ---- states ------------------------------------------------------------------------------
-  const storeyOf = new Map<string, string | null>();
-  const parentByGlobalId = new Map<string, string | null>();
-  const classByGlobalId = new Map<string, string>();
-  for (const draft of drafts.values()) {
-    parentByGlobalId.set(draft.globalId, draft.decomposes ?? draft.container);
-    classByGlobalId.set(draft.globalId, draft.ifcClass.toUpperCase());
-  }
-  const findStorey = (globalId: string): string | null => {
-    if (storeyOf.has(globalId)) return storeyOf.get(globalId)!;
-    let current: string | null = globalId;
-    let found: string | null = null;
-    for (let depth = 0; current && depth < 32; depth++) {
-      if (classByGlobalId.get(current) === 'IFCBUILDINGSTOREY') {
-        found = current;
-        break;
+    // ---- states ------------------------------------------------------------------------------
+    const storeyOf = new Map<string, string | null>();
+    const parentByGlobalId = new Map<string, string | null>();
+    const classByGlobalId = new Map<string, string>();
+    for (const draft of drafts.values()) {
+      parentByGlobalId.set(draft.globalId, draft.decomposes ?? draft.container);
+      classByGlobalId.set(draft.globalId, draft.ifcClass.toUpperCase());
+    }
+    const findStorey = (globalId: string): string | null => {
+      if (storeyOf.has(globalId)) return storeyOf.get(globalId)!;
+      let current: string | null = globalId;
+      let found: string | null = null;
+      for (let depth = 0; current && depth < 32; depth++) {
+        if (classByGlobalId.get(current) === 'IFCBUILDINGSTOREY') {
+          found = current;
+          break;
+        }
+        current = parentByGlobalId.get(current) ?? null;
       }
-      current = parentByGlobalId.get(current) ?? null;
-    }
-    storeyOf.set(globalId, found);
-    return found;
-  };
-
-  const elements: ReadElement[] = [];
-  for (const draft of drafts.values()) {
-    const { line } = draft;
-    const ownClassifications = classificationsByObject.get(line.expressID) ?? [];
-    // Members in canonical (sorted) order, so that JSON.stringify writes canonical JSON.
-    const state: ElementState = {
-      classifications: sortClassifications(ownClassifications),
-      container: draft.container,
-      decomposes: draft.decomposes,
-      description: text(line.Description),
-      format: ELEMENT_STATE_FORMAT,
-      geometry: draft.relative.length > 0 ? geometryHashOf(draft.relative) : null,
-      globalId: draft.globalId,
-      ifcClass: draft.ifcClass,
-      name: text(line.Name),
-      objectType: text(line.ObjectType),
-      placement: line.ObjectPlacement ? placementOf(line) : null,
-      ports: draft.ports.sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
-      predefinedType: text(line.PredefinedType),
-      propertySets: sortSets(draft.propertySets),
-      systems: [...draft.systems.entries()]
-        .map(([globalId, name]) => ({ globalId, name }))
-        .sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
-      tag: text(line.Tag),
-      type: draft.type,
+      storeyOf.set(globalId, found);
+      return found;
     };
-    const words = [state.name, state.description, state.objectType, state.tag, state.globalId, state.ifcClass];
-    for (const set of state.propertySets) {
-      for (const p of set.properties) if (p.value !== null && typeof p.value !== 'object') words.push(String(p.value));
-    }
-    elements.push({
-      expressId: line.expressID,
-      state,
-      isSpatial: draft.isSpatial,
-      parentGlobalId: draft.decomposes ?? draft.container,
-      storeyGlobalId: findStorey(draft.globalId),
-      meshes: draft.meshes,
-      searchText: words.filter((w) => w).join('\n').toLowerCase(),
-    });
-  }
-  if (skippedDefinitionKinds.size > 0) {
-    const list = [...skippedDefinitionKinds.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
-    warnings.push(`Properties of kinds TwinLedger does not read were skipped: ${list}.`);
-  }
-  for (const [kind, n] of warnCounts) {
-    if (n > 5 && kind !== 'duplicate') warnings.push(`... and ${n - 5} more like the above (${kind}).`);
-  }
 
-  return {
-    schema: api.GetModelSchema(modelId),
-    projectGlobalId: project ? text(project.GlobalId) : null,
-    projectName: project ? (text(project.LongName) ?? text(project.Name)) : null,
-    elements,
-    geometries: geometry.geometries,
-    warnings,
-    stats: {
-      lines: linesRead,
-      products: productIds.length,
-      propertySets: setCounts.pset,
-      quantitySets: setCounts.qto,
-      predefinedSets: setCounts.predefined,
-      properties: propertyCount,
-      meshes: geometry.meshCount,
-      distinctGeometries: geometry.geometries.length,
-    },
-  };
+    const elements: ReadElement[] = [];
+    for (const draft of drafts.values()) {
+      const { line } = draft;
+      const ownClassifications = classificationsByObject.get(line.expressID) ?? [];
+      // Members in canonical (sorted) order, so that JSON.stringify writes canonical JSON.
+      const state: ElementState = {
+        classifications: sortClassifications(ownClassifications),
+        container: draft.container,
+        decomposes: draft.decomposes,
+        description: text(line.Description),
+        format: ELEMENT_STATE_FORMAT,
+        // geometryHashOf (shared/fingerprint.ts), on Node's sha256.
+        geometry:
+          draft.relative.length > 0
+            ? (`0x${createHash('sha256').update(canonicalJson(draft.relative), 'utf8').digest('hex')}` as const)
+            : null,
+        globalId: draft.globalId,
+        ifcClass: draft.ifcClass,
+        name: text(line.Name),
+        objectType: text(line.ObjectType),
+        placement: line.ObjectPlacement ? placementOf(line) : null,
+        ports: draft.ports.sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
+        predefinedType: text(line.PredefinedType),
+        propertySets: sortSets(draft.propertySets),
+        systems: [...draft.systems.entries()]
+          .map(([globalId, name]) => ({ globalId, name }))
+          .sort((a, b) => (a.globalId < b.globalId ? -1 : 1)),
+        tag: text(line.Tag),
+        type: draft.type,
+      };
+      const words = [
+        state.name,
+        state.description,
+        state.objectType,
+        state.tag,
+        state.globalId,
+        state.ifcClass,
+      ];
+      for (const set of state.propertySets) {
+        for (const p of set.properties)
+          if (p.value !== null && typeof p.value !== 'object') words.push(String(p.value));
+      }
+      elements.push({
+        expressId: line.expressID,
+        state,
+        isSpatial: draft.isSpatial,
+        parentGlobalId: draft.decomposes ?? draft.container,
+        storeyGlobalId: findStorey(draft.globalId),
+        meshes: draft.meshes,
+        searchText: words
+          .filter((w) => w)
+          .join('\n')
+          .toLowerCase(),
+      });
+    }
+    if (skippedDefinitionKinds.size > 0) {
+      const list = [...skippedDefinitionKinds.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
+      warnings.push(`Properties of kinds TwinLedger does not read were skipped: ${list}.`);
+    }
+    for (const [kind, n] of warnCounts) {
+      if (n > 5 && kind !== 'duplicate') warnings.push(`... and ${n - 5} more like the above (${kind}).`);
+    }
+
+    return {
+      schema: api.GetModelSchema(modelId),
+      projectGlobalId: project ? text(project.GlobalId) : null,
+      projectName: project ? (text(project.LongName) ?? text(project.Name)) : null,
+      elements,
+      geometries: geometry.geometries,
+      warnings,
+      stats: {
+        lines: linesRead,
+        products: productIds.length,
+        propertySets: setCounts.pset,
+        quantitySets: setCounts.qto,
+        predefinedSets: setCounts.predefined,
+        properties: propertyCount,
+        meshes: geometry.meshCount,
+        distinctGeometries: geometry.geometries.length,
+      },
+    };
   }
 }
 
@@ -966,20 +1053,29 @@ export function streamGeometry(
           const vertexData = api.GetVertexArray(geometry.GetVertexData(), geometry.GetVertexDataSize());
           const indexData = api.GetIndexArray(geometry.GetIndexData(), geometry.GetIndexDataSize());
           const vertexCount = vertexData.length / 6;
-          const vertices = new Uint8Array(vertexData.buffer, vertexData.byteOffset, vertexData.byteLength).slice();
+          const vertices = new Uint8Array(
+            vertexData.buffer,
+            vertexData.byteOffset,
+            vertexData.byteLength,
+          ).slice();
           const indices =
             vertexCount <= 65536
               ? new Uint8Array(Uint16Array.from(indexData).buffer)
               : new Uint8Array(indexData.buffer, indexData.byteOffset, indexData.byteLength).slice();
           hash = createHash('sha256').update(vertices).update(indices).digest('hex');
-          if (!geometries.has(hash)) geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
+          if (!geometries.has(hash))
+            geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
         } finally {
           geometry.delete();
         }
         geometryByExpressId.set(p.geometryExpressID, hash);
       }
       meshCount++;
-      list.push({ geometryHash: hash, color: [p.color.x, p.color.y, p.color.z, p.color.w], matrix: Array.from(p.flatTransformation) });
+      list.push({
+        geometryHash: hash,
+        color: [p.color.x, p.color.y, p.color.z, p.color.w],
+        matrix: Array.from(p.flatTransformation),
+      });
     }
     const existing = placed.get(mesh.expressID);
     if (existing) existing.push(...list);
