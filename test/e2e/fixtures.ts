@@ -17,12 +17,18 @@ export interface ServeProcess {
 
 const repo = resolve(import.meta.dirname, '../..');
 
-export async function startServe(): Promise<ServeProcess> {
+export interface StartServeOptions {
+  /** Seed the sandbox as a first start does (demo identities, the sample Duplex twin on chain). */
+  seed?: boolean;
+}
+
+export async function startServe(options: StartServeOptions = {}): Promise<ServeProcess> {
   const entry = join(repo, 'out/main/serve.js');
   if (!existsSync(entry)) throw new Error('out/main/serve.js is missing: run `npm run build` first.');
   const dataDir = mkdtempSync(join(tmpdir(), 'twinledger-e2e-'));
-  // The journeys start from an empty sandbox (no seeded sample twin or demo identities).
-  const child = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir, '--no-sandbox-seed'], {
+  // Most journeys start from an empty sandbox (no seeded sample twin or demo identities).
+  const args = [entry, '--port', '0', '--data-dir', dataDir, ...(options.seed ? [] : ['--no-sandbox-seed'])];
+  const child = spawn(process.execPath, args, {
     cwd: repo,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,8 +3,8 @@ import { useEffect, useState } from 'react';
 import { useApi, useEvent, useQuery } from '../api-context';
 import type { SessionStatus } from '../../../shared/api';
 import { useWorkspace } from '../workspace';
-
-const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+import { IdentitySwitcher } from './IdentitySwitcher';
+import { SyncIndicator } from './SyncIndicator';
 
 export function StatusBar() {
   const api = useApi();
@@ -30,18 +30,10 @@ export function StatusBar() {
             {status ? status.chainLabel : 'Connecting…'}
             {status && !status.online && <span className="muted"> · offline</span>}
           </span>
-          <span
-            className="status-item"
-            data-testid="identity"
-            title={status?.identity?.address ?? 'No identity'}
-          >
-            {status?.identity ? `${status.identity.label} ${short(status.identity.address)}` : 'No identity'}
-          </span>
+          <IdentitySwitcher active={status?.identity ?? null} />
         </>
       )}
-      <span className="status-item muted" title="Signed changes waiting to reach the chain">
-        Outbox: sync not connected
-      </span>
+      <SyncIndicator />
       <span className="spacer" />
       <ViewerStats />
       <span className="status-item muted" data-testid="app-version">
