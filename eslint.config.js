@@ -23,6 +23,8 @@ const nodeBuiltins = [
 export default tseslint.config(
   {
     ignores: [
+      '.perf/**',
+      '**/journal.jsonl',
       'out/**',
       'dist/**',
       'node_modules/**',

@@ -6,12 +6,7 @@
 
 /** A JSON value the canonical form accepts: no NaN or infinities. */
 export type CanonicalValue =
-  | null
-  | boolean
-  | number
-  | string
-  | CanonicalValue[]
-  | { [key: string]: CanonicalValue | undefined };
+  null | boolean | number | string | CanonicalValue[] | { [key: string]: CanonicalValue | undefined };
 
 /**
  * Serialises per RFC 8785; object members whose value is undefined are left out. With `memo`,

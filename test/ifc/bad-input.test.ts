@@ -19,15 +19,26 @@ const refusals: [string, string, RegExp][] = [
   ['an empty file', 'empty.ifc', /empty \(0 bytes\)/],
   ['a truncated file', 'truncated.ifc', /truncated: it does not end with "END-ISO-10303-21;"/],
   ['a binary file renamed .ifc', 'binary-renamed.ifc', /binary file, not an IFC file/],
-  ['a STEP file that is not IFC', 'not-ifc-ap214.stp', /STEP file of schema "AUTOMOTIVE_DESIGN .*", not an IFC model/],
-  ['an IFC schema web-ifc does not know', 'unknown-schema-ifc5.ifc', /IFC schema "IFC5X9", which this version of TwinLedger cannot read/],
+  [
+    'a STEP file that is not IFC',
+    'not-ifc-ap214.stp',
+    /STEP file of schema "AUTOMOTIVE_DESIGN .*", not an IFC model/,
+  ],
+  [
+    'an IFC schema web-ifc does not know',
+    'unknown-schema-ifc5.ifc',
+    /IFC schema "IFC5X9", which this version of TwinLedger cannot read/,
+  ],
 ];
 
 describe('refused with a message naming the problem, store unchanged', () => {
   test.each(refusals)('%s', async (_what, file, message) => {
     const before = storeFingerprint(h.store);
     const twins = h.store.listTwins().length;
-    await expect(h.importFile(join(FIXTURES, file))).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(message) });
+    await expect(h.importFile(join(FIXTURES, file))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(message),
+    });
     expect(storeFingerprint(h.store)).toEqual(before);
     expect(h.store.listTwins()).toHaveLength(twins);
   });
@@ -49,7 +60,9 @@ describe('refused with a message naming the problem, store unchanged', () => {
 describe('read tolerantly, saying what was skipped', () => {
   test('duplicate GlobalIds: the later element is skipped and named', async () => {
     const report = await h.importFile(join(FIXTURES, 'duplicate-globalids.ifc'), { twinName: 'dups' });
-    expect(report.warnings.join('\n')).toMatch(/GlobalId \S+ is used by #\d+ and again by IfcWindow #\d+; the later one was skipped/);
+    expect(report.warnings.join('\n')).toMatch(
+      /GlobalId \S+ is used by #\d+ and again by IfcWindow #\d+; the later one was skipped/,
+    );
     expect(report.countsByClass.IfcWindow).toBe(4);
   });
 
@@ -63,7 +76,9 @@ describe('read tolerantly, saying what was skipped', () => {
 
 describe.runIf(hasShared)('the broken real-world files in ../shared/ifc/broken', () => {
   test('Badly_formed_Ifc_file.ifc (bad escapes, * in attributes): the storey is read, the missing project said', async () => {
-    const report = await h.importFile(shared('broken/Badly_formed_Ifc_file.ifc'), { twinName: 'badly formed' });
+    const report = await h.importFile(shared('broken/Badly_formed_Ifc_file.ifc'), {
+      twinName: 'badly formed',
+    });
     expect(report.countsByClass).toEqual({ IfcBuildingStorey: 1 });
     expect(report.warnings.join('\n')).toMatch(/no IfcProject/);
     const tree = h.store.spatialTree(report.twinId);
@@ -75,14 +90,17 @@ describe.runIf(hasShared)('the broken real-world files in ../shared/ifc/broken',
     expect(report.countsByClass.IfcFlowSegment).toBe(1);
   });
 
-  test.each([['FormallyIllegalFile.ifc'], ['InvalidMultiByte.ifc']])('%s holds no elements: refused, saying so', async (file) => {
-    const before = storeFingerprint(h.store);
-    await expect(h.importFile(shared(`broken/${file}`))).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
-      message: expect.stringMatching(/holds no building elements/),
-    });
-    expect(storeFingerprint(h.store)).toEqual(before);
-  });
+  test.each([['FormallyIllegalFile.ifc'], ['InvalidMultiByte.ifc']])(
+    '%s holds no elements: refused, saying so',
+    async (file) => {
+      const before = storeFingerprint(h.store);
+      await expect(h.importFile(shared(`broken/${file}`))).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/holds no building elements/),
+      });
+      expect(storeFingerprint(h.store)).toEqual(before);
+    },
+  );
 });
 
 test('after every refusal the importer still imports', async () => {

@@ -8,7 +8,12 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { apiMethods } from '../../src/shared/api';
 import { decodeGeometryChunk } from '../../src/shared/geometry-stream';
-import { MERKLE_LEAF_ENCODING, elementKeyOf, stateHashOfCanonical, verifyElementProof } from '../../src/shared/fingerprint';
+import {
+  MERKLE_LEAF_ENCODING,
+  elementKeyOf,
+  stateHashOfCanonical,
+  verifyElementProof,
+} from '../../src/shared/fingerprint';
 import { importSampleTwin } from '../../src/main/ifc/samples';
 import { EventBus } from '../../src/main/services/events';
 import { createRouter, type Handlers, type Router } from '../../src/main/services/router';
@@ -43,7 +48,13 @@ afterAll(async () => {
 });
 
 test('the sample twin has both discipline models in its head version', async () => {
-  const list = await call<{ id: string; models: { name: string; discipline: string; file: { fileName: string } | null }[]; head: { seq: number; elementCount: number } }[]>('twins.list', {});
+  const list = await call<
+    {
+      id: string;
+      models: { name: string; discipline: string; file: { fileName: string } | null }[];
+      head: { seq: number; elementCount: number };
+    }[]
+  >('twins.list', {});
   expect(list).toHaveLength(1);
   const twin = list[0]!;
   expect(twin.id).toBe(twinId);
@@ -57,7 +68,10 @@ test('the sample twin has both discipline models in its head version', async () 
     [1, 296],
     [2, 110],
   ]);
-  const tree = await call<{ models: { name: string; roots: { ifcClass: string }[] }[] }>('twins.spatialTree', { twinId });
+  const tree = await call<{ models: { name: string; roots: { ifcClass: string }[] }[] }>(
+    'twins.spatialTree',
+    { twinId },
+  );
   expect(tree.models.map((m) => [m.name, m.roots.map((r) => r.ifcClass)])).toEqual([
     ['Duplex architecture', ['IfcProject']],
     ['Duplex electrical', ['IfcProject']],
@@ -65,33 +79,51 @@ test('the sample twin has both discipline models in its head version', async () 
 });
 
 test('search finds elements by name, class and property value across both models', async () => {
-  const pumps = await call<{ total: number; elements: { globalId: string; ifcClass: string }[] }>('twins.search', {
-    twinId,
-    ifcClass: 'IfcFlowMovingDevice',
-  });
+  const pumps = await call<{ total: number; elements: { globalId: string; ifcClass: string }[] }>(
+    'twins.search',
+    {
+      twinId,
+      ifcClass: 'IfcFlowMovingDevice',
+    },
+  );
   expect(pumps.total).toBe(4);
-  const doors = await call<{ total: number }>('twins.search', { twinId, text: 'single-flush', ifcClass: 'IfcDoor' });
+  const doors = await call<{ total: number }>('twins.search', {
+    twinId,
+    text: 'single-flush',
+    ifcClass: 'IfcDoor',
+  });
   expect(doors.total).toBeGreaterThan(0);
-  const external = await call<{ total: number }>('twins.search', { twinId, property: { name: 'IsExternal', value: 'true' } });
+  const external = await call<{ total: number }>('twins.search', {
+    twinId,
+    property: { name: 'IsExternal', value: 'true' },
+  });
   expect(external.total).toBeGreaterThan(0);
   const bad = await router.dispatch('twins.search', { twinId, limit: 0 });
   expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 });
 
 test('an element reads with its property sets, units and type, by GlobalId or key', async () => {
-  const door = await call<{ globalId: string; elementKey: string; propertySets: { name: string; properties: { name: string; value: unknown }[] }[]; type: { ifcClass: string } | null; storey: string | null }>(
-    'twins.element',
-    { twinId, element: { globalId: '1hOSvn6df7F8_7GcBWlRH8' } },
-  );
+  const door = await call<{
+    globalId: string;
+    elementKey: string;
+    propertySets: { name: string; properties: { name: string; value: unknown }[] }[];
+    type: { ifcClass: string } | null;
+    storey: string | null;
+  }>('twins.element', { twinId, element: { globalId: '1hOSvn6df7F8_7GcBWlRH8' } });
   expect(door.elementKey).toBe(elementKeyOf('1hOSvn6df7F8_7GcBWlRH8'));
   const common = door.propertySets.find((s) => s.name === 'Pset_DoorCommon');
   expect(common?.properties.find((p) => p.name === 'FireRating')?.value).toBe('Fire Rating');
   expect(common?.properties.find((p) => p.name === 'IsExternal')?.value).toBe(true);
   expect(door.type?.ifcClass).toBe('IfcDoorStyle');
   expect(door.storey).not.toBeNull();
-  const byKey = await call<{ globalId: string }>('twins.element', { twinId, element: { elementKey: door.elementKey } });
+  const byKey = await call<{ globalId: string }>('twins.element', {
+    twinId,
+    element: { elementKey: door.elementKey },
+  });
   expect(byKey.globalId).toBe(door.globalId);
-  await expect(call('twins.element', { twinId, element: { globalId: 'nope' } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  await expect(call('twins.element', { twinId, element: { globalId: 'nope' } })).rejects.toMatchObject({
+    code: 'NOT_FOUND',
+  });
 });
 
 test('element proofs verify against the version root, as OpenZeppelin MerkleProof does', async () => {
@@ -100,29 +132,38 @@ test('element proofs verify against the version root, as OpenZeppelin MerkleProo
   const reference = StandardMerkleTree.of(leaves, [...MERKLE_LEAF_ENCODING]);
   expect(version.merkle_root).toBe(reference.root);
   for (const [key, stateHash] of leaves.filter((_, i) => i % 37 === 0)) {
-    const proof = await call<{ merkleRoot: string; elementKey: string; stateHash: string; proof: string[] }>('twins.elementProof', {
-      twinId,
-      element: { elementKey: key },
-    });
+    const proof = await call<{ merkleRoot: string; elementKey: string; stateHash: string; proof: string[] }>(
+      'twins.elementProof',
+      {
+        twinId,
+        element: { elementKey: key },
+      },
+    );
     expect(proof.stateHash).toBe(stateHash);
     expect(proof.proof).toEqual(reference.getProof([key, stateHash]));
-    expect(StandardMerkleTree.verify(proof.merkleRoot, [...MERKLE_LEAF_ENCODING], [key, stateHash], proof.proof)).toBe(true);
+    expect(
+      StandardMerkleTree.verify(proof.merkleRoot, [...MERKLE_LEAF_ENCODING], [key, stateHash], proof.proof),
+    ).toBe(true);
     expect(verifyElementProof(proof.merkleRoot, key, stateHash, proof.proof)).toBe(true);
     expect(verifyElementProof(proof.merkleRoot, key, `0x${'00'.repeat(32)}`, proof.proof)).toBe(false);
   }
   // The state hash is the hash of the element's canonical state as stored.
-  const canonical = twins.store!.db
-    .prepare('SELECT canonical FROM element_states WHERE state_hash = ?')
+  const canonical = twins
+    .store!.db.prepare('SELECT canonical FROM element_states WHERE state_hash = ?')
     .pluck()
     .get(leaves[0]![1]) as string;
   expect(stateHashOfCanonical(canonical)).toBe(leaves[0]![1]);
 });
 
 test('the geometry streams as binary chunks that decode into every instance and mesh', async () => {
-  const manifest = await call<{ versionId: number; instanceCount: number; meshCount: number; meshBytes: number; elements: unknown[]; firstMeshCursor: number }>(
-    'twins.geometryManifest',
-    { twinId },
-  );
+  const manifest = await call<{
+    versionId: number;
+    instanceCount: number;
+    meshCount: number;
+    meshBytes: number;
+    elements: unknown[];
+    firstMeshCursor: number;
+  }>('twins.geometryManifest', { twinId });
   expect(manifest.instanceCount).toBeGreaterThan(0);
   let cursor: number | null = 0;
   let instances = 0;
@@ -130,7 +171,12 @@ test('the geometry streams as binary chunks that decode into every instance and 
   let bytes = 0;
   let chunks = 0;
   while (cursor !== null) {
-    const chunk = await call<Uint8Array>('twins.geometryChunk', { twinId, versionId: manifest.versionId, cursor, maxBytes: 256 * 1024 });
+    const chunk = await call<Uint8Array>('twins.geometryChunk', {
+      twinId,
+      versionId: manifest.versionId,
+      cursor,
+      maxBytes: 256 * 1024,
+    });
     expect(chunk).toBeInstanceOf(Uint8Array);
     chunks++;
     const decoded = decodeGeometryChunk(chunk);
@@ -173,10 +219,23 @@ test('twins.import takes the file as bytes too (serve mode), and answers the con
     target: { kind: 'newTwin', twinName: 'From bytes' },
   });
   expect(apiMethods['twins.import'].response.safeParse(result).success).toBe(true);
-  expect(result).toMatchObject({ jobId: 'bytes-import', status: 'local', fileName: 'mep-ports-systems.ifc', schema: 'IFC4' });
-  expect(events.some((e) => e.event === 'twins.changed' && (e.payload as { twinId: string }).twinId === result.twinId)).toBe(true);
+  expect(result).toMatchObject({
+    jobId: 'bytes-import',
+    status: 'local',
+    fileName: 'mep-ports-systems.ifc',
+    schema: 'IFC4',
+  });
+  expect(
+    events.some(
+      (e) => e.event === 'twins.changed' && (e.payload as { twinId: string }).twinId === result.twinId,
+    ),
+  ).toBe(true);
   expect(await call('twins.cancelImport', { jobId: 'not-running' })).toEqual({ cancelled: false });
-  const refused = await router.dispatch('twins.import', { jobId: 'x', source: { kind: 'path', path: '' }, target: { kind: 'newTwin', twinName: 'x' } });
+  const refused = await router.dispatch('twins.import', {
+    jobId: 'x',
+    source: { kind: 'path', path: '' },
+    target: { kind: 'newTwin', twinName: 'x' },
+  });
   expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 }, 60_000);
 
@@ -189,7 +248,10 @@ test('a database written by a newer TwinLedger makes twins requests UNAVAILABLE,
   const services = createTwinServices({ dataDir: newer, bus: new EventBus(), maxImportMegabytes: () => 512 });
   expect(services.unavailable).toMatch(/newer TwinLedger \(schema 42/);
   const answer = await createRouter(services.handlers as Handlers).dispatch('twins.list', {});
-  expect(answer).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringMatching(/Update TwinLedger/) } });
+  expect(answer).toMatchObject({
+    ok: false,
+    error: { code: 'UNAVAILABLE', message: expect.stringMatching(/Update TwinLedger/) },
+  });
   await services.close();
   rmSync(newer, { recursive: true, force: true });
 });

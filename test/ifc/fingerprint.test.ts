@@ -46,23 +46,29 @@ describe('element keys', () => {
 
 describe('version Merkle tree', () => {
   const leaves = (n: number) =>
-    Array.from({ length: n }, (_, i) => [elementKeyOf(`g${i}`), keccak256(toUtf8Bytes(`state ${i}`))] as [string, string]);
+    Array.from(
+      { length: n },
+      (_, i) => [elementKeyOf(`g${i}`), keccak256(toUtf8Bytes(`state ${i}`))] as [string, string],
+    );
 
-  test.each([1, 2, 3, 7, 64, 301])('%i leaves: same root and proofs as OpenZeppelin StandardMerkleTree', (n) => {
-    const values = leaves(n);
-    const ours = buildVersionTree(values);
-    const reference = StandardMerkleTree.of(values, [...MERKLE_LEAF_ENCODING]);
-    expect(ours.root).toBe(reference.root);
-    expect(rootFromNodes(ours.nodes)).toBe(reference.root);
-    const dump = reference.dump();
-    for (const [i, value] of values.entries()) {
-      const index = ours.leafIndex.get(value[0])!;
-      expect(index).toBe(dump.values.find((v) => v.value[0] === value[0])!.treeIndex);
-      const proof = proofFromNodes(ours.nodes, index);
-      expect(proof).toEqual(reference.getProof(i));
-      expect(verifyElementProof(ours.root, value[0], value[1], proof)).toBe(true);
-    }
-  });
+  test.each([1, 2, 3, 7, 64, 301])(
+    '%i leaves: same root and proofs as OpenZeppelin StandardMerkleTree',
+    (n) => {
+      const values = leaves(n);
+      const ours = buildVersionTree(values);
+      const reference = StandardMerkleTree.of(values, [...MERKLE_LEAF_ENCODING]);
+      expect(ours.root).toBe(reference.root);
+      expect(rootFromNodes(ours.nodes)).toBe(reference.root);
+      const dump = reference.dump();
+      for (const [i, value] of values.entries()) {
+        const index = ours.leafIndex.get(value[0])!;
+        expect(index).toBe(dump.values.find((v) => v.value[0] === value[0])!.treeIndex);
+        const proof = proofFromNodes(ours.nodes, index);
+        expect(proof).toEqual(reference.getProof(i));
+        expect(verifyElementProof(ours.root, value[0], value[1], proof)).toBe(true);
+      }
+    },
+  );
 
   test('refuses an empty version', () => {
     expect(() => buildVersionTree([])).toThrow(/at least one element/);

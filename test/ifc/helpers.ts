@@ -28,7 +28,11 @@ export interface Harness {
   progress: { jobId: string; stage: string; percent: number }[];
   /** Called on every progress event (tests cancel from here). */
   onProgress: ((update: { jobId: string; stage: string; percent: number }) => void) | null;
-  importFile(path: string, target?: Partial<ImportJobTarget> & { kind?: ImportJobTarget['kind'] }, commit?: boolean): Promise<ImportReport>;
+  importFile(
+    path: string,
+    target?: Partial<ImportJobTarget> & { kind?: ImportJobTarget['kind'] },
+    commit?: boolean,
+  ): Promise<ImportReport>;
   close(): Promise<void>;
 }
 
@@ -60,7 +64,12 @@ export function createHarness(options: { maxBytes?: number } = {}): Harness {
           : kind === 'newModel'
             ? { modelId: randomUUID(), ...target, kind }
             : { ...target, kind };
-      return importer.run({ jobId: randomUUID(), source: { kind: 'path', path }, target: full as ImportJobTarget, commit });
+      return importer.run({
+        jobId: randomUUID(),
+        source: { kind: 'path', path },
+        target: full as ImportJobTarget,
+        commit,
+      });
     },
     close: async () => {
       await importer.close();
@@ -94,7 +103,8 @@ export function storeFingerprint(store: TwinStore): Record<string, string> {
     let count = 0;
     for (const row of store.db.prepare(`SELECT * FROM ${table}`).raw().iterate() as Iterable<unknown[]>) {
       count++;
-      for (const value of row) hash.update(Buffer.isBuffer(value) ? value : `${typeof value}:${String(value)}|`);
+      for (const value of row)
+        hash.update(Buffer.isBuffer(value) ? value : `${typeof value}:${String(value)}|`);
     }
     out[table] = `${count} rows, ${hash.digest('hex').slice(0, 16)}`;
   }

@@ -1,7 +1,15 @@
 // Every real sample imports with the counts its file states: elements per IFC class, property and
 // quantity sets, storeys; the spatial tree and the store agree with the import report.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DUPLEX_A, DUPLEX_ELECTRICAL, countEntities, createHarness, hasShared, shared, type Harness } from './helpers';
+import {
+  DUPLEX_A,
+  DUPLEX_ELECTRICAL,
+  countEntities,
+  createHarness,
+  hasShared,
+  shared,
+  type Harness,
+} from './helpers';
 
 interface Expected {
   path: string;
@@ -73,61 +81,65 @@ afterAll(async () => {
 describe.each(Object.entries(samples))('importing %s', (name, expected) => {
   const run = name === 'Duplex_A' || name === 'Duplex_Electrical' || hasShared ? test : test.skip;
 
-  run('stores every product with the counts the file states', async () => {
-    const report = await h.importFile(expected.path, { twinName: name });
-    expect(report.schema).toBe(expected.schema);
-    expect(report.status).toBe('local');
+  run(
+    'stores every product with the counts the file states',
+    async () => {
+      const report = await h.importFile(expected.path, { twinName: name });
+      expect(report.schema).toBe(expected.schema);
+      expect(report.status).toBe('local');
 
-    // Elements per class from the store, against the file's own entity lines.
-    const rows = h.store.db
-      .prepare(
-        `SELECT s.ifc_class, COUNT(*) AS n FROM version_elements ve JOIN element_states s ON s.state_hash = ve.state_hash
+      // Elements per class from the store, against the file's own entity lines.
+      const rows = h.store.db
+        .prepare(
+          `SELECT s.ifc_class, COUNT(*) AS n FROM version_elements ve JOIN element_states s ON s.state_hash = ve.state_hash
          WHERE ve.version_id = ? GROUP BY s.ifc_class`,
-      )
-      .all(report.versionId) as { ifc_class: string; n: number }[];
-    const stored = Object.fromEntries(rows.map((r) => [r.ifc_class, r.n]));
-    expect(stored).toEqual(report.countsByClass);
-    const inFile = countEntities(expected.path, Object.keys(stored));
-    expect(stored).toEqual(inFile);
-    expect(stored.IfcProject).toBe(1);
-    for (const [cls, n] of Object.entries(expected.classes)) expect(stored[cls] ?? 0, cls).toBe(n);
-    const walls = (stored.IfcWall ?? 0) + (stored.IfcWallStandardCase ?? 0);
-    if (name === 'CPM') expect(walls).toBe(13);
-    if (name === 'Duplex_A') expect(walls).toBe(57);
-    if (name === 'Office_A') expect(walls).toBe(487);
+        )
+        .all(report.versionId) as { ifc_class: string; n: number }[];
+      const stored = Object.fromEntries(rows.map((r) => [r.ifc_class, r.n]));
+      expect(stored).toEqual(report.countsByClass);
+      const inFile = countEntities(expected.path, Object.keys(stored));
+      expect(stored).toEqual(inFile);
+      expect(stored.IfcProject).toBe(1);
+      for (const [cls, n] of Object.entries(expected.classes)) expect(stored[cls] ?? 0, cls).toBe(n);
+      const walls = (stored.IfcWall ?? 0) + (stored.IfcWallStandardCase ?? 0);
+      if (name === 'CPM') expect(walls).toBe(13);
+      if (name === 'Duplex_A') expect(walls).toBe(57);
+      if (name === 'Office_A') expect(walls).toBe(487);
 
-    // Property and quantity sets: each read once, as many as the file has.
-    const sets = countEntities(expected.path, ['IfcPropertySet', 'IfcElementQuantity']);
-    expect(report.stats.propertySets).toBe(sets.IfcPropertySet);
-    expect(report.stats.propertySets).toBe(expected.propertySets);
-    expect(report.stats.quantitySets).toBe(sets.IfcElementQuantity);
-    expect(report.stats.quantitySets).toBe(expected.quantitySets);
-    expect(report.stats.predefinedSets).toBe(expected.predefinedSets);
-    expect(report.stats.storeys).toBe(expected.storeys);
-    expect(report.elementCount).toBe(Object.values(stored).reduce((a, b) => a + b, 0));
+      // Property and quantity sets: each read once, as many as the file has.
+      const sets = countEntities(expected.path, ['IfcPropertySet', 'IfcElementQuantity']);
+      expect(report.stats.propertySets).toBe(sets.IfcPropertySet);
+      expect(report.stats.propertySets).toBe(expected.propertySets);
+      expect(report.stats.quantitySets).toBe(sets.IfcElementQuantity);
+      expect(report.stats.quantitySets).toBe(expected.quantitySets);
+      expect(report.stats.predefinedSets).toBe(expected.predefinedSets);
+      expect(report.stats.storeys).toBe(expected.storeys);
+      expect(report.elementCount).toBe(Object.values(stored).reduce((a, b) => a + b, 0));
 
-    // The spatial tree reaches every element from the project.
-    const tree = h.store.spatialTree(report.twinId);
-    expect(tree.models).toHaveLength(1);
-    const roots = tree.models[0]!.roots;
-    expect(roots.map((r) => r.ifcClass)).toEqual(['IfcProject']);
-    let count = 0;
-    const storeys: string[] = [];
-    const walk = (node: (typeof roots)[number]) => {
-      count++;
-      if (node.ifcClass === 'IfcBuildingStorey') storeys.push(node.globalId);
-      node.children.forEach(walk);
-    };
-    roots.forEach(walk);
-    expect(count).toBe(report.elementCount);
-    expect(storeys).toHaveLength(expected.storeys);
+      // The spatial tree reaches every element from the project.
+      const tree = h.store.spatialTree(report.twinId);
+      expect(tree.models).toHaveLength(1);
+      const roots = tree.models[0]!.roots;
+      expect(roots.map((r) => r.ifcClass)).toEqual(['IfcProject']);
+      let count = 0;
+      const storeys: string[] = [];
+      const walk = (node: (typeof roots)[number]) => {
+        count++;
+        if (node.ifcClass === 'IfcBuildingStorey') storeys.push(node.globalId);
+        node.children.forEach(walk);
+      };
+      roots.forEach(walk);
+      expect(count).toBe(report.elementCount);
+      expect(storeys).toHaveLength(expected.storeys);
 
-    // Geometry: every element with a mesh has a geometry hash and its meshes are stored.
-    const manifest = h.store.geometryManifest(report.twinId);
-    expect(manifest.instanceCount).toBe(report.stats.meshes);
-    expect(manifest.meshCount).toBeLessThanOrEqual(report.stats.distinctGeometries);
-    expect(manifest.meshCount).toBeGreaterThan(0);
-  }, 60_000);
+      // Geometry: every element with a mesh has a geometry hash and its meshes are stored.
+      const manifest = h.store.geometryManifest(report.twinId);
+      expect(manifest.instanceCount).toBe(report.stats.meshes);
+      expect(manifest.meshCount).toBeLessThanOrEqual(report.stats.distinctGeometries);
+      expect(manifest.meshCount).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });
 
 test('the Duplex models carry their units, types, classifications and property values', async () => {

@@ -27,15 +27,33 @@ test('re-importing a changed iteration names exactly the changed elements and fi
 
   const changeset = h.store.changeset(first.twinId, next.versionId);
   const summary = changeset.entries
-    .map((e) => ({ globalId: e.globalId, ifcClass: e.ifcClass, change: e.change, fields: e.fields, details: e.details }))
+    .map((e) => ({
+      globalId: e.globalId,
+      ifcClass: e.ifcClass,
+      change: e.change,
+      fields: e.fields,
+      details: e.details,
+    }))
     .sort((a, b) => a.globalId.localeCompare(b.globalId));
   expect(summary).toEqual(
     [
       // cabinet moved 0.5 m: its placement, nothing else
-      { globalId: '0wkEuT1wr1kOyafLY4vyMO', ifcClass: 'IfcFurnishingElement', change: 'modified', fields: ['placement'], details: ['placement'] },
+      {
+        globalId: '0wkEuT1wr1kOyafLY4vyMO',
+        ifcClass: 'IfcFurnishingElement',
+        change: 'modified',
+        fields: ['placement'],
+        details: ['placement'],
+      },
       // door deleted, with its opening
       { globalId: '1hOSvn6df7F8_7GcBWlRGQ', ifcClass: 'IfcDoor', change: 'removed', fields: [], details: [] },
-      { globalId: '1xS3BCk291UvhgP2dvNrY1', ifcClass: 'IfcOpeningElement', change: 'removed', fields: [], details: [] },
+      {
+        globalId: '1xS3BCk291UvhgP2dvNrY1',
+        ifcClass: 'IfcOpeningElement',
+        change: 'removed',
+        fields: [],
+        details: [],
+      },
       // the other door's fire rating changed
       {
         globalId: '1hOSvn6df7F8_7GcBWlRH8',
@@ -45,7 +63,13 @@ test('re-importing a changed iteration names exactly the changed elements and fi
         details: ['propertySets.Pset_DoorCommon.FireRating'],
       },
       // the wall that hosted the deleted door lost its void
-      { globalId: '2O2Fr$t4X7Zf8NOew3FNqI', ifcClass: 'IfcWallStandardCase', change: 'modified', fields: ['geometry'], details: ['geometry'] },
+      {
+        globalId: '2O2Fr$t4X7Zf8NOew3FNqI',
+        ifcClass: 'IfcWallStandardCase',
+        change: 'modified',
+        fields: ['geometry'],
+        details: ['geometry'],
+      },
     ].sort((a, b) => a.globalId.localeCompare(b.globalId)),
   );
   expect([changeset.added, changeset.removed, changeset.modified]).toEqual([0, 2, 3]);
@@ -55,7 +79,9 @@ test('re-importing a changed iteration names exactly the changed elements and fi
   expect(h.store.getTwin(first.twinId).draft?.id).toBe(next.versionId);
   const door = h.store.search(first.twinId, undefined, { property: { name: 'FireRating', value: 'EI 60' } });
   expect(door.total).toBe(0);
-  const draftDoor = h.store.search(first.twinId, next.versionId, { property: { name: 'FireRating', value: 'EI 60' } });
+  const draftDoor = h.store.search(first.twinId, next.versionId, {
+    property: { name: 'FireRating', value: 'EI 60' },
+  });
   expect(draftDoor.elements.map((e) => e.globalId)).toEqual(['1hOSvn6df7F8_7GcBWlRH8']);
 
   // A second import while the draft is open is refused.
@@ -66,12 +92,18 @@ test('re-importing a changed iteration names exactly the changed elements and fi
   const committed = h.store.commitDraft(first.twinId, next.versionId);
   expect(committed.status).toBe('local');
   expect(h.store.getTwin(first.twinId).head?.id).toBe(next.versionId);
-  expect(h.store.search(first.twinId, undefined, { property: { name: 'FireRating', value: 'EI 60' } }).total).toBe(1);
+  expect(
+    h.store.search(first.twinId, undefined, { property: { name: 'FireRating', value: 'EI 60' } }).total,
+  ).toBe(1);
 }, 90_000);
 
 test('the same file imported twice gives the same root, and an empty changeset', async () => {
   const first = await h.importFile(DUPLEX_A, { twinName: 'Duplex twice' });
-  const again = await h.importFile(DUPLEX_A, { kind: 'newIteration', twinId: first.twinId, modelId: first.modelId }, false);
+  const again = await h.importFile(
+    DUPLEX_A,
+    { kind: 'newIteration', twinId: first.twinId, modelId: first.modelId },
+    false,
+  );
   expect(again.merkleRoot).toBe(first.merkleRoot);
   expect(again.changeset).toMatchObject({ added: 0, removed: 0, modified: 0 });
   // Discarding the draft removes it and nothing else.

@@ -16,7 +16,11 @@ afterAll(async () => {
 test('ports, their connections, systems, classification and units are part of the element state', async () => {
   const report = await h.importFile(join(FIXTURES, 'mep-ports-systems.ifc'), { twinName: 'MEP' });
   expect(report.countsByClass).toMatchObject({ IfcPump: 1, IfcPipeSegment: 1, IfcDistributionPort: 2 });
-  const pump = h.store.getElement(report.twinId, undefined, h.store.search(report.twinId, undefined, { ifcClass: 'IfcPump' }).elements[0]!.elementKey);
+  const pump = h.store.getElement(
+    report.twinId,
+    undefined,
+    h.store.search(report.twinId, undefined, { ifcClass: 'IfcPump' }).elements[0]!.elementKey,
+  );
   expect(pump.ports).toEqual([
     {
       connectedTo: [{ element: '3Hx3w5zOP0lQ5jkAqXqkhV', port: '1nIkp_FXfDegYwP$IBTxfm' }],
@@ -26,13 +30,22 @@ test('ports, their connections, systems, classification and units are part of th
     },
   ]);
   expect(pump.systems).toEqual([{ globalId: '1u2Wy0fUT8CB6kDmAT$G8n', name: 'Heating circuit H1' }]);
-  expect(pump.classifications).toEqual([{ code: '23-27 17 00', name: 'Pumps', system: 'OmniClass Table 23' }]);
+  expect(pump.classifications).toEqual([
+    { code: '23-27 17 00', name: 'Pumps', system: 'OmniClass Table 23' },
+  ]);
   expect(pump.predefinedType).toBe('CIRCULATOR');
-  expect(pump.propertySets[0]!.properties).toContainEqual({ name: 'NominalPower', type: 'IFCPOWERMEASURE', unit: 'W', value: 250 });
+  expect(pump.propertySets[0]!.properties).toContainEqual({
+    name: 'NominalPower',
+    type: 'IFCPOWERMEASURE',
+    unit: 'W',
+    value: 250,
+  });
   // 1500 mm, 2500 mm from the storey: metres in the state.
   expect(pump.placement!.slice(12, 15)).toEqual([1.5, 2.5, 0]);
   const pipe = h.store.search(report.twinId, undefined, { text: 'supply pipe' });
   expect(pipe.elements.map((e) => e.globalId)).toEqual(['3Hx3w5zOP0lQ5jkAqXqkhV']);
   const pipeDetail = h.store.getElement(report.twinId, undefined, pipe.elements[0]!.elementKey);
-  expect(pipeDetail.ports[0]!.connectedTo).toEqual([{ element: '2O7sWrjp10i8HAoYRAs$Uq', port: '0h2_Y3D9bDmRjIaGsMCDm1' }]);
+  expect(pipeDetail.ports[0]!.connectedTo).toEqual([
+    { element: '2O7sWrjp10i8HAoYRAs$Uq', port: '0h2_Y3D9bDmRjIaGsMCDm1' },
+  ]);
 }, 60_000);

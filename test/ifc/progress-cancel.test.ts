@@ -17,7 +17,16 @@ test('progress goes through every stage in order, from 0 to 100', async () => {
   h.progress.length = 0;
   const report = await h.importFile(DUPLEX_A, { twinName: 'progress' });
   const stages = [...new Set(h.progress.map((p) => p.stage))];
-  expect(stages).toEqual(['queued', 'reading', 'parsing', 'properties', 'geometry', 'fingerprinting', 'storing', 'done']);
+  expect(stages).toEqual([
+    'queued',
+    'reading',
+    'parsing',
+    'properties',
+    'geometry',
+    'fingerprinting',
+    'storing',
+    'done',
+  ]);
   const percents = h.progress.map((p) => p.percent);
   expect(percents[0]).toBe(0);
   expect(percents.at(-1)).toBe(100);
@@ -77,8 +86,20 @@ test('the import process killed mid-import (a crash) leaves the store unchanged;
     },
   });
   const before = storeFingerprint(h.store);
-  const target = () => ({ kind: 'newTwin' as const, twinId: randomUUID(), twinName: 'crash', modelId: randomUUID() });
-  await expect(importer.run({ jobId: randomUUID(), source: { kind: 'path', path: DUPLEX_A }, target: target(), commit: true })).rejects.toMatchObject({
+  const target = () => ({
+    kind: 'newTwin' as const,
+    twinId: randomUUID(),
+    twinName: 'crash',
+    modelId: randomUUID(),
+  });
+  await expect(
+    importer.run({
+      jobId: randomUUID(),
+      source: { kind: 'path', path: DUPLEX_A },
+      target: target(),
+      commit: true,
+    }),
+  ).rejects.toMatchObject({
     code: 'INTERNAL',
     message: expect.stringMatching(/importer stopped .*nothing was imported/),
   });

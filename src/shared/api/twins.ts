@@ -9,7 +9,10 @@ const GlobalId = z.string().min(1).max(64);
 /** A version of the twin; omitted means the twin's head (or its only draft before a first commit). */
 const VersionRef = z.number().int().positive().optional();
 /** Either the IFC GlobalId or the element key (keccak256 of it). */
-const ElementRef = z.union([z.object({ globalId: GlobalId }).strict(), z.object({ elementKey: Hex32 }).strict()]);
+const ElementRef = z.union([
+  z.object({ globalId: GlobalId }).strict(),
+  z.object({ elementKey: Hex32 }).strict(),
+]);
 
 export const VersionStatus = z.enum(['draft', 'local', 'queued', 'confirmed']);
 
@@ -20,7 +23,13 @@ export const ModelSummary = z.object({
   createdAt: z.number(),
   /** The model's file in the twin's head version; null when the model only exists in a draft. */
   file: z
-    .object({ fileName: z.string(), sha256: z.string(), byteSize: z.number(), schema: z.string(), authoringApp: z.string().nullable() })
+    .object({
+      fileName: z.string(),
+      sha256: z.string(),
+      byteSize: z.number(),
+      schema: z.string(),
+      authoringApp: z.string().nullable(),
+    })
     .nullable(),
 });
 export type ModelSummary = z.infer<typeof ModelSummary>;
@@ -35,7 +44,13 @@ export const VersionSummary = z.object({
   createdAt: z.number(),
   committedAt: z.number().nullable(),
   changeset: z
-    .object({ id: z.number().int(), modelId: z.string().nullable(), added: z.number(), removed: z.number(), modified: z.number() })
+    .object({
+      id: z.number().int(),
+      modelId: z.string().nullable(),
+      added: z.number(),
+      removed: z.number(),
+      modified: z.number(),
+    })
     .nullable(),
 });
 export type VersionSummary = z.infer<typeof VersionSummary>;
@@ -63,7 +78,13 @@ export const ImportRequest = z
     jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
     source: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }).strict(),
-      z.object({ kind: z.literal('bytes'), fileName: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
+      z
+        .object({
+          kind: z.literal('bytes'),
+          fileName: z.string().min(1).max(255),
+          bytes: z.instanceof(Uint8Array),
+        })
+        .strict(),
     ]),
     target: ImportTarget,
     modelName: z.string().trim().min(1).max(200).optional(),
@@ -107,8 +128,21 @@ export const ImportResult = z.object({
 });
 export type ImportResult = z.infer<typeof ImportResult>;
 
-export const ImportStage = z.enum(['queued', 'reading', 'parsing', 'properties', 'geometry', 'fingerprinting', 'storing', 'done']);
-export const ImportProgress = z.object({ jobId: z.string(), stage: ImportStage, percent: z.number().min(0).max(100) });
+export const ImportStage = z.enum([
+  'queued',
+  'reading',
+  'parsing',
+  'properties',
+  'geometry',
+  'fingerprinting',
+  'storing',
+  'done',
+]);
+export const ImportProgress = z.object({
+  jobId: z.string(),
+  stage: ImportStage,
+  percent: z.number().min(0).max(100),
+});
 export type ImportProgress = z.infer<typeof ImportProgress>;
 
 export const PropertyValue = z.object({
@@ -117,7 +151,11 @@ export const PropertyValue = z.object({
   value: z.unknown(),
   unit: z.string().nullable(),
 });
-export const PropertySet = z.object({ name: z.string(), kind: z.enum(['pset', 'qto']), properties: z.array(PropertyValue) });
+export const PropertySet = z.object({
+  name: z.string(),
+  kind: z.enum(['pset', 'qto']),
+  properties: z.array(PropertyValue),
+});
 
 export const ElementDetail = z.object({
   versionId: z.number().int(),
@@ -143,11 +181,15 @@ export const ElementDetail = z.object({
       name: z.string().nullable(),
       predefinedType: z.string().nullable(),
       propertySets: z.array(PropertySet),
-      classifications: z.array(z.object({ system: z.string().nullable(), code: z.string().nullable(), name: z.string().nullable() })),
+      classifications: z.array(
+        z.object({ system: z.string().nullable(), code: z.string().nullable(), name: z.string().nullable() }),
+      ),
     })
     .nullable(),
   propertySets: z.array(PropertySet),
-  classifications: z.array(z.object({ system: z.string().nullable(), code: z.string().nullable(), name: z.string().nullable() })),
+  classifications: z.array(
+    z.object({ system: z.string().nullable(), code: z.string().nullable(), name: z.string().nullable() }),
+  ),
   systems: z.array(z.object({ globalId: z.string(), name: z.string().nullable() })),
   ports: z.array(
     z.object({
@@ -196,7 +238,9 @@ export const SpatialNode: z.ZodType<SpatialNode> = z.lazy(() =>
 export const SpatialTree = z.object({
   versionId: z.number().int(),
   /** One root per model: the model, then its IfcProject, site, building, storeys, spaces, elements. */
-  models: z.array(z.object({ modelId: Id, name: z.string(), discipline: z.string(), roots: z.array(SpatialNode) })),
+  models: z.array(
+    z.object({ modelId: Id, name: z.string(), discipline: z.string(), roots: z.array(SpatialNode) }),
+  ),
 });
 export type SpatialTree = z.infer<typeof SpatialTree>;
 
@@ -261,10 +305,19 @@ export const twinMethods = {
   /** Long-running: progress arrives as twins.importProgress events under the same jobId. */
   'twins.import': defineMethod(ImportRequest, ImportResult),
   /** Answers whether a running or queued import was asked to stop; it then fails with CANCELLED. */
-  'twins.cancelImport': defineMethod(z.object({ jobId: z.string() }).strict(), z.object({ cancelled: z.boolean() })),
+  'twins.cancelImport': defineMethod(
+    z.object({ jobId: z.string() }).strict(),
+    z.object({ cancelled: z.boolean() }),
+  ),
   /** Makes the twin's draft version its head (a local commit; the chain is sync's business). */
-  'twins.commitDraft': defineMethod(z.object({ twinId: Id, versionId: z.number().int() }).strict(), VersionSummary),
-  'twins.discardDraft': defineMethod(z.object({ twinId: Id, versionId: z.number().int() }).strict(), z.object({ discarded: z.boolean() })),
+  'twins.commitDraft': defineMethod(
+    z.object({ twinId: Id, versionId: z.number().int() }).strict(),
+    VersionSummary,
+  ),
+  'twins.discardDraft': defineMethod(
+    z.object({ twinId: Id, versionId: z.number().int() }).strict(),
+    z.object({ discarded: z.boolean() }),
+  ),
   'twins.spatialTree': defineMethod(TwinRef.strict(), SpatialTree),
   'twins.element': defineMethod(TwinRef.extend({ element: ElementRef }).strict(), ElementDetail),
   'twins.search': defineMethod(
@@ -272,7 +325,10 @@ export const twinMethods = {
       /** Words matched against name, tag, object type, GlobalId, class and property values. */
       text: z.string().max(200).optional(),
       ifcClass: z.string().max(64).optional(),
-      property: z.object({ name: z.string().max(200), value: z.string().max(200).optional() }).strict().optional(),
+      property: z
+        .object({ name: z.string().max(200), value: z.string().max(200).optional() })
+        .strict()
+        .optional(),
       limit: z.number().int().min(1).max(1000).optional(),
     }).strict(),
     z.object({ total: z.number().int(), elements: z.array(ElementSummary) }),
@@ -282,12 +338,19 @@ export const twinMethods = {
   'twins.geometryManifest': defineMethod(TwinRef.strict(), GeometryManifest),
   /** One binary chunk (see src/shared/geometry-stream.ts); start at cursor 0, follow nextCursor. */
   'twins.geometryChunk': defineMethod(
-    z.object({
-      twinId: Id,
-      versionId: z.number().int().positive(),
-      cursor: z.number().int().min(0),
-      maxBytes: z.number().int().min(64 * 1024).max(64 * 1024 * 1024).optional(),
-    }).strict(),
+    z
+      .object({
+        twinId: Id,
+        versionId: z.number().int().positive(),
+        cursor: z.number().int().min(0),
+        maxBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .max(64 * 1024 * 1024)
+          .optional(),
+      })
+      .strict(),
     z.instanceof(Uint8Array),
   ),
 };
