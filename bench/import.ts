@@ -97,7 +97,10 @@ function reopenAndStream(dbPath: string): { ms: number; bytes: number; chunks: n
 /** Child mode: Office_A imported three times in a fresh process, as the app does it. */
 async function appProbe(file: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'twinledger-bench-app-'));
-  const importer = new ImportService({ dbPath: join(dir, 'unused.sqlite'), maxBytes: () => 1024 * 1024 * 1024 });
+  const importer = new ImportService({
+    dbPath: join(dir, 'unused.sqlite'),
+    maxBytes: () => 1024 * 1024 * 1024,
+  });
   // Databases are created (migrated) before the loop is watched: that is app start, not import.
   const dbPaths = [0, 1, 2].map((i) => join(dir, `twins-${i}.sqlite`));
   for (const path of dbPaths) TwinStore.open(path).close();
@@ -133,7 +136,13 @@ async function appProbe(file: string): Promise<void> {
   await importer.close();
   rmSync(dir, { recursive: true, force: true });
   console.log(
-    JSON.stringify({ mainRssMb: process.resourceUsage().maxRSS / 1024, importerPeakRssMb, loopMaxMs: loop.max / 1e6, worstGapMs: worstGap, importsMs }),
+    JSON.stringify({
+      mainRssMb: process.resourceUsage().maxRSS / 1024,
+      importerPeakRssMb,
+      loopMaxMs: loop.max / 1e6,
+      worstGapMs: worstGap,
+      importsMs,
+    }),
   );
 }
 
@@ -174,8 +183,14 @@ async function main(): Promise<void> {
   }
   console.log(`warm-up (worker start, JIT) ${ms(performance.now() - warm)}\n`);
 
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
-  console.log('best of N runs:                   bytes   floor    import   ratio  reopen+stream  speedup  elements meshes props');
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${cpus().length} cores`,
+  );
+  console.log(
+    'best of N runs:                   bytes   floor    import   ratio  reopen+stream  speedup  elements meshes props',
+  );
   for (const file of files) {
     const bytes = new Uint8Array(readFileSync(file));
     const runs = bytes.byteLength > 2_000_000 ? 7 : 11;
@@ -211,19 +226,35 @@ async function main(): Promise<void> {
       `${basename(file).padEnd(32)} ${String(bytes.byteLength).padStart(8)} ${ms(f).padStart(7)} ${ms(im).padStart(8)}  ${ratio.toFixed(2).padStart(5)}x ${ms(re).padStart(9)} ${`(${(streamed.bytes / 1e6).toFixed(1)} MB)`.padStart(9)} ${speedup.toFixed(1).padStart(6)}x ${String(report!.elementCount).padStart(8)} ${String(floorInfo.meshes).padStart(6)} ${String(floorInfo.props).padStart(5)}`,
     );
     console.log(`    ${medians}; import stages (last run): ${JSON.stringify(report!.timingsMs)}`);
-    if (ratio > BOUND_RATIO) failures.push(`${basename(file)}: import ${ratio.toFixed(2)}x web-ifc alone (bound ${BOUND_RATIO}x)`);
-    if (speedup < BOUND_REOPEN) failures.push(`${basename(file)}: reopen+stream only ${speedup.toFixed(1)}x faster than import (bound ${BOUND_REOPEN}x)`);
+    if (ratio > BOUND_RATIO)
+      failures.push(`${basename(file)}: import ${ratio.toFixed(2)}x web-ifc alone (bound ${BOUND_RATIO}x)`);
+    if (speedup < BOUND_REOPEN)
+      failures.push(
+        `${basename(file)}: reopen+stream only ${speedup.toFixed(1)}x faster than import (bound ${BOUND_REOPEN}x)`,
+      );
   }
   await importer.close();
   rmSync(work, { recursive: true, force: true });
 
   if (existsSync(OFFICE)) {
     // A fresh process, as the app's main is: peak RSS, and main's event loop while it imports.
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--app-probe', OFFICE], {
-      encoding: 'utf8',
-    });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--app-probe', OFFICE],
+      {
+        encoding: 'utf8',
+      },
+    );
     const line = child.stdout.trim().split('\n').pop() ?? '';
-    const probe = line.startsWith('{') ? (JSON.parse(line) as { mainRssMb: number; importerPeakRssMb: number; loopMaxMs: number; worstGapMs: number; importsMs: number[] }) : null;
+    const probe = line.startsWith('{')
+      ? (JSON.parse(line) as {
+          mainRssMb: number;
+          importerPeakRssMb: number;
+          loopMaxMs: number;
+          worstGapMs: number;
+          importsMs: number[];
+        })
+      : null;
     if (!probe) {
       failures.push(`the Office_A probe failed: ${child.stderr}`);
     } else {
@@ -234,7 +265,8 @@ async function main(): Promise<void> {
       console.log(
         `main event loop while importing: max delay ${probe.loopMaxMs.toFixed(1)} ms (monitorEventLoopDelay), worst 2 ms-timer gap ${probe.worstGapMs.toFixed(1)} ms (bound ${BOUND_LOOP_MS} ms)`,
       );
-      if (!(probe.importerPeakRssMb < BOUND_RSS_MB)) failures.push(`Office_A import process peak RSS ${probe.importerPeakRssMb.toFixed(0)} MB`);
+      if (!(probe.importerPeakRssMb < BOUND_RSS_MB))
+        failures.push(`Office_A import process peak RSS ${probe.importerPeakRssMb.toFixed(0)} MB`);
       if (held > BOUND_LOOP_MS) failures.push(`main event loop held ${held.toFixed(1)} ms`);
     }
   } else {

@@ -32,9 +32,14 @@ export function diffStates(beforeJson: string, afterJson: string): StateDiff {
   for (const field of elementFields) {
     if (same(before[field], after[field])) continue;
     fields.push(field);
-    if (field === 'propertySets') details.push(...propertyDetails('propertySets', before.propertySets, after.propertySets));
+    if (field === 'propertySets')
+      details.push(...propertyDetails('propertySets', before.propertySets, after.propertySets));
     else if (field === 'type' && before.type && after.type) {
-      const typeSets = propertyDetails('type.propertySets', before.type.propertySets, after.type.propertySets);
+      const typeSets = propertyDetails(
+        'type.propertySets',
+        before.type.propertySets,
+        after.type.propertySets,
+      );
       details.push(...(typeSets.length > 0 ? typeSets : ['type']));
     } else details.push(field);
   }

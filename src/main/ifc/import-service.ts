@@ -38,7 +38,7 @@ export interface ImportProcess {
   on(event: 'message', listener: (message: FromWorker) => void): unknown;
   on(event: 'exit', listener: (code: number | null) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'message' | 'exit' | 'error', listener: (...args: any[]) => void): unknown;
+  off(event: 'message' | 'exit' | 'error', listener: (...args: never[]) => void): unknown;
   kill(): unknown;
   /** Lets main exit while the importer idles. */
   unref?(): void;
@@ -46,12 +46,17 @@ export interface ImportProcess {
 }
 
 const forkImportProcess = (script: string, execArgv: string[]): ImportProcess => {
-  const child: ChildProcess = fork(script, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(script, [], {
+    serialization: 'advanced',
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const channel = () => child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
   return {
     send: (message) => child.connected && child.send(message),
-    on: (event: string, listener: (...args: any[]) => void) => child.on(event, listener),
-    off: (event, listener) => child.off(event, listener),
+    on: (event: string, listener: (...args: never[]) => void) =>
+      child.on(event, listener as (...args: unknown[]) => void),
+    off: (event, listener) => child.off(event, listener as (...args: unknown[]) => void),
     kill: () => child.kill(),
     unref: () => {
       child.unref();
@@ -106,7 +111,8 @@ export class ImportService {
    */
   run(job: Omit<ImportJob, 'maxBytes'>, options: { dbPath?: string } = {}): Promise<ImportReport> {
     if (this.closed) return Promise.reject(new AppError('UNAVAILABLE', 'The importer is shut down.'));
-    if (this.jobs.has(job.jobId)) return Promise.reject(new AppError('CONFLICT', `Import ${job.jobId} is already running.`));
+    if (this.jobs.has(job.jobId))
+      return Promise.reject(new AppError('CONFLICT', `Import ${job.jobId} is already running.`));
     const pending: PendingJob = {
       job: { ...job, maxBytes: this.options.maxBytes() },
       dbPath: options.dbPath ?? this.options.dbPath,
@@ -183,7 +189,8 @@ export class ImportService {
 
   private execute(pending: PendingJob): Promise<ImportReport> {
     const { job } = pending;
-    if (pending.cancelled) return Promise.reject(new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.'));
+    if (pending.cancelled)
+      return Promise.reject(new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.'));
     pending.started = true;
     const worker = this.ensureWorker();
     worker.ref?.();
@@ -206,12 +213,18 @@ export class ImportService {
           this.options.onProgress?.({ jobId: job.jobId, stage: message.stage, percent: message.percent });
         } else if (message.type === 'done') {
           this.options.onProgress?.({ jobId: job.jobId, stage: 'done', percent: 100 });
-          const report = message.peakRssMb === undefined ? message.report : { ...message.report, importerPeakRssMb: message.peakRssMb };
+          const report =
+            message.peakRssMb === undefined
+              ? message.report
+              : { ...message.report, importerPeakRssMb: message.peakRssMb };
           finish(() => resolve(report));
         } else if (message.type === 'failed') {
           if (message.recycle) {
             // The import process ends itself after this: web-ifc may be in a bad state.
-            this.options.logError?.(`import ${job.jobId} failed`, message.error.stack ?? message.error.message);
+            this.options.logError?.(
+              `import ${job.jobId} failed`,
+              message.error.stack ?? message.error.message,
+            );
             if (this.worker === worker) this.worker = null;
           }
           finish(() => reject(new AppError(message.error.code, message.error.message)));
@@ -219,17 +232,33 @@ export class ImportService {
       };
       const onError = (error: Error) => {
         this.recycle(worker);
-        finish(() => reject(new AppError('INTERNAL', `The IFC reader crashed on this file (${error.message}); nothing was imported.`)));
+        finish(() =>
+          reject(
+            new AppError(
+              'INTERNAL',
+              `The IFC reader crashed on this file (${error.message}); nothing was imported.`,
+            ),
+          ),
+        );
       };
       const onExit = (code: number | null) => {
         if (this.worker === worker) this.worker = null;
-        finish(() => reject(new AppError('INTERNAL', `The IFC importer stopped (exit code ${code}); nothing was imported.`)));
+        finish(() =>
+          reject(
+            new AppError('INTERNAL', `The IFC importer stopped (exit code ${code}); nothing was imported.`),
+          ),
+        );
       };
       const timeoutMs = this.options.jobTimeoutMs ?? 10 * 60_000;
       const timer = setTimeout(() => {
         this.recycle(worker);
         finish(() =>
-          reject(new AppError('UNAVAILABLE', `The import took longer than ${Math.round(timeoutMs / 1000)} s and was stopped; nothing was imported.`)),
+          reject(
+            new AppError(
+              'UNAVAILABLE',
+              `The import took longer than ${Math.round(timeoutMs / 1000)} s and was stopped; nothing was imported.`,
+            ),
+          ),
         );
       }, timeoutMs);
       // A cancelled job whose worker does not answer (stuck inside web-ifc) is stopped by force;

@@ -42,7 +42,8 @@ export function preflight(input: Uint8Array, fileName: string): PreflightResult 
     refuse(`${fileName} is not an IFC file: it does not start with "ISO-10303-21;" (the STEP header).`);
   }
   const schemaMatch = /FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'/i.exec(head);
-  if (!schemaMatch) refuse(`${fileName} has no FILE_SCHEMA in its STEP header, so its IFC schema is unknown.`);
+  if (!schemaMatch)
+    refuse(`${fileName} has no FILE_SCHEMA in its STEP header, so its IFC schema is unknown.`);
   const declared = schemaMatch![1]!.trim().toUpperCase();
   if (!declared.startsWith('IFC')) {
     refuse(`${fileName} is a STEP file of schema "${declared}", not an IFC model.`);
@@ -64,14 +65,25 @@ export function preflight(input: Uint8Array, fileName: string): PreflightResult 
     // the match ends with the closing quote; the schema id sits just before it
     const at = schemaMatch!.index + schemaMatch![0].length - 1 - schemaMatch![1]!.length;
     const before = Buffer.from(input.buffer, input.byteOffset, at);
-    const after = Buffer.from(input.buffer, input.byteOffset + at + schemaMatch![1]!.length, input.byteLength - at - schemaMatch![1]!.length);
+    const after = Buffer.from(
+      input.buffer,
+      input.byteOffset + at + schemaMatch![1]!.length,
+      input.byteLength - at - schemaMatch![1]!.length,
+    );
     bytes = new Uint8Array(Buffer.concat([before, Buffer.from(schema, 'latin1'), after]));
   }
-  if (!/\bDATA\s*;/.test(head) && !Buffer.from(input.buffer, input.byteOffset, input.byteLength).includes('DATA;')) {
+  if (
+    !/\bDATA\s*;/.test(head) &&
+    !Buffer.from(input.buffer, input.byteOffset, input.byteLength).includes('DATA;')
+  ) {
     refuse(`${fileName} has no DATA section: the STEP file holds no entities.`);
   }
   const tailLength = Math.min(input.byteLength, 4096);
-  const tail = Buffer.from(input.buffer, input.byteOffset + input.byteLength - tailLength, tailLength).toString('latin1');
+  const tail = Buffer.from(
+    input.buffer,
+    input.byteOffset + input.byteLength - tailLength,
+    tailLength,
+  ).toString('latin1');
   if (!/END-ISO-10303-21\s*;\s*$/.test(tail)) {
     refuse(
       `${fileName} is truncated: it does not end with "END-ISO-10303-21;", so part of the model is missing. ` +

@@ -3,6 +3,8 @@
 // classifications, systems and ports, its placement, and its meshes (identical meshes once).
 // Every line is read once and shallowly (GetLine without flattening), which is what keeps the
 // importer close to the speed of web-ifc itself.
+/* eslint-disable @typescript-eslint/no-explicit-any -- web-ifc's GetLine returns untyped line
+   objects; the small helpers below (text, num, ref, refs, valueOf) narrow them at run time. */
 import { createHash } from 'node:crypto';
 import * as WebIFC from 'web-ifc';
 import { canonicalJson, roundTo, type CanonicalValue } from '../../shared/canonical';

@@ -21,7 +21,11 @@ export interface SampleTwin {
 }
 
 /** `samplesDir` is resources/samples: in the repository, or under process.resourcesPath when packaged. */
-export async function importSampleTwin(importer: ImportService, samplesDir: string, sample = 'duplex'): Promise<SampleTwin> {
+export async function importSampleTwin(
+  importer: ImportService,
+  samplesDir: string,
+  sample = 'duplex',
+): Promise<SampleTwin> {
   const manifest = JSON.parse(readFileSync(join(samplesDir, 'samples.json'), 'utf8')) as SampleManifest;
   const entry = manifest[sample];
   if (!entry) throw new Error(`There is no sample "${sample}" in ${samplesDir}.`);
@@ -30,8 +34,21 @@ export async function importSampleTwin(importer: ImportService, samplesDir: stri
   for (const [index, model] of entry.models.entries()) {
     const target =
       index === 0
-        ? ({ kind: 'newTwin', twinId, twinName: entry.twinName, modelId: randomUUID(), modelName: model.name, discipline: model.discipline } as const)
-        : ({ kind: 'newModel', twinId, modelId: randomUUID(), modelName: model.name, discipline: model.discipline } as const);
+        ? ({
+            kind: 'newTwin',
+            twinId,
+            twinName: entry.twinName,
+            modelId: randomUUID(),
+            modelName: model.name,
+            discipline: model.discipline,
+          } as const)
+        : ({
+            kind: 'newModel',
+            twinId,
+            modelId: randomUUID(),
+            modelName: model.name,
+            discipline: model.discipline,
+          } as const);
     reports.push(
       await importer.run({
         jobId: `sample-${sample}-${index}-${randomUUID().slice(0, 8)}`,

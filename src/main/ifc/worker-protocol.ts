@@ -6,18 +6,20 @@ import type { ImportJob, ImportReport, ImportStage } from './import-job';
 
 /** Main -> import process. */
 export type ToImportProcess =
-  | { type: 'import'; job: ImportJob; dbPath: string }
-  | { type: 'cancel'; jobId: string }
-  | { type: 'close' };
+  { type: 'import'; job: ImportJob; dbPath: string } | { type: 'cancel'; jobId: string } | { type: 'close' };
 
 /** Import process -> import thread. */
 export type ToWorker =
-  | { type: 'import'; job: ImportJob; dbPath: string; cancel: SharedArrayBuffer }
-  | { type: 'close' };
+  { type: 'import'; job: ImportJob; dbPath: string; cancel: SharedArrayBuffer } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'progress'; jobId: string; stage: ImportStage; percent: number }
-  | { type: 'done'; jobId: string; report: ImportReport; /** peak RSS of the import process */ peakRssMb?: number }
+  | {
+      type: 'done';
+      jobId: string;
+      report: ImportReport;
+      /** peak RSS of the import process */ peakRssMb?: number;
+    }
   | {
       type: 'failed';
       jobId: string;

@@ -6,7 +6,14 @@ import { AppError } from '../../shared/result';
 import type { SqliteDatabase } from './database';
 
 export type ImportTarget =
-  | { kind: 'newTwin'; twinId: string; twinName: string; modelId: string; modelName: string; discipline: string }
+  | {
+      kind: 'newTwin';
+      twinId: string;
+      twinName: string;
+      modelId: string;
+      modelName: string;
+      discipline: string;
+    }
   | { kind: 'newModel'; twinId: string; modelId: string; modelName: string; discipline: string }
   | { kind: 'newIteration'; twinId: string; modelId: string };
 
@@ -61,7 +68,11 @@ export interface ImportRecord {
 }
 
 export interface ImportDeps {
-  buildTree(leaves: (readonly [string, string])[]): { root: string; nodes: Uint8Array; leafIndex: Map<string, number> };
+  buildTree(leaves: (readonly [string, string])[]): {
+    root: string;
+    nodes: Uint8Array;
+    leafIndex: Map<string, number>;
+  };
   diffStates(before: string, after: string): { fields: string[]; details: string[] };
   /** Throws to abandon the import (cancellation); called between steps of the transaction. */
   checkpoint(): void;
@@ -89,7 +100,9 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
     model: db.prepare('SELECT id, name FROM models WHERE id = ? AND twin_id = ?'),
     modelByName: db.prepare('SELECT id FROM models WHERE twin_id = ? AND name = ?'),
     insertTwin: db.prepare('INSERT INTO twins (id, name, created_at) VALUES (?, ?, ?)'),
-    insertModel: db.prepare('INSERT INTO models (id, twin_id, name, discipline, created_at) VALUES (?, ?, ?, ?, ?)'),
+    insertModel: db.prepare(
+      'INSERT INTO models (id, twin_id, name, discipline, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
     insertSource: db.prepare(
       'INSERT OR IGNORE INTO source_files (sha256, file_name, byte_size, ifc_schema, authoring_app, content) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -125,7 +138,9 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
       `INSERT INTO model_revisions (version_id, model_id, source_sha256, ifc_schema, project_global_id, warnings)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ),
-    canonicalOf: db.prepare('SELECT canonical, global_id, ifc_class, name FROM element_states WHERE state_hash = ?'),
+    canonicalOf: db.prepare(
+      'SELECT canonical, global_id, ifc_class, name FROM element_states WHERE state_hash = ?',
+    ),
     insertChangeset: db.prepare(
       `INSERT INTO changesets (twin_id, version_id, base_version_id, model_id, added, removed, modified, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -146,7 +161,8 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
       statements.insertTwin.run(target.twinId, target.twinName, now);
       statements.insertModel.run(target.modelId, target.twinId, target.modelName, target.discipline, now);
     } else {
-      const twin = statements.twin.get(target.twinId) as { id: string; head_version_id: number | null } | undefined;
+      const twin = statements.twin.get(target.twinId) as
+        { id: string; head_version_id: number | null } | undefined;
       if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${target.twinId}.`);
       const draft = statements.draft.get(target.twinId) as { id: number; seq: number } | undefined;
       if (draft) {
@@ -172,14 +188,19 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
     deps.checkpoint();
 
     // 2. The elements of the other models stay as they are in the base version.
-    const base = baseVersionId === null ? [] : (statements.baseElements.all(baseVersionId) as {
-      element_key: string;
-      model_id: string;
-      state_hash: string;
-      express_id: number;
-    }[]);
+    const base =
+      baseVersionId === null
+        ? []
+        : (statements.baseElements.all(baseVersionId) as {
+            element_key: string;
+            model_id: string;
+            state_hash: string;
+            express_id: number;
+          }[]);
     const kept = base.filter((row) => row.model_id !== modelId);
-    const previous = new Map(base.filter((row) => row.model_id === modelId).map((row) => [row.element_key, row]));
+    const previous = new Map(
+      base.filter((row) => row.model_id === modelId).map((row) => [row.element_key, row]),
+    );
     const keptKeys = new Set(kept.map((row) => row.element_key));
     const elements: ImportedElement[] = [];
     let clashes = 0;
@@ -187,7 +208,9 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
       if (keptKeys.has(element.elementKey)) {
         clashes++;
         if (clashes <= 5) {
-          warnings.push(`GlobalId ${element.globalId} already belongs to another model of this twin; it was skipped here.`);
+          warnings.push(
+            `GlobalId ${element.globalId} already belongs to another model of this twin; it was skipped here.`,
+          );
         }
         continue;
       }
@@ -212,7 +235,13 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
     let written = 0;
     for (const geometry of record.geometries) {
       if (!usedGeometry.has(geometry.hash) || statements.geometryExists.get(geometry.hash)) continue;
-      statements.insertGeometry.run(geometry.hash, geometry.vertexCount, geometry.indexCount, geometry.vertices, geometry.indices);
+      statements.insertGeometry.run(
+        geometry.hash,
+        geometry.vertexCount,
+        geometry.indexCount,
+        geometry.vertices,
+        geometry.indices,
+      );
       if ((++written & 127) === 0) deps.checkpoint();
     }
     deps.progress?.(0.3);
@@ -231,7 +260,9 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
         e.canonical,
         e.searchText,
       );
-      e.meshes.forEach((mesh, ordinal) => statements.insertMesh.run(e.stateHash, ordinal, mesh.geometryHash, mesh.color, mesh.matrix));
+      e.meshes.forEach((mesh, ordinal) =>
+        statements.insertMesh.run(e.stateHash, ordinal, mesh.geometryHash, mesh.color, mesh.matrix),
+      );
       if ((i & 255) === 0) deps.checkpoint();
     }
     deps.progress?.(0.6);
@@ -259,10 +290,24 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
       ).lastInsertRowid,
     );
     for (const row of kept) {
-      statements.insertVersionElement.run(versionId, row.element_key, row.model_id, row.state_hash, row.express_id, tree.leafIndex.get(row.element_key)!);
+      statements.insertVersionElement.run(
+        versionId,
+        row.element_key,
+        row.model_id,
+        row.state_hash,
+        row.express_id,
+        tree.leafIndex.get(row.element_key)!,
+      );
     }
     for (const e of elements) {
-      statements.insertVersionElement.run(versionId, e.elementKey, modelId, e.stateHash, e.expressId, tree.leafIndex.get(e.elementKey)!);
+      statements.insertVersionElement.run(
+        versionId,
+        e.elementKey,
+        modelId,
+        e.stateHash,
+        e.expressId,
+        tree.leafIndex.get(e.elementKey)!,
+      );
     }
     if (baseVersionId !== null) statements.copyRevisions.run(versionId, baseVersionId, modelId);
     statements.insertRevision.run(
@@ -308,12 +353,34 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
     for (const [key, old] of previous) {
       if (seen.has(key)) continue;
       removed++;
-      const before = statements.canonicalOf.get(old.state_hash) as { global_id: string; ifc_class: string; name: string | null };
-      entries.push([key, before.global_id, before.ifc_class, before.name, 'removed', '[]', '[]', old.state_hash, null]);
+      const before = statements.canonicalOf.get(old.state_hash) as {
+        global_id: string;
+        ifc_class: string;
+        name: string | null;
+      };
+      entries.push([
+        key,
+        before.global_id,
+        before.ifc_class,
+        before.name,
+        'removed',
+        '[]',
+        '[]',
+        old.state_hash,
+        null,
+      ]);
     }
     const changesetId = Number(
-      statements.insertChangeset.run(target.twinId, versionId, baseVersionId, modelId, added, removed, modified, now)
-        .lastInsertRowid,
+      statements.insertChangeset.run(
+        target.twinId,
+        versionId,
+        baseVersionId,
+        modelId,
+        added,
+        removed,
+        modified,
+        now,
+      ).lastInsertRowid,
     );
     for (const entry of entries) statements.insertEntry.run(changesetId, ...entry);
     if (record.commit) statements.setHead.run(versionId, target.twinId);

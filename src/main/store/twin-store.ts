@@ -64,7 +64,13 @@ const toVersion = (row: VersionRow): VersionSummary => ({
   changeset:
     row.cs_id === null
       ? null
-      : { id: row.cs_id, modelId: row.cs_model_id, added: row.cs_added!, removed: row.cs_removed!, modified: row.cs_modified! },
+      : {
+          id: row.cs_id,
+          modelId: row.cs_model_id,
+          added: row.cs_added!,
+          removed: row.cs_removed!,
+          modified: row.cs_modified!,
+        },
 });
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -99,12 +105,22 @@ export class TwinStore {
   getTwin(twinId: string): TwinSummary {
     const twin = this.db
       .prepare('SELECT id, name, created_at, head_version_id, chain_twin_id FROM twins WHERE id = ?')
-      .get(twinId) as { id: string; name: string; created_at: number; head_version_id: number | null; chain_twin_id: string | null } | undefined;
+      .get(twinId) as
+      | {
+          id: string;
+          name: string;
+          created_at: number;
+          head_version_id: number | null;
+          chain_twin_id: string | null;
+        }
+      | undefined;
     if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${twinId}.`);
     const head = twin.head_version_id === null ? null : this.versionRow(twin.head_version_id);
     const draft = this.db
-      .prepare(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
-                WHERE v.twin_id = ? AND v.status = 'draft'`)
+      .prepare(
+        `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
+                WHERE v.twin_id = ? AND v.status = 'draft'`,
+      )
       .get(twinId) as VersionRow | undefined;
     return {
       id: twin.id,
@@ -145,15 +161,23 @@ export class TwinStore {
       file:
         r.sha256 === null
           ? null
-          : { fileName: r.file_name!, sha256: r.sha256, byteSize: r.byte_size!, schema: r.ifc_schema!, authoringApp: r.authoring_app },
+          : {
+              fileName: r.file_name!,
+              sha256: r.sha256,
+              byteSize: r.byte_size!,
+              schema: r.ifc_schema!,
+              authoringApp: r.authoring_app,
+            },
     }));
   }
 
   listVersions(twinId: string): VersionSummary[] {
     this.getTwinRow(twinId);
     const rows = this.db
-      .prepare(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
-                WHERE v.twin_id = ? ORDER BY v.seq`)
+      .prepare(
+        `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
+                WHERE v.twin_id = ? ORDER BY v.seq`,
+      )
       .all(twinId) as VersionRow[];
     return rows.map(toVersion);
   }
@@ -163,13 +187,15 @@ export class TwinStore {
     const twin = this.getTwinRow(twinId);
     if (versionId !== undefined) {
       const row = this.versionRow(versionId);
-      if (!row || row.twin_id !== twinId) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version ${versionId}.`);
+      if (!row || row.twin_id !== twinId)
+        throw new AppError('NOT_FOUND', `Twin ${twinId} has no version ${versionId}.`);
       return row;
     }
     if (twin.head_version_id !== null) return this.versionRow(twin.head_version_id)!;
-    const draft = this.db.prepare("SELECT id FROM versions WHERE twin_id = ? AND status = 'draft'").pluck().get(twinId) as
-      | number
-      | undefined;
+    const draft = this.db
+      .prepare("SELECT id FROM versions WHERE twin_id = ? AND status = 'draft'")
+      .pluck()
+      .get(twinId) as number | undefined;
     if (draft === undefined) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version yet.`);
     return this.versionRow(draft)!;
   }
@@ -178,8 +204,10 @@ export class TwinStore {
     const commit = this.db.transaction(() => {
       const twin = this.getTwinRow(twinId);
       const row = this.versionRow(versionId);
-      if (!row || row.twin_id !== twinId) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version ${versionId}.`);
-      if (row.status !== 'draft') throw new AppError('CONFLICT', `Version ${row.seq} of twin ${twinId} is not a draft.`);
+      if (!row || row.twin_id !== twinId)
+        throw new AppError('NOT_FOUND', `Twin ${twinId} has no version ${versionId}.`);
+      if (row.status !== 'draft')
+        throw new AppError('CONFLICT', `Version ${row.seq} of twin ${twinId} is not a draft.`);
       if (row.base_version_id !== twin.head_version_id) {
         throw new AppError(
           'CONFLICT',
@@ -187,7 +215,9 @@ export class TwinStore {
             `${twin.head_version_id}; import the file again to review it against the current version.`,
         );
       }
-      this.db.prepare("UPDATE versions SET status = 'local', committed_at = ? WHERE id = ?").run(Date.now(), versionId);
+      this.db
+        .prepare("UPDATE versions SET status = 'local', committed_at = ? WHERE id = ?")
+        .run(Date.now(), versionId);
       this.db.prepare('UPDATE twins SET head_version_id = ? WHERE id = ?').run(versionId, twinId);
     });
     commit.immediate();
@@ -202,9 +232,7 @@ export class TwinStore {
       this.db.prepare('DELETE FROM versions WHERE id = ?').run(versionId);
       // Models created by this draft and present in no other version go with it.
       this.db
-        .prepare(
-          `DELETE FROM models WHERE twin_id = ? AND id NOT IN (SELECT model_id FROM model_revisions)`,
-        )
+        .prepare(`DELETE FROM models WHERE twin_id = ? AND id NOT IN (SELECT model_id FROM model_revisions)`)
         .run(twinId);
       this.collectGarbage();
       return true;
@@ -305,9 +333,21 @@ export class TwinStore {
          WHERE ve.version_id = ? AND ve.element_key = ?`,
       )
       .get(version.id, elementKey) as
-      | { element_key: string; model_id: string; state_hash: string; express_id: number; canonical: string; storey_global_id: string | null; mesh_count: number }
+      | {
+          element_key: string;
+          model_id: string;
+          state_hash: string;
+          express_id: number;
+          canonical: string;
+          storey_global_id: string | null;
+          mesh_count: number;
+        }
       | undefined;
-    if (!row) throw new AppError('NOT_FOUND', `Version ${version.seq} of twin ${twinId} has no element ${elementKey}.`);
+    if (!row)
+      throw new AppError(
+        'NOT_FOUND',
+        `Version ${version.seq} of twin ${twinId} has no element ${elementKey}.`,
+      );
     const state = JSON.parse(row.canonical) as ElementState;
     return {
       versionId: version.id,
@@ -373,7 +413,10 @@ export class TwinStore {
       if (query.property.value !== undefined) params.push(query.property.value);
     }
     const from = `FROM version_elements ve JOIN element_states s ON s.state_hash = ve.state_hash WHERE ${where.join(' AND ')}`;
-    const total = this.db.prepare(`SELECT COUNT(*) ${from}`).pluck().get(...params) as number;
+    const total = this.db
+      .prepare(`SELECT COUNT(*) ${from}`)
+      .pluck()
+      .get(...params) as number;
     const rows = this.db
       .prepare(
         `SELECT ve.element_key, s.global_id, s.ifc_class, s.name, ve.model_id, s.storey_global_id ${from}
@@ -403,9 +446,18 @@ export class TwinStore {
   changeset(twinId: string, versionId: number): Changeset {
     const version = this.resolveVersion(twinId, versionId);
     const cs = this.db
-      .prepare('SELECT id, base_version_id, model_id, added, removed, modified FROM changesets WHERE version_id = ?')
+      .prepare(
+        'SELECT id, base_version_id, model_id, added, removed, modified FROM changesets WHERE version_id = ?',
+      )
       .get(version.id) as
-      | { id: number; base_version_id: number | null; model_id: string | null; added: number; removed: number; modified: number }
+      | {
+          id: number;
+          base_version_id: number | null;
+          model_id: string | null;
+          added: number;
+          removed: number;
+          modified: number;
+        }
       | undefined;
     if (!cs) throw new AppError('NOT_FOUND', `Version ${version.seq} of twin ${twinId} has no changeset.`);
     const entries = this.db
@@ -458,19 +510,26 @@ export class TwinStore {
     const row = this.db
       .prepare('SELECT state_hash, leaf_index FROM version_elements WHERE version_id = ? AND element_key = ?')
       .get(version.id, elementKey) as { state_hash: string; leaf_index: number } | undefined;
-    if (!row) throw new AppError('NOT_FOUND', `Version ${version.seq} of twin ${twinId} has no element ${elementKey}.`);
-    const nodes = this.db.prepare('SELECT tree_nodes FROM versions WHERE id = ?').pluck().get(version.id) as Buffer;
+    if (!row)
+      throw new AppError(
+        'NOT_FOUND',
+        `Version ${version.seq} of twin ${twinId} has no element ${elementKey}.`,
+      );
+    const nodes = this.db
+      .prepare('SELECT tree_nodes FROM versions WHERE id = ?')
+      .pluck()
+      .get(version.id) as Buffer;
     return { version, stateHash: row.state_hash, leafIndex: row.leaf_index, nodes: new Uint8Array(nodes) };
   }
 
   /** Every (elementKey, stateHash) leaf of a version, for checks and for sync. */
   versionLeaves(versionId: number): [string, string][] {
-    return (
-      this.db
-        .prepare('SELECT element_key, state_hash FROM version_elements WHERE version_id = ? ORDER BY element_key')
-        .raw()
-        .all(versionId) as [string, string][]
-    );
+    return this.db
+      .prepare(
+        'SELECT element_key, state_hash FROM version_elements WHERE version_id = ? ORDER BY element_key',
+      )
+      .raw()
+      .all(versionId) as [string, string][];
   }
 
   // ---- geometry ----------------------------------------------------------------------------
@@ -481,13 +540,22 @@ export class TwinStore {
   }
 
   /** One binary chunk of the stream described in src/shared/geometry-stream.ts. */
-  geometryChunk(twinId: string, versionId: number, cursor: number, maxBytes = 4 * 1024 * 1024): Uint8Array<ArrayBuffer> {
+  geometryChunk(
+    twinId: string,
+    versionId: number,
+    cursor: number,
+    maxBytes = 4 * 1024 * 1024,
+  ): Uint8Array<ArrayBuffer> {
     const version = this.resolveVersion(twinId, versionId);
     const plan = this.geometryPlan(version.id);
     const { instanceCount, meshCount, firstMeshCursor } = plan.manifest;
-    if (cursor > firstMeshCursor + meshCount) throw new AppError('BAD_REQUEST', `Cursor ${cursor} is past the end of the stream.`);
+    if (cursor > firstMeshCursor + meshCount)
+      throw new AppError('BAD_REQUEST', `Cursor ${cursor} is past the end of the stream.`);
     if (cursor < instanceCount) {
-      const perChunk = Math.max(1, Math.floor((maxBytes - GEOMETRY_CHUNK_HEADER_BYTES) / INSTANCE_RECORD_BYTES));
+      const perChunk = Math.max(
+        1,
+        Math.floor((maxBytes - GEOMETRY_CHUNK_HEADER_BYTES) / INSTANCE_RECORD_BYTES),
+      );
       const count = Math.min(perChunk, instanceCount - cursor);
       const out = new Uint8Array(GEOMETRY_CHUNK_HEADER_BYTES + count * INSTANCE_RECORD_BYTES);
       const next = cursor + count < instanceCount ? cursor + count : meshCount > 0 ? firstMeshCursor : -1;
@@ -498,13 +566,20 @@ export class TwinStore {
       );
       return out;
     }
-    const get = this.db.prepare('SELECT vertex_count, index_count, vertices, indices FROM geometries WHERE hash = ?');
+    const get = this.db.prepare(
+      'SELECT vertex_count, index_count, vertices, indices FROM geometries WHERE hash = ?',
+    );
     const parts: Uint8Array[] = [];
     let size = GEOMETRY_CHUNK_HEADER_BYTES;
     let index = Math.max(cursor, firstMeshCursor) - firstMeshCursor;
     let count = 0;
     while (index < meshCount) {
-      const row = get.get(plan.meshHashes[index]) as { vertex_count: number; index_count: number; vertices: Buffer; indices: Buffer };
+      const row = get.get(plan.meshHashes[index]) as {
+        vertex_count: number;
+        index_count: number;
+        vertices: Buffer;
+        indices: Buffer;
+      };
       const indexBytes = row.vertex_count <= 65536 ? 2 : 4;
       const recordSize = MESH_RECORD_HEADER_BYTES + row.vertices.byteLength + padTo4(row.indices.byteLength);
       if (count > 0 && size + recordSize > maxBytes) break;
@@ -545,7 +620,17 @@ export class TwinStore {
          ORDER BY ve.model_id, s.global_id, m.ordinal`,
       )
       .raw()
-      .all(versionId) as [string, string, string, string, string | null, string | null, string, Buffer, Buffer][];
+      .all(versionId) as [
+      string,
+      string,
+      string,
+      string,
+      string | null,
+      string | null,
+      string,
+      Buffer,
+      Buffer,
+    ][];
     const elements: ElementSummary[] = [];
     const elementIndex = new Map<string, number>();
     const meshIndex = new Map<string, number>();
@@ -602,15 +687,16 @@ export class TwinStore {
 
   private getTwinRow(twinId: string): { id: string; head_version_id: number | null } {
     const twin = this.db.prepare('SELECT id, head_version_id FROM twins WHERE id = ?').get(twinId) as
-      | { id: string; head_version_id: number | null }
-      | undefined;
+      { id: string; head_version_id: number | null } | undefined;
     if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${twinId}.`);
     return twin;
   }
 
   private versionRow(versionId: number): VersionRow | undefined {
     return this.db
-      .prepare(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`)
+      .prepare(
+        `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`,
+      )
       .get(versionId) as VersionRow | undefined;
   }
 }
