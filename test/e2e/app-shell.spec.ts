@@ -32,11 +32,11 @@ test('the app frame renders with a drawn 3D viewport and live status', async ({ 
     .poll(
       async () => {
         report = await inspectCanvas(page, '[data-testid="viewport-canvas"]');
-        return report.distinctColours;
+        return report.distinctColours > 3 && report.drawnShare > 0.05;
       },
-      { timeout: 10_000 },
+      { timeout: 15_000 },
     )
-    .toBeGreaterThan(3);
+    .toBe(true);
   console.log(
     `canvas ${report.width}x${report.height}: ${report.distinctColours} colours, ${(report.drawnShare * 100).toFixed(1)}% drawn`,
   );

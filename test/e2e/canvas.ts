@@ -1,5 +1,6 @@
 // Reads back the WebGL canvas and measures how much of it was actually drawn.
 import type { Page } from '@playwright/test';
+import { sampleCanvas } from './viewer-canvas';
 
 export interface CanvasReport {
   width: number;
@@ -9,30 +10,15 @@ export interface CanvasReport {
   drawnShare: number;
 }
 
-export function inspectCanvas(page: Page, selector: string): Promise<CanvasReport> {
-  return page.evaluate((sel) => {
-    const canvas = document.querySelector(sel) as HTMLCanvasElement | null;
-    if (!canvas) throw new Error(`no canvas at ${sel}`);
-    const copy = document.createElement('canvas');
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    const ctx = copy.getContext('2d');
-    if (!ctx) throw new Error('no 2D context');
-    ctx.drawImage(canvas, 0, 0);
-    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-    const counts = new Map<number, number>();
-    let samples = 0;
-    for (let i = 0; i < data.length; i += 4 * 7) {
-      const key = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      samples++;
-    }
-    const top = Math.max(...counts.values());
-    return {
-      width: copy.width,
-      height: copy.height,
-      distinctColours: counts.size,
-      drawnShare: 1 - top / samples,
-    };
-  }, selector);
+export async function inspectCanvas(page: Page, selector: string): Promise<CanvasReport> {
+  const sample = await sampleCanvas(page, selector);
+  const counts = new Map<number, number>();
+  for (const pixel of sample.pixels) counts.set(pixel, (counts.get(pixel) ?? 0) + 1);
+  const top = Math.max(0, ...counts.values());
+  return {
+    width: sample.width,
+    height: sample.height,
+    distinctColours: sample.distinctColours,
+    drawnShare: sample.pixels.length > 0 ? 1 - top / sample.pixels.length : 0,
+  };
 }

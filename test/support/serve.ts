@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { decode, encode } from '@msgpack/msgpack';
+import { decode } from '@msgpack/msgpack';
 import { createServiceHost, type ServiceHost } from '../../src/main/services/host';
 import { startServeHost, type ServeHandle } from '../../src/main/serve/server';
 import type { Logger } from '../../src/main/services/logger';
@@ -75,23 +75,7 @@ export function openSocket(host: TestHost, options: SocketOptions = {}): Promise
   });
 }
 
-let nextId = 1;
-
-/** Sends one request frame and waits for its response frame. */
-export function request(ws: WebSocket, method: string, params: unknown): Promise<unknown> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    const onMessage = (data: Buffer) => {
-      const frame = decode(data) as { type: string; id?: number; result?: unknown };
-      if (frame.type === 'response' && frame.id === id) {
-        ws.off('message', onMessage);
-        resolve(frame.result);
-      }
-    };
-    ws.on('message', onMessage);
-    ws.send(encode({ type: 'request', id, method, params }));
-  });
-}
+export { request } from './socket-request';
 
 /** Waits for the next event frame of a given name. */
 export function nextEvent(ws: WebSocket, event: string): Promise<unknown> {
