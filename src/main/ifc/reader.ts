@@ -22,6 +22,7 @@ import {
   type TypeObjectState,
 } from '../../shared/fingerprint';
 import { identity, invertAffine, multiply, type Matrix } from './matrix';
+import { searchTextOf } from './search-text';
 
 export interface PlacedMesh {
   geometryHash: string;
@@ -954,18 +955,6 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         tag: text(line.Tag),
         type: draft.type,
       };
-      const words = [
-        state.name,
-        state.description,
-        state.objectType,
-        state.tag,
-        state.globalId,
-        state.ifcClass,
-      ];
-      for (const set of state.propertySets) {
-        for (const p of set.properties)
-          if (p.value !== null && typeof p.value !== 'object') words.push(String(p.value));
-      }
       elements.push({
         expressId: line.expressID,
         state,
@@ -973,10 +962,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         parentGlobalId: draft.decomposes ?? draft.container,
         storeyGlobalId: findStorey(draft.globalId),
         meshes: draft.meshes,
-        searchText: words
-          .filter((w) => w)
-          .join('\n')
-          .toLowerCase(),
+        searchText: searchTextOf(state),
       });
     }
     if (skippedDefinitionKinds.size > 0) {

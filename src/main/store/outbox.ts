@@ -40,25 +40,27 @@ export interface OutboxItemRow {
   updatedAt: number;
 }
 
-export interface NewOutboxItem {
-  kind: OutboxKind;
-  storeTwinId: string;
-  chainTwinId: string;
-  versionId: number | null;
-  dependsOn: number | null;
-  signer: string;
-  identityId: string | null;
-  nonce: number;
-  deadline: number;
-  baseVersion: number | null;
-  message: Record<string, string>;
-  signature: string;
-  digest: string;
-  calldata: string;
-  summary: string;
-  details: Record<string, unknown> | null;
-  signedAtBlock: number | null;
-}
+/** What signing stores: the row before the relayer has touched it. */
+export type NewOutboxItem = Pick<
+  OutboxItemRow,
+  | 'kind'
+  | 'storeTwinId'
+  | 'chainTwinId'
+  | 'versionId'
+  | 'dependsOn'
+  | 'signer'
+  | 'identityId'
+  | 'nonce'
+  | 'deadline'
+  | 'baseVersion'
+  | 'message'
+  | 'signature'
+  | 'digest'
+  | 'calldata'
+  | 'summary'
+  | 'details'
+  | 'signedAtBlock'
+>;
 
 /** A fresh signature of an item's intent (new nonce, deadline, base or root). */
 export interface Resigned {

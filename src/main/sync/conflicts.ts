@@ -15,6 +15,7 @@ import {
 } from '../../shared/fingerprint';
 import type { ConflictField, ConflictView } from '../../shared/api/outbox';
 import { buildVersionTree } from '../ifc/merkle';
+import { searchTextOf } from '../ifc/search-text';
 import type { NewVersion, OutboxStore, PortableState, VersionLeaf } from '../store/outbox';
 import { diffLeaves, type PackageEntry, type PackageStore } from './outbox-packages';
 
@@ -194,24 +195,6 @@ function mergeElement(
     }
   }
   return { state: merged, sides };
-}
-
-function searchTextOf(state: ElementState): string {
-  const words: (string | null)[] = [
-    state.name,
-    state.description,
-    state.objectType,
-    state.tag,
-    state.globalId,
-    state.ifcClass,
-  ];
-  for (const set of state.propertySets)
-    for (const p of set.properties)
-      if (p.value !== null && typeof p.value !== 'object') words.push(String(p.value));
-  return words
-    .filter((w) => w)
-    .join('\n')
-    .toLowerCase();
 }
 
 export interface ConflictOutcome {
