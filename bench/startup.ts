@@ -3,11 +3,11 @@
 // background, then sync catches up). The data folder is first seeded and given a journal of extra
 // transactions, like an install that has been used. Run: npm run bench:startup [-- RUNS]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleChild } from '../test/support/bundle-child';
 import { createEthersProvider } from '../src/main/chain/ethers';
 import { TwinRegistry__factory } from '../src/main/chain/generated/types';
 import { createServiceHost } from '../src/main/services/host';
@@ -85,19 +85,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'twinledger-bench-startup-'));
   try {
     await prepare(dir);
-    const outDir = join(REPO, 'node_modules', '.cache', 'twinledger-bench');
-    mkdirSync(outDir, { recursive: true });
-    const script = join(outDir, 'startup-child.mjs');
-    await build({
-      entryPoints: [join(REPO, 'bench', 'startup', 'child.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      packages: 'external',
-      outfile: script,
-      logLevel: 'error',
-    });
+    const script = await bundleChild('bench/startup/child.ts');
     const runs: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
       const run = await runChild(script, dir);

@@ -3,17 +3,17 @@
 // transaction per range), and resuming from that cursor ends equal to a fresh index of the chain.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { build } from 'esbuild';
 import { EmbeddedChain } from '../../src/main/chain/embedded-chain';
 import { ChainRpcServer } from '../../src/main/chain/rpc-server';
 import { sandboxGenesis } from '../../src/main/chain/sandbox-genesis';
 import { openDatabase } from '../../src/main/store/database';
 import { ChainIndex, diffIndexDumps, type IndexDump } from '../../src/main/store/chain-index';
 import { ChainIndexer } from '../../src/main/sync/indexer';
-import { REPO, tempDir } from './helpers';
+import { bundleChild } from '../support/bundle-child';
+import { tempDir } from './helpers';
 import { RegistryDriver, random, writeHistory } from './registry-fixture';
 
 const RUNS = Number(process.env.SYNC_CRASH_RUNS ?? 50);
@@ -31,19 +31,7 @@ let commitsPerIndex = 0;
 const dir = tempDir('crash', existsSync('/dev/shm') ? '/dev/shm' : undefined);
 
 beforeAll(async () => {
-  const outDir = join(REPO, 'node_modules', '.cache', 'twinledger-sync-test');
-  mkdirSync(outDir, { recursive: true });
-  childScript = join(outDir, 'crash-child.mjs');
-  await build({
-    entryPoints: [join(REPO, 'test', 'sync', 'crash-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    packages: 'external',
-    outfile: childScript,
-    logLevel: 'error',
-  });
+  childScript = await bundleChild('test/sync/crash-child.ts');
   chain = await EmbeddedChain.start({ genesis: () => sandboxGenesis() });
   server = await ChainRpcServer.start(chain);
   driver = await RegistryDriver.deploy(chain, chain.chainId);

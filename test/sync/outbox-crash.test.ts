@@ -4,9 +4,8 @@
 // process left; then every intent is either confirmed on chain exactly once or still queued (and
 // never executed). At the end everything is confirmed, each digest executed once.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { bundleChild } from '../support/bundle-child';
 import { Lab, Laptop, random, tempDir, REPO_ROOT } from './outbox-fixture';
 
 const RUNS = Number(process.env.OUTBOX_CRASH_RUNS ?? 50);
@@ -22,19 +21,10 @@ let lab: Lab;
 let laptop: Laptop;
 const dirs: { remove: () => void }[] = [];
 /** The child, bundled once (packages stay external): starts in a fraction of tsx's time. */
-const CHILD = join(REPO_ROOT, 'node_modules', '.cache', 'twinledger-tests', 'outbox-crash-child.mjs');
+let CHILD: string;
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [join(REPO_ROOT, 'test', 'sync', 'outbox-crash-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    packages: 'external',
-    outfile: CHILD,
-    logLevel: 'silent',
-  });
+  CHILD = await bundleChild('test/sync/outbox-crash-child.ts');
   lab = await Lab.start({ rpc: true });
   const dir = tempDir('crash');
   const shared = tempDir('crash-packages');
