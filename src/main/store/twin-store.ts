@@ -534,6 +534,11 @@ export class TwinStore {
 
   // ---- geometry ----------------------------------------------------------------------------
 
+  /** Drops the cached geometry plan of a version whose elements changed in place (draft edits). */
+  forgetGeometryPlan(versionId: number): void {
+    this.plans.delete(versionId);
+  }
+
   geometryManifest(twinId: string, versionId?: number): GeometryManifest {
     const version = this.resolveVersion(twinId, versionId);
     return this.geometryPlan(version.id).manifest;
