@@ -62,8 +62,8 @@ export const migration004: Migration = {
       bucket INTEGER NOT NULL,
       count INTEGER NOT NULL,
       sum REAL NOT NULL,
-      min REAL NOT NULL,
-      max REAL NOT NULL,
+      min_value REAL NOT NULL,
+      max_value REAL NOT NULL,
       PRIMARY KEY (mapping_id, width_s, bucket)
     ) STRICT, WITHOUT ROWID;
 
