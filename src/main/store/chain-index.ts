@@ -3,6 +3,7 @@
 // wrote (a reorg); the queries permissions, sync status and the outbox ask; and a dump used to prove
 // that an index equals a fresh index of the same chain.
 import type { SqliteDatabase } from './database';
+import { MaintenanceIndex } from './maintenance-index';
 
 /** A registry event as the indexer hands it over: where it is on chain and its decoded arguments. */
 export interface IndexedEvent {
@@ -63,6 +64,34 @@ export interface IndexChange {
   grantsChanged: boolean;
   versionsChanged: boolean;
   events: number;
+}
+
+/**
+ * Derived state a capability beside the registry keeps from its own contract's events (maintenance,
+ * licensing...): written in the same transaction as the events and the cursor, emptied with the
+ * index, re-derived from the remaining events after a rollback, and told after each transaction so
+ * it announces changes only once they are durable.
+ */
+export interface IndexExtension {
+  readonly name: string;
+  /** The event names it derives state from (replayed for it after a rollback). */
+  readonly eventNames: ReadonlySet<string>;
+  /** Its tables and their canonical order: part of dump() and diffIndexDumps. */
+  readonly tables: readonly (readonly [table: string, order: string])[];
+  /** Derives state from one event, inside the batch's transaction; ignores names it does not know. */
+  apply(event: IndexedEvent): void;
+  /** Empties its tables, inside the caller's transaction. */
+  clear(): void;
+  /**
+   * Called when a transaction starts (false: forget what an earlier one that did not commit
+   * touched) and after it committed (true: announce what changed).
+   */
+  settle(committed: boolean): void;
+}
+
+/** The extensions every index carries (their tables come with the app's migrations). */
+export function defaultIndexExtensions(db: SqliteDatabase): IndexExtension[] {
+  return [new MaintenanceIndex(db)];
 }
 
 export interface ChainTwin {
@@ -128,6 +157,8 @@ const DERIVED_TABLES = [
 
 export type IndexDump = Record<(typeof DERIVED_TABLES)[number][0], unknown[][]> & {
   cursor: { blockNumber: number; blockHash: string | null } | null;
+  /** The extensions' tables, by table name. */
+  extensions: Record<string, unknown[][]>;
 };
 
 const num = (value: string | boolean | undefined): number => Number(value);
@@ -136,8 +167,20 @@ const str = (value: string | boolean | undefined): string => String(value);
 export class ChainIndex {
   private readonly statements: ReturnType<ChainIndex['prepare']>;
 
-  constructor(readonly db: SqliteDatabase) {
+  constructor(
+    readonly db: SqliteDatabase,
+    readonly extensions: readonly IndexExtension[] = defaultIndexExtensions(db),
+  ) {
     this.statements = this.prepare();
+  }
+
+  /** The extension called `name` (e.g. 'maintenance'), if this index carries it. */
+  extension<T extends IndexExtension>(name: string): T | null {
+    return (this.extensions.find((e) => e.name === name) as T | undefined) ?? null;
+  }
+
+  private settleExtensions(committed: boolean): void {
+    for (const extension of this.extensions) extension.settle(committed);
   }
 
   private prepare() {
@@ -248,6 +291,7 @@ export class ChainIndex {
   reset(scope: IndexScope): void {
     this.db
       .transaction(() => {
+        this.settleExtensions(false);
         this.clearTables();
         this.db.prepare('DELETE FROM chain_cursor').run();
         this.db
@@ -261,6 +305,7 @@ export class ChainIndex {
         this.db.exec(`UPDATE versions SET status = 'local' WHERE status = 'confirmed'`);
       })
       .immediate();
+    this.settleExtensions(true);
   }
 
   private clearTables(): void {
@@ -269,6 +314,7 @@ export class ChainIndex {
       DELETE FROM chain_role_grants; DELETE FROM chain_versions; DELETE FROM chain_service_logs;
       DELETE FROM chain_intents; DELETE FROM chain_intent_failures;
     `);
+    for (const extension of this.extensions) extension.clear();
   }
 
   // ---- writing ------------------------------------------------------------------------------
@@ -287,6 +333,7 @@ export class ChainIndex {
     const s = this.statements;
     this.db
       .transaction(() => {
+        this.settleExtensions(false);
         if (batch.after !== undefined) {
           const at =
             (this.statements.cursor.get() as { block_number: number } | undefined)?.block_number ?? null;
@@ -304,6 +351,7 @@ export class ChainIndex {
             JSON.stringify(event.args),
           );
           this.applyEvent(event, change);
+          for (const extension of this.extensions) extension.apply(event);
         }
         for (const block of batch.blocks) s.insertBlock.run(block.number, block.hash, block.timestamp);
         s.setCursor.run(batch.cursor.number, batch.cursor.hash, Date.now());
@@ -312,6 +360,7 @@ export class ChainIndex {
         }
       })
       .immediate();
+    this.settleExtensions(true);
     return change;
   }
 
@@ -421,6 +470,13 @@ export class ChainIndex {
     const change: IndexChange = { twins: new Set(), grantsChanged: false, versionsChanged: false, events: 0 };
     const db = this.db;
     db.transaction(() => {
+      this.settleExtensions(false);
+      const orphanedNames = new Set(
+        db
+          .prepare('SELECT DISTINCT name FROM chain_events WHERE block_number > ?')
+          .pluck()
+          .all(ancestor.number) as string[],
+      );
       const touched = db
         .prepare('SELECT DISTINCT twin_id FROM chain_events WHERE block_number > ? AND twin_id IS NOT NULL')
         .pluck()
@@ -436,11 +492,50 @@ export class ChainIndex {
         this.statements.unconfirmStoreVersions.run(twin, twin);
         this.statements.confirmStoreVersions.run(twin, twin);
       }
+      // An extension whose events were orphaned derives its state again from the events that remain.
+      for (const extension of this.extensions) {
+        if (![...orphanedNames].some((name) => extension.eventNames.has(name))) continue;
+        extension.clear();
+        for (const event of this.storedEvents([...extension.eventNames])) extension.apply(event);
+      }
       this.statements.setCursor.run(ancestor.number, ancestor.hash, Date.now());
       change.grantsChanged = change.grantsChanged || touched.length > 0;
       change.versionsChanged = change.versionsChanged || touched.length > 0;
     }).immediate();
+    this.settleExtensions(true);
     return change;
+  }
+
+  /** Stored events with these names, in chain order (an extension's replay after a rollback). */
+  *storedEvents(names: readonly string[]): Generator<IndexedEvent> {
+    if (names.length === 0) return;
+    const rows = this.db
+      .prepare(
+        `SELECT block_number, log_index, block_hash, tx_hash, tx_index, name, twin_id, args FROM chain_events
+         WHERE name IN (${names.map(() => '?').join(', ')}) ORDER BY block_number, log_index`,
+      )
+      .all(...names) as {
+      block_number: number;
+      log_index: number;
+      block_hash: string;
+      tx_hash: string;
+      tx_index: number;
+      name: string;
+      twin_id: string | null;
+      args: string;
+    }[];
+    for (const row of rows) {
+      yield {
+        blockNumber: row.block_number,
+        logIndex: row.log_index,
+        blockHash: row.block_hash,
+        txHash: row.tx_hash,
+        txIndex: row.tx_index,
+        name: row.name,
+        twinId: row.twin_id,
+        args: JSON.parse(row.args) as IndexedEvent['args'],
+      };
+    }
   }
 
   /** Re-derives one twin's state from its stored events (used after a rollback). */
@@ -747,10 +842,20 @@ export class ChainIndex {
     for (const [table, order] of DERIVED_TABLES) {
       dump[table] = this.db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).raw().all() as unknown[][];
     }
+    const extensions: Record<string, unknown[][]> = {};
+    for (const extension of this.extensions) {
+      for (const [table, order] of extension.tables) {
+        extensions[table] = this.db
+          .prepare(`SELECT * FROM ${table} ORDER BY ${order}`)
+          .raw()
+          .all() as unknown[][];
+      }
+    }
     const cursor = this.cursor();
     return {
-      ...(dump as Omit<IndexDump, 'cursor'>),
+      ...(dump as Omit<IndexDump, 'cursor' | 'extensions'>),
       cursor: cursor && { blockNumber: cursor.blockNumber, blockHash: cursor.blockHash },
+      extensions,
     };
   }
 }
@@ -761,9 +866,18 @@ export function diffIndexDumps(a: IndexDump, b: IndexDump, limit = 20): string[]
   if (JSON.stringify(a.cursor) !== JSON.stringify(b.cursor)) {
     out.push(`cursor: ${JSON.stringify(a.cursor)} != ${JSON.stringify(b.cursor)}`);
   }
-  for (const [table] of DERIVED_TABLES) {
-    const left = a[table].map((row) => JSON.stringify(row));
-    const right = b[table].map((row) => JSON.stringify(row));
+  const extensionTables = [...new Set([...Object.keys(a.extensions), ...Object.keys(b.extensions)])];
+  const tables: [string, unknown[][], unknown[][]][] = [
+    ...DERIVED_TABLES.map(([table]): [string, unknown[][], unknown[][]] => [table, a[table], b[table]]),
+    ...extensionTables.map((table): [string, unknown[][], unknown[][]] => [
+      table,
+      a.extensions[table] ?? [],
+      b.extensions[table] ?? [],
+    ]),
+  ];
+  for (const [table, rowsA, rowsB] of tables) {
+    const left = rowsA.map((row) => JSON.stringify(row));
+    const right = rowsB.map((row) => JSON.stringify(row));
     if (left.length !== right.length) out.push(`${table}: ${left.length} rows != ${right.length} rows`);
     const rightSet = new Set(right);
     const leftSet = new Set(left);

@@ -62,7 +62,13 @@ export function splitBatch(batch: IndexBatch, maxEvents: number): IndexBatch[] {
 export interface IndexerOptions {
   provider: Eip1193Provider;
   index: ChainIndex;
-  deployment: Pick<Deployment, 'chainId' | 'registry' | 'startBlock'>;
+  /**
+   * The registry, and the manifest whose other contracts (maintenance...) are indexed beside it when
+   * given (their events are decoded by the same log decoder).
+   */
+  deployment: Pick<Deployment, 'chainId' | 'registry' | 'startBlock'> & {
+    manifest?: { contracts: Record<string, { address: string }> };
+  };
   /** Blocks held back from the head before indexing (default 0: the sandbox cannot reorg by itself). */
   confirmations?: number;
   /** Largest range asked of eth_getLogs (default 2,000 blocks; halved while the provider refuses). */
@@ -148,8 +154,15 @@ export class ChainIndexer {
   private successes = 0;
   private readonly maxRange: number;
   private readonly confirmations: number;
+  /** The contracts whose logs are read: the registry first, then the manifest's other contracts. */
+  private readonly addresses: string[];
 
   constructor(private readonly options: IndexerOptions) {
+    const registry = options.deployment.registry.toLowerCase();
+    const modules = Object.values(options.deployment.manifest?.contracts ?? {})
+      .map((c) => c.address.toLowerCase())
+      .filter((address) => address !== registry);
+    this.addresses = [registry, ...new Set(modules)];
     this.maxRange = Math.max(1, options.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE);
     this.range = this.maxRange;
     this.confirmations = Math.max(0, options.confirmations ?? 0);
@@ -284,7 +297,11 @@ export class ChainIndexer {
     const [first, logs] = await Promise.all([
       from === to ? null : this.blockOrNull(from),
       this.rpc<RpcLog[]>('eth_getLogs', [
-        { address: this.options.deployment.registry, fromBlock: hex(from), toBlock: hex(to) },
+        {
+          address: this.addresses.length === 1 ? this.addresses[0] : this.addresses,
+          fromBlock: hex(from),
+          toBlock: hex(to),
+        },
       ]).catch((error: unknown) => {
         if (!isRangeTooLarge(error)) throw error;
         return null;

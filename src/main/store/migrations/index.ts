@@ -4,9 +4,18 @@ import { migration001 } from './001-twins-models-versions';
 import { migration002 } from './002-chain-index';
 import { migration003 } from './003-outbox';
 import { migration004 } from './004-sensors';
+import { migration005 } from './005-maintenance-index';
+import { migration006 } from './006-draft-edits';
 import type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004];
+export const migrations: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+];
 
 /** Throws unless the migrations run 1, 2, 3... with no gap, repeat or reordering. */
 export function checkMigrationsMonotonic(list: readonly Migration[]): void {
