@@ -2,6 +2,7 @@
 // usable before it is ready) or a JSON-RPC endpoint (network mode), with a status the UI can show.
 import { join } from 'node:path';
 import type { ChainMode, ChainStatus } from '../../shared/api';
+import { AppError } from '../../shared/result';
 import type { Logger } from '../services/logger';
 import type { ChainGenesis } from './edr';
 import { EmbeddedChain, type Eip1193Provider, type LogLimits } from './embedded-chain';
@@ -81,6 +82,33 @@ export class ChainService {
     if (same && this.starting) return;
     await this.stop();
     if (!this.closed) await this.start();
+  }
+
+  /**
+   * Sandbox only: stops the embedded node (the journal keeps its blocks) and reports the chain
+   * offline until it is started again; for rehearsing offline work on one machine, and for tests.
+   */
+  async setSandboxRunning(running: boolean): Promise<ChainStatus> {
+    if (this.options.config().chainMode !== 'sandbox' || this.current.mode !== 'sandbox') {
+      throw new AppError(
+        'CONFLICT',
+        'Only the sandbox chain can be stopped and started from the app; a network chain is offline only when it cannot be reached.',
+      );
+    }
+    if (running) {
+      if (!this.sandboxChain) await this.start();
+    } else {
+      await this.stop();
+      this.update(
+        {
+          ...this.current,
+          state: 'offline',
+          lastError: 'The sandbox node is stopped: start it again to sync.',
+        },
+        true,
+      );
+    }
+    return this.status();
   }
 
   async close(): Promise<void> {

@@ -6,5 +6,6 @@ import type { ChainService } from './chain-service';
 export function chainHandlers({ chain }: { chain: ChainService }): Pick<Handlers, keyof typeof chainMethods> {
   return {
     'chain.status': () => chain.status(),
+    'chain.setSandboxRunning': ({ running }) => chain.setSandboxRunning(running),
   };
 }

@@ -17,6 +17,8 @@ import { SyncService } from '../sync/sync-service';
 import { syncHandlers } from '../sync/handlers';
 import { createHostOutbox, type OutboxService } from '../sync/outbox';
 import { outboxHandlers } from '../sync/outbox-handlers';
+import { createTimelineCapability } from '../timeline/capability';
+import type { TimelineService } from '../timeline/timeline-service';
 
 export interface HostOptions {
   dataDir: string;
@@ -48,6 +50,8 @@ export interface ServiceHost {
   readonly sync: SyncService | null;
   /** Null when the twin database is unavailable (the outbox keeps its items there). */
   readonly outbox: OutboxService | null;
+  /** The maintenance timeline: other capabilities add entry kinds with `timeline.register`. */
+  readonly timeline: TimelineService | null;
   close(): Promise<void>;
 }
 
@@ -122,6 +126,17 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       })
     : null;
   if (outbox) closers.push(() => outbox.close());
+  const timeline = createTimelineCapability({
+    store: twins.store,
+    sync,
+    outbox: outbox?.service ?? null,
+    vault,
+    chain,
+    bus,
+    logger: options.logger,
+    unavailable: twins.unavailable,
+  });
+  closers.push(() => timeline.close());
 
   // Each capability contributes one handler group; together they must cover the whole contract
   // (the Handlers type makes a missing method a compile error).
@@ -133,6 +148,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       ...twins.handlers,
       ...syncHandlers({ sync, unavailable: twins.unavailable }),
       ...outboxHandlers({ outbox: outbox?.service ?? null, unavailable: twins.unavailable }),
+      ...timeline.handlers,
     },
     { logError: (method, error) => options.logger.error(`request ${method} failed`, error) },
   );
@@ -145,6 +161,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     chain,
     sync,
     outbox: outbox?.service ?? null,
+    timeline: timeline.timeline,
     close: async () => {
       for (const close of closers.reverse()) await close();
     },

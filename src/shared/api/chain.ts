@@ -28,6 +28,11 @@ export type ChainStatus = z.infer<typeof ChainStatus>;
 
 export const chainMethods = {
   'chain.status': defineMethod(z.object({}).strict(), ChainStatus),
+  /**
+   * Sandbox only: stops the embedded node (its journal keeps every block) or starts it again, so
+   * offline work can be rehearsed (and tested) on one machine. Refused in network mode.
+   */
+  'chain.setSandboxRunning': defineMethod(z.object({ running: z.boolean() }).strict(), ChainStatus),
 };
 
 export const chainEvents = {

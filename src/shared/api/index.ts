@@ -7,6 +7,8 @@ import { chainEvents, chainMethods } from './chain';
 import { twinEvents, twinMethods } from './twins';
 import { syncEvents, syncMethods } from './sync';
 import { outboxEvents, outboxMethods } from './outbox';
+import { timelineEvents, timelineMethods } from './timeline';
+import { rolesMethods } from './roles';
 import type { Result } from '../result';
 
 export const apiMethods = {
@@ -16,6 +18,8 @@ export const apiMethods = {
   ...twinMethods,
   ...syncMethods,
   ...outboxMethods,
+  ...timelineMethods,
+  ...rolesMethods,
 } as const;
 
 export const apiEvents = {
@@ -25,6 +29,7 @@ export const apiEvents = {
   ...twinEvents,
   ...syncEvents,
   ...outboxEvents,
+  ...timelineEvents,
 } as const;
 
 export type ApiMethods = typeof apiMethods;
@@ -55,4 +60,6 @@ export * from './vault';
 export * from './chain';
 export * from './sync';
 export * from './outbox';
+export * from './timeline';
+export * from './roles';
 export * from './define';
