@@ -139,9 +139,14 @@ export class ImportService {
     return this.jobs.size > 0;
   }
 
-  /** Starts the import process and web-ifc ahead of the first import. */
-  warmUp(): void {
-    if (!this.closed) this.ensureWorker();
+  /**
+   * Starts the import process and web-ifc ahead of the first import, and opens the database the
+   * imports go to (the service's, or `dbPath`) with the writer's statements prepared, as an app
+   * keeps its database open: the first import then pays for none of it.
+   */
+  warmUp(dbPath: string = this.options.dbPath): void {
+    if (this.closed) return;
+    this.ensureWorker().send({ type: 'open', dbPath });
   }
 
   async close(): Promise<void> {

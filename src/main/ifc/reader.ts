@@ -1001,6 +1001,56 @@ export interface GeometryRead {
   meshCount: number;
 }
 
+/** Collects streamed meshes: each distinct mesh once, each product's placed meshes. */
+function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
+  const geometryByExpressId = new Map<number, string>();
+  const geometries = new Map<string, ReadGeometry>();
+  const placed = new Map<number, PlacedMesh[]>();
+  let meshCount = 0;
+  return {
+    add(mesh: WebIFC.FlatMesh): void {
+      const list: PlacedMesh[] = [];
+      const count = mesh.geometries.size();
+      for (let i = 0; i < count; i++) {
+        const p = mesh.geometries.get(i);
+        let hash = geometryByExpressId.get(p.geometryExpressID);
+        if (hash === undefined) {
+          const geometry = api.GetGeometry(modelId, p.geometryExpressID);
+          try {
+            const vertexData = api.GetVertexArray(geometry.GetVertexData(), geometry.GetVertexDataSize());
+            const indexData = api.GetIndexArray(geometry.GetIndexData(), geometry.GetIndexDataSize());
+            const vertexCount = vertexData.length / 6;
+            // GetVertexArray and GetIndexArray return copies: their buffers are ours to keep.
+            const vertices = new Uint8Array(vertexData.buffer, vertexData.byteOffset, vertexData.byteLength);
+            const indices =
+              vertexCount <= 65536
+                ? new Uint8Array(Uint16Array.from(indexData).buffer)
+                : new Uint8Array(indexData.buffer, indexData.byteOffset, indexData.byteLength);
+            hash = createHash('sha256').update(vertices).update(indices).digest('hex');
+            if (!geometries.has(hash))
+              geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
+          } finally {
+            geometry.delete();
+          }
+          geometryByExpressId.set(p.geometryExpressID, hash);
+        }
+        meshCount++;
+        list.push({
+          geometryHash: hash,
+          color: [p.color.x, p.color.y, p.color.z, p.color.w],
+          matrix: Array.from(p.flatTransformation),
+        });
+      }
+      const existing = placed.get(mesh.expressID);
+      if (existing) existing.push(...list);
+      else placed.set(mesh.expressID, list);
+    },
+    result(): GeometryRead {
+      return { geometries: [...geometries.values()], placed, meshCount };
+    },
+  };
+}
+
 /**
  * Streams every mesh of the open model: each distinct mesh once (by web-ifc geometry id, then by
  * content hash: sha256 of its float32 vertices and its indices as stored), and each product's
@@ -1012,10 +1062,7 @@ export function streamGeometry(
   hooks: Pick<ReadHooks, 'checkpoint' | 'progress'>,
   expectedProducts: number,
 ): GeometryRead {
-  const geometryByExpressId = new Map<number, string>();
-  const geometries = new Map<string, ReadGeometry>();
-  const placed = new Map<number, PlacedMesh[]>();
-  let meshCount = 0;
+  const collector = geometryCollector(api, modelId);
   let cancelled = false;
   let streamed = 0;
   // web-ifc streams type by type and counts within each type; progress counts products instead.
@@ -1030,47 +1077,83 @@ export function streamGeometry(
       }
       hooks.progress('geometry', expectedProducts > 0 ? Math.min(1, streamed / expectedProducts) : 1);
     }
-    const list: PlacedMesh[] = [];
-    const count = mesh.geometries.size();
-    for (let i = 0; i < count; i++) {
-      const p = mesh.geometries.get(i);
-      let hash = geometryByExpressId.get(p.geometryExpressID);
-      if (hash === undefined) {
-        const geometry = api.GetGeometry(modelId, p.geometryExpressID);
-        try {
-          const vertexData = api.GetVertexArray(geometry.GetVertexData(), geometry.GetVertexDataSize());
-          const indexData = api.GetIndexArray(geometry.GetIndexData(), geometry.GetIndexDataSize());
-          const vertexCount = vertexData.length / 6;
-          const vertices = new Uint8Array(
-            vertexData.buffer,
-            vertexData.byteOffset,
-            vertexData.byteLength,
-          ).slice();
-          const indices =
-            vertexCount <= 65536
-              ? new Uint8Array(Uint16Array.from(indexData).buffer)
-              : new Uint8Array(indexData.buffer, indexData.byteOffset, indexData.byteLength).slice();
-          hash = createHash('sha256').update(vertices).update(indices).digest('hex');
-          if (!geometries.has(hash))
-            geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
-        } finally {
-          geometry.delete();
-        }
-        geometryByExpressId.set(p.geometryExpressID, hash);
-      }
-      meshCount++;
-      list.push({
-        geometryHash: hash,
-        color: [p.color.x, p.color.y, p.color.z, p.color.w],
-        matrix: Array.from(p.flatTransformation),
-      });
-    }
-    const existing = placed.get(mesh.expressID);
-    if (existing) existing.push(...list);
-    else placed.set(mesh.expressID, list);
+    collector.add(mesh);
   });
   hooks.checkpoint();
-  return { geometries: [...geometries.values()], placed, meshCount };
+  return collector.result();
+}
+
+/** Element classes web-ifc's StreamAllMeshes skips (IfcOpeningElement, IfcSpace...). */
+const UNSTREAMED = new Set<number>(
+  [
+    WebIFC.IFCOPENINGELEMENT,
+    WebIFC.IFCSPACE,
+    (WebIFC as unknown as Record<string, number | undefined>).IFCOPENINGSTANDARDCASE,
+  ].filter((t): t is number => typeof t === 'number'),
+);
+const streamedType = new Map<number, boolean>();
+
+/**
+ * The products StreamAllMeshes would stream (its element classes, less openings and spaces), in
+ * an order fixed by the file alone: the geometry worker and the import thread compute the same
+ * list from their own copies of the model and share it out by index (streamClaimedGeometry).
+ * Streaming them one by one with StreamMeshes gives byte-identical meshes (checked on every sample).
+ */
+export function meshProductIds(api: WebIFC.IfcAPI, modelId: number): number[] {
+  const vector = api.GetLineIDsWithType(modelId, WebIFC.IFCPRODUCT, true);
+  const out: number[] = [];
+  for (let i = 0; i < vector.size(); i++) {
+    const id = vector.get(i);
+    const type = api.GetLineType(modelId, id);
+    let streamed = streamedType.get(type);
+    if (streamed === undefined) {
+      streamed = !UNSTREAMED.has(type) && Boolean(api.IsIfcElement(type));
+      streamedType.set(type, streamed);
+    }
+    if (streamed) out.push(id);
+  }
+  return out;
+}
+
+/**
+ * Streams the products of `ids` that no other thread has claimed: each takes the next index from
+ * the shared counter (Atomics.add), so two threads holding their own copies of the model split
+ * the meshes between them as they go, whoever is free taking the next product.
+ */
+export function streamClaimedGeometry(
+  api: WebIFC.IfcAPI,
+  modelId: number,
+  ids: readonly number[],
+  claim: Int32Array,
+  hooks: Pick<ReadHooks, 'checkpoint' | 'progress'>,
+): GeometryRead {
+  const collector = geometryCollector(api, modelId);
+  const one = [0];
+  for (;;) {
+    const index = Atomics.add(claim, 0, 1);
+    if (index >= ids.length) break;
+    if ((index & 15) === 0) {
+      hooks.checkpoint();
+      hooks.progress('geometry', index / ids.length);
+    }
+    one[0] = ids[index]!;
+    api.StreamMeshes(modelId, one, (mesh) => collector.add(mesh));
+  }
+  hooks.checkpoint();
+  return collector.result();
+}
+
+/** The union of geometry read by two threads (their products are disjoint). */
+export function mergeGeometry(a: GeometryRead, b: GeometryRead): GeometryRead {
+  const geometries = new Map(a.geometries.map((g) => [g.hash, g]));
+  for (const g of b.geometries) if (!geometries.has(g.hash)) geometries.set(g.hash, g);
+  const placed = new Map(a.placed);
+  for (const [id, meshes] of b.placed) {
+    const existing = placed.get(id);
+    if (existing) existing.push(...meshes);
+    else placed.set(id, meshes);
+  }
+  return { geometries: [...geometries.values()], placed, meshCount: a.meshCount + b.meshCount };
 }
 
 /** Defined types whose values are REAL numbers (web-ifc hands them over as the file's text). */

@@ -6,11 +6,17 @@ import type { ImportJob, ImportReport, ImportStage } from './import-job';
 
 /** Main -> import process. */
 export type ToImportProcess =
-  { type: 'import'; job: ImportJob; dbPath: string } | { type: 'cancel'; jobId: string } | { type: 'close' };
+  | { type: 'import'; job: ImportJob; dbPath: string }
+  | { type: 'cancel'; jobId: string }
+  /** Open a database (and prepare the writer's statements) ahead of the imports into it. */
+  | { type: 'open'; dbPath: string }
+  | { type: 'close' };
 
 /** Import process -> import thread. */
 export type ToWorker =
-  { type: 'import'; job: ImportJob; dbPath: string; cancel: SharedArrayBuffer } | { type: 'close' };
+  | { type: 'import'; job: ImportJob; dbPath: string; cancel: SharedArrayBuffer }
+  | { type: 'open'; dbPath: string }
+  | { type: 'close' };
 
 export type FromWorker =
   | { type: 'progress'; jobId: string; stage: ImportStage; percent: number }

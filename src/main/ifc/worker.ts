@@ -5,14 +5,22 @@
 //   hundreds of milliseconds; a process keeps main's loop free.
 // - import (a worker thread of the host): holds a started web-ifc and a store connection, runs one
 //   import at a time, polling a shared cancel flag.
-// - geometry (a worker thread of the import thread): for large files, opens its own copy of the
-//   model and streams the meshes while the import thread reads properties and relationships.
+// - geometry (a worker thread of the import thread): opens its own copy of the model and streams
+//   meshes while the import thread reads properties and relationships; the two share the products
+//   out through a shared counter, so the import thread takes its part of the meshes once it is done.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
 import { openDatabase, StoreError, type SqliteDatabase } from '../store/database';
+import { prepareImportWriter } from '../store/import-writer';
 import { runImport, type GeometryHelper } from './import-job';
-import { streamGeometry, type GeometryRead, type PlacedMesh, type ReadGeometry } from './reader';
+import {
+  meshProductIds,
+  streamClaimedGeometry,
+  type GeometryRead,
+  type PlacedMesh,
+  type ReadGeometry,
+} from './reader';
 import { startWebIfc } from './webifc';
 import { IMPORT_WORKER_YOUNG_GENERATION_MB } from './limits';
 import type { FromWorker, ToImportProcess, ToWorker } from './worker-protocol';
@@ -26,7 +34,14 @@ function selfUrl(): URL {
   return self.endsWith('.ts') ? new URL(bootstrap, self) : new URL(self);
 }
 
-type ToGeometry = { type: 'geometry'; id: number; bytes: Uint8Array; cancel: SharedArrayBuffer };
+type ToGeometry = {
+  type: 'geometry';
+  id: number;
+  bytes: Uint8Array;
+  cancel: SharedArrayBuffer;
+  /** Int32 next-product index, shared with the import thread (see streamClaimedGeometry). */
+  claim: SharedArrayBuffer;
+};
 type FromGeometry =
   | {
       type: 'geometry-done';
@@ -47,16 +62,17 @@ function runGeometryRole(): void {
       api ??= await startWebIfc();
       modelId = api.OpenModel(message.bytes);
       if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
-      const read = streamGeometry(
+      const read = streamClaimedGeometry(
         api,
         modelId,
+        meshProductIds(api, modelId),
+        new Int32Array(message.claim),
         {
           checkpoint: () => {
             if (Atomics.load(flag, 0) !== 0) throw new AppError('CANCELLED', 'cancelled');
           },
           progress: () => {},
         },
-        0,
       );
       const transfer: ArrayBuffer[] = [];
       for (const g of read.geometries)
@@ -130,12 +146,12 @@ class GeometryWorker implements GeometryHelper {
     this.worker = worker;
   }
 
-  read(bytes: Uint8Array): Promise<GeometryRead> {
+  read(bytes: Uint8Array, claim: SharedArrayBuffer): Promise<GeometryRead> {
     this.start();
     const id = this.next++;
     return new Promise<GeometryRead>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const message: ToGeometry = { type: 'geometry', id, bytes, cancel: this.cancel };
+      const message: ToGeometry = { type: 'geometry', id, bytes, cancel: this.cancel, claim };
       this.worker!.postMessage(message, [bytes.buffer as ArrayBuffer]);
     });
   }
@@ -182,6 +198,15 @@ function runImportRole(): void {
   };
 
   port.on('message', async (message: ToWorker) => {
+    if (message.type === 'open') {
+      try {
+        prepareImportWriter(database(message.dbPath));
+      } catch {
+        // The import into it reports the problem (a newer schema, a damaged file...).
+      }
+      closeOlderDatabases();
+      return;
+    }
     if (message.type === 'close') {
       for (const db of databases.values()) db.close();
       databases.clear();
@@ -275,6 +300,8 @@ function runHostRole(): void {
     } else if (message.type === 'cancel') {
       const flag = flags.get(message.jobId);
       if (flag) Atomics.store(flag, 0, 1);
+    } else if (message.type === 'open') {
+      thread.postMessage(message satisfies ToWorker);
     } else if (message.type === 'close') {
       thread.postMessage({ type: 'close' } satisfies ToWorker);
     }

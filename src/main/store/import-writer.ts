@@ -92,9 +92,11 @@ export interface ImportOutcome {
   warnings: string[];
 }
 
-export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: ImportDeps): ImportOutcome {
-  const now = Date.now();
-  const statements = {
+/** The writer's statements, prepared once per connection (the import worker keeps its connection). */
+const preparedFor = new WeakMap<SqliteDatabase, ReturnType<typeof prepareStatements>>();
+
+function prepareStatements(db: SqliteDatabase) {
+  return {
     twin: db.prepare('SELECT id, head_version_id FROM twins WHERE id = ?'),
     draft: db.prepare("SELECT id, seq FROM versions WHERE twin_id = ? AND status = 'draft'"),
     model: db.prepare('SELECT id, name FROM models WHERE id = ? AND twin_id = ?'),
@@ -151,6 +153,17 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
     ),
     setHead: db.prepare('UPDATE twins SET head_version_id = ? WHERE id = ?'),
   };
+}
+
+/** Prepares the writer's statements on a connection ahead of its first import (the worker's warm-up). */
+export function prepareImportWriter(db: SqliteDatabase): void {
+  if (!preparedFor.has(db)) preparedFor.set(db, prepareStatements(db));
+}
+
+export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: ImportDeps): ImportOutcome {
+  const now = Date.now();
+  prepareImportWriter(db);
+  const statements = preparedFor.get(db)!;
 
   const run = db.transaction((): ImportOutcome => {
     const { target } = record;
