@@ -22,6 +22,7 @@ import {
   MESH_RECORD_HEADER_BYTES,
   padTo4,
 } from '../../shared/geometry-stream';
+import type Database from 'better-sqlite3';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './database';
 
 interface VersionRow {
@@ -46,6 +47,8 @@ interface GeometryPlan {
   /** Every instance record, packed, in stream order. */
   instances: Uint8Array;
   meshHashes: string[];
+  /** Per distinct mesh, in stream order: vertex count and index count. */
+  meshCounts: Uint32Array;
 }
 
 const VERSION_COLUMNS = `v.id, v.twin_id, v.seq, v.base_version_id, v.status, v.merkle_root, v.element_count,
@@ -79,10 +82,21 @@ export class TwinStore {
   readonly db: SqliteDatabase;
   readonly path: string;
   private readonly plans = new Map<number, GeometryPlan>();
+  /** Statements of the hot read paths (reopening a twin, streaming its geometry), prepared once. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: SqliteDatabase, path: string) {
     this.db = db;
     this.path = path;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Opens (and migrates) the database; throws a StoreError, e.g. for a newer schema. */
@@ -92,6 +106,7 @@ export class TwinStore {
 
   close(): void {
     this.plans.clear();
+    this.statements.clear();
     if (this.db.open) this.db.close();
   }
 
@@ -571,42 +586,34 @@ export class TwinStore {
       );
       return out;
     }
-    const get = this.db.prepare(
-      'SELECT vertex_count, index_count, vertices, indices FROM geometries WHERE hash = ?',
-    );
-    const parts: Uint8Array[] = [];
+    // Sizes come from the plan: the chunk is allocated once and each mesh's bytes copied in once.
+    const get = this.statement('SELECT vertices, indices FROM geometries WHERE hash = ?').raw();
+    const first = Math.max(cursor, firstMeshCursor) - firstMeshCursor;
     let size = GEOMETRY_CHUNK_HEADER_BYTES;
-    let index = Math.max(cursor, firstMeshCursor) - firstMeshCursor;
-    let count = 0;
-    while (index < meshCount) {
-      const row = get.get(plan.meshHashes[index]) as {
-        vertex_count: number;
-        index_count: number;
-        vertices: Buffer;
-        indices: Buffer;
-      };
-      const indexBytes = row.vertex_count <= 65536 ? 2 : 4;
-      const recordSize = MESH_RECORD_HEADER_BYTES + row.vertices.byteLength + padTo4(row.indices.byteLength);
-      if (count > 0 && size + recordSize > maxBytes) break;
-      const record = new Uint8Array(recordSize);
-      const view = new DataView(record.buffer);
-      view.setUint32(0, index, true);
-      view.setUint32(4, row.vertex_count, true);
-      view.setUint32(8, row.index_count, true);
-      view.setUint32(12, indexBytes, true);
-      record.set(row.vertices, MESH_RECORD_HEADER_BYTES);
-      record.set(row.indices, MESH_RECORD_HEADER_BYTES + row.vertices.byteLength);
-      parts.push(record);
+    let end = first;
+    while (end < meshCount) {
+      const vertexCount = plan.meshCounts[2 * end]!;
+      const indexCount = plan.meshCounts[2 * end + 1]!;
+      const indexBytes = vertexCount <= 65536 ? 2 : 4;
+      const recordSize = MESH_RECORD_HEADER_BYTES + vertexCount * 24 + padTo4(indexCount * indexBytes);
+      if (end > first && size + recordSize > maxBytes) break;
       size += recordSize;
-      count++;
-      index++;
+      end++;
     }
     const out = new Uint8Array(size);
-    writeHeader(out, 2, count, index < meshCount ? firstMeshCursor + index : -1);
+    const view = new DataView(out.buffer);
+    writeHeader(out, 2, end - first, end < meshCount ? firstMeshCursor + end : -1);
     let offset = GEOMETRY_CHUNK_HEADER_BYTES;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.byteLength;
+    for (let index = first; index < end; index++) {
+      const [vertices, indices] = get.get(plan.meshHashes[index]) as [Buffer, Buffer];
+      const vertexCount = plan.meshCounts[2 * index]!;
+      view.setUint32(offset, index, true);
+      view.setUint32(offset + 4, vertexCount, true);
+      view.setUint32(offset + 8, plan.meshCounts[2 * index + 1]!, true);
+      view.setUint32(offset + 12, vertexCount <= 65536 ? 2 : 4, true);
+      out.set(vertices, offset + MESH_RECORD_HEADER_BYTES);
+      out.set(indices, offset + MESH_RECORD_HEADER_BYTES + vertices.byteLength);
+      offset += MESH_RECORD_HEADER_BYTES + vertices.byteLength + padTo4(indices.byteLength);
     }
     return out;
   }
@@ -614,16 +621,17 @@ export class TwinStore {
   private geometryPlan(versionId: number): GeometryPlan {
     const cached = this.plans.get(versionId);
     if (cached) return cached;
-    const rows = this.db
-      .prepare(
-        `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.storey_global_id,
-                m.geometry_hash, m.color, m.matrix
-         FROM version_elements ve
-         JOIN element_states s ON s.state_hash = ve.state_hash
-         JOIN element_meshes m ON m.state_hash = ve.state_hash
-         WHERE ve.version_id = ?
-         ORDER BY ve.model_id, s.global_id, m.ordinal`,
-      )
+    // One query: every placed mesh of the version with its element and its mesh's sizes.
+    const rows = this.statement(
+      `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.storey_global_id,
+              m.geometry_hash, m.color, m.matrix, g.vertex_count, g.index_count
+       FROM version_elements ve
+       JOIN element_states s ON s.state_hash = ve.state_hash
+       JOIN element_meshes m ON m.state_hash = ve.state_hash
+       JOIN geometries g ON g.hash = m.geometry_hash
+       WHERE ve.version_id = ?
+       ORDER BY ve.model_id, s.global_id, m.ordinal`,
+    )
       .raw()
       .all(versionId) as [
       string,
@@ -635,14 +643,31 @@ export class TwinStore {
       string,
       Buffer,
       Buffer,
+      number,
+      number,
     ][];
     const elements: ElementSummary[] = [];
     const elementIndex = new Map<string, number>();
     const meshIndex = new Map<string, number>();
     const meshHashes: string[] = [];
+    const counts: number[] = [];
+    let meshBytes = 0;
     const instances = new Uint8Array(rows.length * INSTANCE_RECORD_BYTES);
     const view = new DataView(instances.buffer);
-    rows.forEach(([key, modelId, globalId, ifcClass, name, storey, geometryHash, color, matrix], i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const [
+        key,
+        modelId,
+        globalId,
+        ifcClass,
+        name,
+        storey,
+        geometryHash,
+        color,
+        matrix,
+        vertexCount,
+        indexCount,
+      ] = rows[i]!;
       let e = elementIndex.get(key);
       if (e === undefined) {
         e = elements.length;
@@ -654,25 +679,16 @@ export class TwinStore {
         g = meshHashes.length;
         meshIndex.set(geometryHash, g);
         meshHashes.push(geometryHash);
+        counts.push(vertexCount, indexCount);
+        // As stored: float32 x 6 per vertex, uint16 indices up to 65,536 vertices, uint32 beyond.
+        meshBytes += vertexCount * 24 + indexCount * (vertexCount <= 65536 ? 2 : 4);
       }
       const at = i * INSTANCE_RECORD_BYTES;
       view.setUint32(at, e, true);
       view.setUint32(at + 4, g, true);
-      const c = new Float32Array(color.buffer.slice(color.byteOffset, color.byteOffset + 16));
-      for (let k = 0; k < 4; k++) view.setFloat32(at + 8 + k * 4, c[k]!, true);
-      const m = new Float64Array(matrix.buffer.slice(matrix.byteOffset, matrix.byteOffset + 128));
-      for (let k = 0; k < 16; k++) view.setFloat32(at + 24 + k * 4, m[k]!, true);
-    });
-    const meshBytes = meshHashes.length
-      ? (this.db
-          .prepare(
-            `SELECT SUM(LENGTH(vertices) + LENGTH(indices)) FROM geometries WHERE hash IN
-             (SELECT m.geometry_hash FROM version_elements ve JOIN element_meshes m ON m.state_hash = ve.state_hash
-              WHERE ve.version_id = ?)`,
-          )
-          .pluck()
-          .get(versionId) as number)
-      : 0;
+      for (let k = 0; k < 4; k++) view.setFloat32(at + 8 + k * 4, color.readFloatLE(k * 4), true);
+      for (let k = 0; k < 16; k++) view.setFloat32(at + 24 + k * 4, matrix.readDoubleLE(k * 8), true);
+    }
     const plan: GeometryPlan = {
       manifest: {
         versionId,
@@ -684,6 +700,7 @@ export class TwinStore {
       },
       instances,
       meshHashes,
+      meshCounts: Uint32Array.from(counts),
     };
     if (this.plans.size >= 4) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(versionId, plan);
@@ -691,18 +708,16 @@ export class TwinStore {
   }
 
   private getTwinRow(twinId: string): { id: string; head_version_id: number | null } {
-    const twin = this.db.prepare('SELECT id, head_version_id FROM twins WHERE id = ?').get(twinId) as
+    const twin = this.statement('SELECT id, head_version_id FROM twins WHERE id = ?').get(twinId) as
       { id: string; head_version_id: number | null } | undefined;
     if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${twinId}.`);
     return twin;
   }
 
   private versionRow(versionId: number): VersionRow | undefined {
-    return this.db
-      .prepare(
-        `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`,
-      )
-      .get(versionId) as VersionRow | undefined;
+    return this.statement(
+      `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`,
+    ).get(versionId) as VersionRow | undefined;
   }
 }
 
