@@ -17,6 +17,7 @@ import { SyncService } from '../sync/sync-service';
 import { syncHandlers } from '../sync/handlers';
 import { createHostOutbox, type OutboxService } from '../sync/outbox';
 import { outboxHandlers } from '../sync/outbox-handlers';
+import { createGatewayCapability } from '../gateway/capability';
 import { createTimelineCapability } from '../timeline/capability';
 import type { TimelineService } from '../timeline/timeline-service';
 
@@ -126,6 +127,8 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       })
     : null;
   if (outbox) closers.push(() => outbox.close());
+  const sensors = createGatewayCapability({ ...options, twins, vault, chain, sync, bus });
+  closers.push(() => sensors.close());
   const timeline = createTimelineCapability({
     store: twins.store,
     sync,
@@ -148,6 +151,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       ...twins.handlers,
       ...syncHandlers({ sync, unavailable: twins.unavailable }),
       ...outboxHandlers({ outbox: outbox?.service ?? null, unavailable: twins.unavailable }),
+      ...sensors.handlers,
       ...timeline.handlers,
     },
     { logError: (method, error) => options.logger.error(`request ${method} failed`, error) },

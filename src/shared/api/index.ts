@@ -7,6 +7,7 @@ import { chainEvents, chainMethods } from './chain';
 import { twinEvents, twinMethods } from './twins';
 import { syncEvents, syncMethods } from './sync';
 import { outboxEvents, outboxMethods } from './outbox';
+import { sensorEvents, sensorMethods } from './sensors';
 import { timelineEvents, timelineMethods } from './timeline';
 import { rolesMethods } from './roles';
 import type { Result } from '../result';
@@ -18,6 +19,7 @@ export const apiMethods = {
   ...twinMethods,
   ...syncMethods,
   ...outboxMethods,
+  ...sensorMethods,
   ...timelineMethods,
   ...rolesMethods,
 } as const;
@@ -29,6 +31,7 @@ export const apiEvents = {
   ...twinEvents,
   ...syncEvents,
   ...outboxEvents,
+  ...sensorEvents,
   ...timelineEvents,
 } as const;
 

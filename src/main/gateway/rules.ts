@@ -1,0 +1,61 @@
+// Local mirror of the maintenance contract's rules: the gateway evaluates each accepted reading
+// against the rules of its element and metric, so only readings that breach one go on chain.
+import type { SeriesThreshold } from '../../shared/api/sensors';
+
+export type Comparator = SeriesThreshold['comparator'];
+
+export interface LocalRule {
+  /** The contract's rule id (decimal string). */
+  id: string;
+  /** Store twin id and element key the rule watches. */
+  twinId: string;
+  elementKey: string;
+  metric: string;
+  comparator: Comparator;
+  /** In the mapping's unit (the contract's fixed-point value divided by its scale). */
+  threshold: number;
+  /** What a breach does, in words the UI shows ("work order", "parts request", "alert"). */
+  action: string;
+  label: string;
+  active: boolean;
+}
+
+/** Where the rules come from (the chain through the maintenance contract, or a fixed list in tests). */
+export interface RuleSource {
+  rulesFor(twinId: string, elementKey: string, metric: string): readonly LocalRule[];
+  /** Called when the rules may have changed; answers when the cache is fresh again. */
+  refresh?(): Promise<void>;
+  close?(): void;
+}
+
+export function breaches(comparator: Comparator, value: number, threshold: number): boolean {
+  switch (comparator) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+  }
+}
+
+/** A fixed rule list (tests, the headless gateway without a chain). */
+export class StaticRules implements RuleSource {
+  constructor(private rules: LocalRule[] = []) {}
+
+  set(rules: LocalRule[]): void {
+    this.rules = rules;
+  }
+
+  rulesFor(twinId: string, elementKey: string, metric: string): readonly LocalRule[] {
+    return this.rules.filter(
+      (r) =>
+        r.active &&
+        r.twinId === twinId &&
+        r.elementKey.toLowerCase() === elementKey.toLowerCase() &&
+        r.metric === metric,
+    );
+  }
+}
