@@ -5,9 +5,13 @@
 // all its geometry. Bounds: import <= 1.5x floor; reopen+stream >= 10x faster than import;
 // Office_A peak RSS < 600 MB and main's event loop never held > 50 ms while it imports (both in a
 // fresh process, as the app's main is).
-// Several warm runs per file, floor and import alternating, each import into a fresh database.
-// Printed: the best (min) and the median of each; bounds are judged on the best runs, which is the
-// uncontended cost on a machine shared with other work (this one is). Exits 1 if a bound fails.
+// Several warm runs per file, floor and import alternating, each import into a fresh database (so
+// no run finds its states or meshes already stored). The import process opens each run's database
+// before the clock starts, as the app's importer holds its one database open from warm-up on; the
+// clock then covers the job from main's request to main's receipt of the committed result.
+// Printed: the best (min) and the median of each, and PASS or FAIL per bound; bounds are judged on
+// the best runs, which is the uncontended cost on a machine shared with other work (this one is).
+// Exits 1 if a bound fails.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -104,7 +108,7 @@ async function appProbe(file: string): Promise<void> {
   // Databases are created (migrated) before the loop is watched: that is app start, not import.
   const dbPaths = [0, 1, 2].map((i) => join(dir, `twins-${i}.sqlite`));
   for (const path of dbPaths) TwinStore.open(path).close();
-  importer.warmUp();
+  await importer.warmUp(dbPaths[0]);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   let worstGap = 0;
   let last = performance.now();
@@ -148,6 +152,7 @@ async function appProbe(file: string): Promise<void> {
 
 async function main(): Promise<void> {
   const failures: string[] = [];
+  const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   const files = SAMPLES.filter((f) => {
     if (existsSync(f)) return true;
     console.log(`skip ${basename(f)}: ${f} is absent`);
@@ -206,6 +211,7 @@ async function main(): Promise<void> {
       floors.push(f.ms);
       floorInfo = f;
       const dbPath = freshDb();
+      await importer.warmUp(dbPath);
       const result = await importOnce(file, dbPath);
       imports.push(result.elapsed);
       report = result.report;
@@ -215,6 +221,7 @@ async function main(): Promise<void> {
       rmSync(dbPath, { force: true });
       rmSync(`${dbPath}-wal`, { force: true });
       rmSync(`${dbPath}-shm`, { force: true });
+      rmSync(`${dbPath}-sources`, { recursive: true, force: true });
     }
     const f = Math.min(...floors);
     const im = Math.min(...imports);
@@ -226,6 +233,10 @@ async function main(): Promise<void> {
       `${basename(file).padEnd(32)} ${String(bytes.byteLength).padStart(8)} ${ms(f).padStart(7)} ${ms(im).padStart(8)}  ${ratio.toFixed(2).padStart(5)}x ${ms(re).padStart(9)} ${`(${(streamed.bytes / 1e6).toFixed(1)} MB)`.padStart(9)} ${speedup.toFixed(1).padStart(6)}x ${String(report!.elementCount).padStart(8)} ${String(floorInfo.meshes).padStart(6)} ${String(floorInfo.props).padStart(5)}`,
     );
     console.log(`    ${medians}; import stages (last run): ${JSON.stringify(report!.timingsMs)}`);
+    console.log(
+      `    ${verdict(ratio <= BOUND_RATIO)} import ${ratio.toFixed(2)}x web-ifc alone (bound <= ${BOUND_RATIO}x)   ` +
+        `${verdict(speedup >= BOUND_REOPEN)} reopen+stream ${speedup.toFixed(1)}x faster than import (bound >= ${BOUND_REOPEN}x)`,
+    );
     if (ratio > BOUND_RATIO)
       failures.push(`${basename(file)}: import ${ratio.toFixed(2)}x web-ifc alone (bound ${BOUND_RATIO}x)`);
     if (speedup < BOUND_REOPEN)
@@ -260,10 +271,10 @@ async function main(): Promise<void> {
     } else {
       const held = Math.max(probe.loopMaxMs, probe.worstGapMs);
       console.log(
-        `Office_A imported 3x by a fresh app process (${probe.importsMs.map((v) => ms(v)).join(', ')}): import process peak RSS ${probe.importerPeakRssMb.toFixed(0)} MB (bound ${BOUND_RSS_MB} MB), main ${probe.mainRssMb.toFixed(0)} MB`,
+        `${verdict(probe.importerPeakRssMb < BOUND_RSS_MB)} Office_A imported 3x by a fresh app process (${probe.importsMs.map((v) => ms(v)).join(', ')}): import process peak RSS ${probe.importerPeakRssMb.toFixed(0)} MB (bound < ${BOUND_RSS_MB} MB), main ${probe.mainRssMb.toFixed(0)} MB`,
       );
       console.log(
-        `main event loop while importing: max delay ${probe.loopMaxMs.toFixed(1)} ms (monitorEventLoopDelay), worst 2 ms-timer gap ${probe.worstGapMs.toFixed(1)} ms (bound ${BOUND_LOOP_MS} ms)`,
+        `${verdict(held <= BOUND_LOOP_MS)} main event loop while importing: max delay ${probe.loopMaxMs.toFixed(1)} ms (monitorEventLoopDelay), worst 2 ms-timer gap ${probe.worstGapMs.toFixed(1)} ms (bound <= ${BOUND_LOOP_MS} ms)`,
       );
       if (!(probe.importerPeakRssMb < BOUND_RSS_MB))
         failures.push(`Office_A import process peak RSS ${probe.importerPeakRssMb.toFixed(0)} MB`);
@@ -273,6 +284,11 @@ async function main(): Promise<void> {
     console.log(`skip the Office_A memory and event-loop checks: ${OFFICE} is absent`);
   }
 
+  console.log(
+    `load average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   if (failures.length > 0) {
     console.log(`\nFAILED bounds:\n  ${failures.join('\n  ')}`);
     process.exitCode = 1;

@@ -8,6 +8,7 @@ import * as WebIFC from 'web-ifc';
 import type { ElementState } from '../../shared/fingerprint';
 import { AppError } from '../../shared/result';
 import type { SqliteDatabase } from '../store/database';
+import { canKeepSourceFilesBeside, sourceFileKnown, writeSourceFile } from '../store/source-files';
 import {
   writeImport,
   type ImportOutcome,
@@ -144,6 +145,24 @@ export async function runImport(
   hooks: JobHooks,
   geometryHelper?: GeometryHelper,
 ): Promise<ImportReport> {
+  const background: { sourceWrite: Promise<unknown> | null } = { sourceWrite: null };
+  try {
+    return await importSteps(api, db, job, hooks, geometryHelper, background);
+  } catch (error) {
+    // A source file still being written is finished first, so the worker's sweep then removes it.
+    await background.sourceWrite?.catch(() => undefined);
+    throw error;
+  }
+}
+
+async function importSteps(
+  api: WebIFC.IfcAPI,
+  db: SqliteDatabase,
+  job: ImportJob,
+  hooks: JobHooks,
+  geometryHelper: GeometryHelper | undefined,
+  background: { sourceWrite: Promise<unknown> | null },
+): Promise<ImportReport> {
   const timings: Record<string, number> = {};
   let mark = performance.now();
   const lap = (name: string) => {
@@ -188,6 +207,13 @@ export async function runImport(
   }
   const checked = preflight(bytes, fileName);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  // The file itself is kept beside the database: written and fsynced on the I/O threads while it is
+  // parsed, so the transaction below carries only its row (store/source-files.ts).
+  const beside = canKeepSourceFilesBeside(db.name);
+  const known = beside && sourceFileKnown(db, sha256);
+  const sourceWrite = beside && !known ? writeSourceFile(db.name, sha256, bytes) : null;
+  sourceWrite?.catch(() => undefined); // awaited before storing
+  background.sourceWrite = sourceWrite;
   lap('read');
   hooks.checkpoint();
   // Geometry is read in parallel by the geometry worker from its own copy of the file; this
@@ -294,6 +320,19 @@ export async function runImport(
     lap('fingerprint');
     hooks.checkpoint();
 
+    if (sourceWrite) {
+      try {
+        await sourceWrite;
+      } catch (error) {
+        throw new AppError(
+          'UNAVAILABLE',
+          `Could not keep a copy of ${fileName} beside the twin database: ${(error as Error).message}`,
+        );
+      }
+      lap('source-file');
+      hooks.checkpoint();
+    }
+
     // Storing, in one transaction.
     stage('storing', 0);
     const modelName = fileName.replace(/\.ifc$/i, '');
@@ -314,7 +353,7 @@ export async function runImport(
           byteSize: bytes.byteLength,
           schema: checked.schema,
           authoringApp,
-          content: bytes,
+          content: beside ? null : bytes,
         },
         projectGlobalId: model.projectGlobalId,
         warnings: [...checked.warnings, ...model.warnings],

@@ -99,6 +99,9 @@ export class ImportService {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly jobs = new Map<string, PendingJob>();
   private closed = false;
+  /** A job is in the import process now / warm-ups waiting for their answer (both hold it referenced). */
+  private running = false;
+  private warmUps = 0;
   private readonly options: ImportServiceOptions;
 
   constructor(options: ImportServiceOptions) {
@@ -142,11 +145,29 @@ export class ImportService {
   /**
    * Starts the import process and web-ifc ahead of the first import, and opens the database the
    * imports go to (the service's, or `dbPath`) with the writer's statements prepared, as an app
-   * keeps its database open: the first import then pays for none of it.
+   * keeps its database open: the first import then pays for none of it. Resolves once the database
+   * is open (or the import process is gone); never rejects.
    */
-  warmUp(dbPath: string = this.options.dbPath): void {
-    if (this.closed) return;
-    this.ensureWorker().send({ type: 'open', dbPath });
+  warmUp(dbPath: string = this.options.dbPath): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const worker = this.ensureWorker();
+    // Held referenced while waiting for the answer (the process is unreferenced when idle).
+    this.warmUps++;
+    worker.ref?.();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        worker.off('message', onMessage);
+        worker.off('exit', done);
+        if (--this.warmUps === 0 && !this.running) worker.unref?.();
+        resolve();
+      };
+      const onMessage = (message: FromWorker) => {
+        if (message.type === 'opened' && message.dbPath === dbPath) done();
+      };
+      worker.on('message', onMessage);
+      worker.on('exit', done);
+      if (worker.send({ type: 'open', dbPath }) === false) done();
+    });
   }
 
   async close(): Promise<void> {
@@ -198,6 +219,7 @@ export class ImportService {
       return Promise.reject(new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.'));
     pending.started = true;
     const worker = this.ensureWorker();
+    this.running = true;
     worker.ref?.();
     return new Promise<ImportReport>((resolve, reject) => {
       let settled = false;
@@ -209,7 +231,8 @@ export class ImportService {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
-        worker.unref?.();
+        this.running = false;
+        if (this.warmUps === 0) worker.unref?.();
         outcome();
       };
       const onMessage = (message: FromWorker) => {

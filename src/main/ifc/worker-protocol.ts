@@ -33,4 +33,6 @@ export type FromWorker =
       /** web-ifc may be left in a bad state: main should start a fresh worker next time. */
       recycle: boolean;
     }
+  /** Answer to 'open': the database is open (or could not be; the import into it will say why). */
+  | { type: 'opened'; dbPath: string }
   | { type: 'closed' };

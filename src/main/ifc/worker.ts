@@ -13,6 +13,7 @@ import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
 import { openDatabase, StoreError, type SqliteDatabase } from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
+import { sweepSourceFiles } from '../store/source-files';
 import { runImport, type GeometryHelper } from './import-job';
 import {
   meshProductIds,
@@ -197,14 +198,25 @@ function runImportRole(): void {
     }
   };
 
+  /** Removes source files no row names (a failed or killed import's); never fails a job. */
+  const sweep = (dbPath: string) => {
+    try {
+      sweepSourceFiles(database(dbPath), dbPath);
+    } catch {
+      // The next job sweeps again.
+    }
+  };
+
   port.on('message', async (message: ToWorker) => {
     if (message.type === 'open') {
       try {
         prepareImportWriter(database(message.dbPath));
+        sweep(message.dbPath); // what an import killed in an earlier run left beside it
       } catch {
         // The import into it reports the problem (a newer schema, a damaged file...).
       }
       closeOlderDatabases();
+      post({ type: 'opened', dbPath: message.dbPath });
       return;
     }
     if (message.type === 'close') {
@@ -252,7 +264,10 @@ function runImportRole(): void {
       } catch {
         // A busy database checkpoints next time; the WAL stays valid meanwhile.
       }
+      sweep(dbPath);
     } catch (error) {
+      // The source file a failed import wrote beside the database goes before the failure is told.
+      sweep(dbPath);
       const known = error instanceof AppError;
       const code = known ? error.code : error instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';
       const text = error instanceof Error ? error.message : String(error);

@@ -59,7 +59,8 @@ export interface ImportRecord {
     byteSize: number;
     schema: string;
     authoringApp: string | null;
-    content: Uint8Array;
+    /** The file's bytes, or null when they are kept beside the database (store/source-files.ts). */
+    content: Uint8Array | null;
   };
   projectGlobalId: string | null;
   warnings: string[];
@@ -92,6 +93,8 @@ export interface ImportOutcome {
   warnings: string[];
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /** The writer's statements, prepared once per connection (the import worker keeps its connection). */
 const preparedFor = new WeakMap<SqliteDatabase, ReturnType<typeof prepareStatements>>();
 
@@ -106,7 +109,8 @@ function prepareStatements(db: SqliteDatabase) {
       'INSERT INTO models (id, twin_id, name, discipline, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
     insertSource: db.prepare(
-      'INSERT OR IGNORE INTO source_files (sha256, file_name, byte_size, ifc_schema, authoring_app, content) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT OR IGNORE INTO source_files (sha256, file_name, byte_size, ifc_schema, authoring_app, content,
+         content_location) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     geometryExists: db.prepare('SELECT 1 FROM geometries WHERE hash = ?').pluck(),
     insertGeometry: db.prepare(
@@ -241,7 +245,8 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
       record.source.byteSize,
       record.source.schema,
       record.source.authoringApp,
-      record.source.content,
+      record.source.content ?? NO_BYTES,
+      record.source.content === null ? 'file' : 'row',
     );
     const usedGeometry = new Set<string>();
     for (const element of elements) for (const mesh of element.meshes) usedGeometry.add(mesh.geometryHash);

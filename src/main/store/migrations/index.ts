@@ -6,6 +6,7 @@ import { migration003 } from './003-outbox';
 import { migration004 } from './004-sensors';
 import { migration005 } from './005-maintenance-index';
 import { migration006 } from './006-draft-edits';
+import { migration007 } from './007-source-files-beside';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -15,6 +16,7 @@ export const migrations: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 /** Throws unless the migrations run 1, 2, 3... with no gap, repeat or reordering. */

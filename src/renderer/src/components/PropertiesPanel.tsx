@@ -9,6 +9,7 @@ import type { ElementDetail, ElementProof } from '../../../shared/api/twins';
 import { indexTree } from './Navigator';
 import { classColourCss } from '../viewer/palette';
 import { Icon } from './icons';
+import { VerifiedBadge } from './VerifiedBadge';
 
 type PropertySet = ElementDetail['propertySets'][number];
 
@@ -172,6 +173,7 @@ export function PropertiesPanel() {
           />
         </Section>
       )}
+      <VerifiedBadge twinId={view.twinId} versionId={view.versionId} elementKey={key} />
       <ProofSection proof={proof && proof.key === key ? proof : null} stateHash={e.stateHash} />
     </div>
   );

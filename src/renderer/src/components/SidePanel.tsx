@@ -1,10 +1,12 @@
 // The side panel: the selection's properties, the draft's changes under review, the twin's versions,
-// and the maintenance and roles tabs that the chain sync layer will fill.
+// the maintenance timeline (logging service too) and the twin's roles.
 import { useEffect, useState } from 'react';
 import { useApi, useEvent } from '../api-context';
 import { useWorkspace } from '../workspace';
 import { PropertiesPanel } from './PropertiesPanel';
 import { ChangesPanel } from './ChangesPanel';
+import { MaintenancePanel } from './MaintenancePanel';
+import { RolesPanel } from './RolesPanel';
 import type { VersionSummary } from '../../../shared/api/twins';
 import { Icon } from './icons';
 
@@ -39,34 +41,10 @@ export function SidePanel() {
         {tab === 'Properties' && <PropertiesPanel />}
         {tab === 'Changes' && <ChangesPanel />}
         {tab === 'History' && <HistoryPanel />}
-        {tab === 'Maintenance' && (
-          <Pending
-            title="Maintenance timeline"
-            text="Service logs, work orders and sensor alerts for the twin and the selected element appear here once the chain sync layer is connected. Logging service needs a live MAINTAINER role."
-            action="Log service…"
-          />
-        )}
-        {tab === 'Roles' && (
-          <Pending
-            title="Roles"
-            text="The twin's role grants (with their end dates), granting, revoking and ending an engagement are read from and written to the chain; they arrive with the sync layer."
-            action="Grant a role…"
-          />
-        )}
+        {tab === 'Maintenance' && <MaintenancePanel />}
+        {tab === 'Roles' && <RolesPanel />}
       </div>
     </aside>
-  );
-}
-
-function Pending({ title, text, action }: { title: string; text: string; action: string }) {
-  return (
-    <div className="empty-state pending-feature">
-      <p className="empty-title">{title}</p>
-      <p>{text}</p>
-      <button className="button small" disabled title="Needs the chain sync layer">
-        <Icon name="lock" size={12} /> {action}
-      </button>
-    </div>
   );
 }
 

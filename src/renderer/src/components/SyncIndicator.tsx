@@ -1,5 +1,5 @@
 // The sync part of the status bar: sandbox seeding while it runs, the outbox's counts, and how far
-// the local index is behind the chain; live from sync.statusChanged.
+// the local index is behind the chain; live from sync.statusChanged. The counts open the outbox.
 import { useEffect, useState } from 'react';
 import { useApi, useEvent } from '../api-context';
 import type { SyncStatus } from '../../../shared/api/sync';
@@ -21,7 +21,7 @@ export function describeIndex(status: SyncStatus): string {
   return lag > 0 ? `Index: block ${status.cursor} (${lag} behind)` : `Index: block ${status.cursor}`;
 }
 
-export function SyncIndicator() {
+export function SyncIndicator({ onOpenOutbox }: { onOpenOutbox?: () => void } = {}) {
   const api = useApi();
   const [status, setStatus] = useState<SyncStatus | null>(null);
   useEffect(() => {
@@ -43,13 +43,15 @@ export function SyncIndicator() {
           Sandbox seeding failed: {status.seeding.error}
         </span>
       )}
-      <span
-        className={`status-item ${outboxAttention ? 'error' : 'muted'}`}
+      <button
+        className={`status-item status-button ${outboxAttention ? 'error' : 'muted'}`}
         data-testid="outbox-counts"
-        title="Signed changes waiting to reach the chain"
+        title="Signed changes waiting to reach the chain: open the outbox"
+        onClick={onOpenOutbox}
+        disabled={!onOpenOutbox}
       >
         {describeOutbox(status.outbox)}
-      </span>
+      </button>
       <span
         className="status-item muted"
         data-testid="index-lag"
