@@ -1,5 +1,7 @@
 // Every real sample imports with the counts its file states: elements per IFC class, property and
 // quantity sets, storeys; the spatial tree and the store agree with the import report.
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   DUPLEX_A,
@@ -131,6 +133,20 @@ describe.each(Object.entries(samples))('importing %s', (name, expected) => {
       roots.forEach(walk);
       expect(count).toBe(report.elementCount);
       expect(storeys).toHaveLength(expected.storeys);
+
+      // Every stored state is RFC 8785 text (the importer writes it natively; the canonicalize
+      // package must give the same bytes) and hashes to its key.
+      const states = h.store.db
+        .prepare(
+          `SELECT s.state_hash, s.canonical FROM version_elements ve JOIN element_states s ON s.state_hash = ve.state_hash
+           WHERE ve.version_id = ?`,
+        )
+        .raw()
+        .all(report.versionId) as [string, string][];
+      for (const [hash, text] of states) {
+        expect(canonicalize(JSON.parse(text))).toBe(text);
+        expect(`0x${createHash('sha256').update(text, 'utf8').digest('hex')}`).toBe(hash);
+      }
 
       // Geometry: every element with a mesh has a geometry hash and its meshes are stored.
       const manifest = h.store.geometryManifest(report.twinId);

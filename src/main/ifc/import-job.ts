@@ -19,6 +19,7 @@ import { diffStates } from './changeset';
 import { buildVersionTree, keccak256Hex } from './merkle';
 import { preflight } from './preflight';
 import {
+  memoizedText,
   meshProductIds,
   mergeGeometry,
   readModel,
@@ -104,18 +105,11 @@ function guessDiscipline(elements: ReadElement[]): string {
 /**
  * JSON.stringify(state), with the text of shared members (an element's type object and its
  * property sets, the same objects for every element using them) written once per import and
- * reused: element states repeat their type's property sets many times over.
+ * reused (memoizedText): element states repeat their type's property sets many times over.
  */
-function stateText(state: ElementState, shared: WeakMap<object, string>): string {
-  const once = (value: unknown): string => {
-    if (value === null || typeof value !== 'object') return JSON.stringify(value);
-    let text = shared.get(value);
-    if (text === undefined) {
-      text = JSON.stringify(value);
-      shared.set(value, text);
-    }
-    return text;
-  };
+function stateText(state: ElementState): string {
+  const once = (value: unknown): string =>
+    value === null || typeof value !== 'object' ? JSON.stringify(value) : memoizedText(value);
   let out = '{';
   for (const key of Object.keys(state)) {
     const value = (state as unknown as Record<string, unknown>)[key];
@@ -287,13 +281,12 @@ async function importSteps(
     // Fingerprinting.
     stage('fingerprinting', 0);
     const elements: ImportedElement[] = [];
-    const shared = new WeakMap<object, string>();
     const countsByClass: Record<string, number> = {};
     let storeys = 0;
     for (const e of model.elements) {
       // The reader builds states with their members in canonical order and numbers made finite,
       // so the native serialiser writes RFC 8785 text (test/ifc/fingerprint.test.ts checks it).
-      const canonical = stateText(e.state, shared);
+      const canonical = stateText(e.state);
       countsByClass[e.state.ifcClass] = (countsByClass[e.state.ifcClass] ?? 0) + 1;
       if (e.state.ifcClass === 'IfcBuildingStorey') storeys++;
       elements.push({

@@ -202,14 +202,26 @@ function valueOf(attribute: any): { type: string | null; value: CanonicalValue }
 const byName = <T extends { name: string }>(a: T, b: T): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
-// Canonical text of the sets and properties being sorted, each serialised once: sorting compares
-// the same objects many times (an element's property sets with equal names, on every element).
-// They do not change once built; entries go with them.
-const sortMemo = new WeakMap<object, string>();
+/**
+ * The JSON text of a property, property set or type object, written once per object and shared by
+ * the sorts here (which compare the same objects many times) and the importer's state text. These
+ * objects are built with their members in canonical order and numbers made finite, so the native
+ * serialiser writes their RFC 8785 text (test/ifc/import-samples.test.ts checks stored states
+ * against the canonicalize package); they do not change once built.
+ */
+const textMemo = new WeakMap<object, string>();
+export function memoizedText(value: object): string {
+  let text = textMemo.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    textMemo.set(value, text);
+  }
+  return text;
+}
 
-const compareCanonical = (a: CanonicalValue, b: CanonicalValue): number => {
-  const x = canonicalJson(a, sortMemo);
-  const y = canonicalJson(b, sortMemo);
+const compareCanonical = (a: object, b: object): number => {
+  const x = memoizedText(a);
+  const y = memoizedText(b);
   return x < y ? -1 : x > y ? 1 : 0;
 };
 

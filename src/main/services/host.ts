@@ -17,6 +17,7 @@ import { SyncService } from '../sync/sync-service';
 import { syncHandlers } from '../sync/handlers';
 import { createHostOutbox, type OutboxService } from '../sync/outbox';
 import { outboxHandlers } from '../sync/outbox-handlers';
+import { editHandlers } from '../edits/handlers';
 import { createGatewayCapability } from '../gateway/capability';
 import { createTimelineCapability } from '../timeline/capability';
 import type { TimelineService } from '../timeline/timeline-service';
@@ -151,6 +152,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       ...twins.handlers,
       ...syncHandlers({ sync, unavailable: twins.unavailable }),
       ...outboxHandlers({ outbox: outbox?.service ?? null, unavailable: twins.unavailable }),
+      ...editHandlers({ store: twins.store, bus, sync, vault, unavailable: twins.unavailable }),
       ...sensors.handlers,
       ...timeline.handlers,
     },

@@ -7,6 +7,8 @@ import { chainEvents, chainMethods } from './chain';
 import { twinEvents, twinMethods } from './twins';
 import { syncEvents, syncMethods } from './sync';
 import { outboxEvents, outboxMethods } from './outbox';
+import { editEvents, editMethods } from './edits';
+import { historyEvents, historyMethods } from './history';
 import { sensorEvents, sensorMethods } from './sensors';
 import { timelineEvents, timelineMethods } from './timeline';
 import { rolesMethods } from './roles';
@@ -19,6 +21,8 @@ export const apiMethods = {
   ...twinMethods,
   ...syncMethods,
   ...outboxMethods,
+  ...editMethods,
+  ...historyMethods,
   ...sensorMethods,
   ...timelineMethods,
   ...rolesMethods,
@@ -31,6 +35,8 @@ export const apiEvents = {
   ...twinEvents,
   ...syncEvents,
   ...outboxEvents,
+  ...editEvents,
+  ...historyEvents,
   ...sensorEvents,
   ...timelineEvents,
 } as const;
@@ -63,6 +69,8 @@ export * from './vault';
 export * from './chain';
 export * from './sync';
 export * from './outbox';
+export * from './edits';
+export * from './history';
 export * from './timeline';
 export * from './roles';
 export * from './define';
