@@ -1,16 +1,20 @@
-// The status bar: chain mode, active identity, connectivity and the host's health, live.
+// The status bar: chain mode, active identity, connectivity and the host's health, live. The
+// outbox counts open the outbox; in sandbox mode the node can be stopped and started again, to
+// rehearse offline work (signed work queues while it is stopped and is sent when it is back).
 import { useEffect, useState } from 'react';
 import { useApi, useEvent, useQuery } from '../api-context';
-import type { SessionStatus } from '../../../shared/api';
+import type { ChainStatus, SessionStatus } from '../../../shared/api';
 import { useWorkspace } from '../workspace';
 import { IdentitySwitcher } from './IdentitySwitcher';
 import { SyncIndicator } from './SyncIndicator';
+import { OutboxPanel } from './OutboxPanel';
 
 export function StatusBar() {
   const api = useApi();
   const info = useQuery('app.info', {});
   const [status, setStatus] = useState<SessionStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [outboxOpen, setOutboxOpen] = useState(false);
 
   useEffect(() => {
     void api.call('app.status', {}).then((r) => (r.ok ? setStatus(r.value) : setError(r.error.message)));
@@ -30,16 +34,60 @@ export function StatusBar() {
             {status ? status.chainLabel : 'Connecting…'}
             {status && !status.online && <span className="muted"> · offline</span>}
           </span>
+          <SandboxNodeToggle />
           <IdentitySwitcher active={status?.identity ?? null} />
         </>
       )}
-      <SyncIndicator />
+      <SyncIndicator onOpenOutbox={() => setOutboxOpen(true)} />
       <span className="spacer" />
       <ViewerStats />
       <span className="status-item muted" data-testid="app-version">
         {info.state === 'ready' ? `TwinLedger ${info.value.version} · ${info.value.host}` : ''}
       </span>
+      {outboxOpen && <OutboxPanel onClose={() => setOutboxOpen(false)} />}
     </footer>
+  );
+}
+
+/** Sandbox only: stop the embedded node (offline rehearsal) or start it again. */
+function SandboxNodeToggle() {
+  const api = useApi();
+  const { toast } = useWorkspace();
+  const [chain, setChain] = useState<ChainStatus | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    void api.call('chain.status', {}).then((r) => r.ok && setChain(r.value));
+  }, [api]);
+  useEvent('chain.statusChanged', setChain);
+  if (!chain || chain.mode !== 'sandbox') return null;
+  const running = chain.state === 'ready' || chain.state === 'starting';
+  const toggle = async () => {
+    setBusy(true);
+    const r = await api.call('chain.setSandboxRunning', { running: !running });
+    setBusy(false);
+    if (!r.ok) toast('error', r.error.message);
+    else
+      toast(
+        'info',
+        running
+          ? 'Sandbox node stopped: you are offline. Signed work waits in the outbox.'
+          : 'Sandbox node started: the outbox sends what waited.',
+      );
+  };
+  return (
+    <button
+      className="status-item link sandbox-toggle"
+      data-testid="sandbox-node-toggle"
+      disabled={busy || chain.state === 'starting'}
+      onClick={() => void toggle()}
+      title={
+        running
+          ? 'Stop the sandbox node to work offline (its blocks are kept)'
+          : 'Start the sandbox node again: queued work is sent'
+      }
+    >
+      {busy ? '…' : running ? 'Go offline' : 'Go online'}
+    </button>
   );
 }
 
