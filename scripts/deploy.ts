@@ -32,8 +32,14 @@ const GENERATED = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../src/main/chain/generated/abi',
 );
-/** Deployed in this order; later contracts (maintenance, licensing) take the registry's address. */
-const SUITE = ['TwinRegistry'] as const;
+/**
+ * Deployed in this order; later contracts (maintenance, licensing) take the addresses of earlier
+ * ones as constructor arguments. MaintenanceManager deploys its extension itself (one address).
+ */
+const SUITE: { name: string; args: (deployed: Record<string, string>) => string[] }[] = [
+  { name: 'TwinRegistry', args: () => [] },
+  { name: 'MaintenanceManager', args: (deployed) => [deployed.TwinRegistry!] },
+];
 
 async function loadArtifact(name: string): Promise<{ abi: unknown[]; bytecode: string }> {
   return JSON.parse(await readFile(path.join(GENERATED, `${name}.json`), 'utf8')) as {
@@ -48,16 +54,18 @@ export async function deploySuite(signer: Signer, confirmations = 1): Promise<De
   if (!provider) throw new Error('the signer needs a provider');
   const { chainId } = await provider.getNetwork();
   const contracts: DeploymentManifest['contracts'] = {};
-  for (const name of SUITE) {
+  const deployed: Record<string, string> = {};
+  for (const { name, args } of SUITE) {
     const { abi, bytecode } = await loadArtifact(name);
     const factory = new ContractFactory(abi as never, bytecode, signer);
-    const contract = await factory.deploy();
+    const contract = await factory.deploy(...args(deployed));
     const tx = contract.deploymentTransaction();
     if (!tx) throw new Error(`${name}: no deployment transaction`);
     const receipt = await tx.wait(confirmations);
     if (!receipt || receipt.status !== 1) throw new Error(`${name}: deployment failed`);
+    deployed[name] = await contract.getAddress();
     contracts[name] = {
-      address: await contract.getAddress(),
+      address: deployed[name],
       transactionHash: receipt.hash,
       blockNumber: receipt.blockNumber,
       bytecodeSha256: createHash('sha256').update(bytecode).digest('hex'),

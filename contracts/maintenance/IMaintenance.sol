@@ -24,7 +24,7 @@ uint32 constant DEFAULT_READING_MAX_SKEW = 5 minutes; // a sensor clock may run 
 uint256 constant MAX_RULES_PER_CHANNEL = 8;
 
 /**
- * @title IMaintenance
+ * @title IMaintenanceTypes
  * @author TwinLedger
  * @notice Condition-based maintenance of a twin's elements, governed by the registry's roles.
  *
@@ -58,7 +58,7 @@ uint256 constant MAX_RULES_PER_CHANNEL = 8;
  * - **Ids**: `ruleId` and `orderId` are `twinId << 64 | n` with n = 1, 2, 3... per twin, so the twin
  *   of an id is `id >> 64`.
  */
-interface IMaintenance is IIntentRelay {
+interface IMaintenanceTypes {
     // ------------------------------------------------------------------ types
 
     /// @notice How a condition rule compares a reading's value with its threshold.
@@ -788,6 +788,15 @@ interface IMaintenance is IIntentRelay {
      */
     error MaintenanceBreachAlreadyEnforced(uint256 orderId, Breach breach);
 
+}
+
+/**
+ * @title IMaintenance
+ * @author TwinLedger
+ * @notice The maintenance contract's functions; its types, events and errors are in
+ * {IMaintenanceTypes} (see there for the model). One address serves all of them.
+ */
+interface IMaintenance is IMaintenanceTypes, IIntentRelay {
     // ------------------------------------------------------------------ sensors and readings
 
     /**
@@ -1000,6 +1009,12 @@ interface IMaintenance is IIntentRelay {
     function enforce(uint256 orderId, Breach breach) external returns (uint256 amount);
 
     // ------------------------------------------------------------------ views
+
+    /**
+     * @notice The EIP-712 domain separator readings and intents are signed over.
+     * @return The separator.
+     */
+    function domainSeparator() external view returns (bytes32);
 
     /**
      * @notice A channel's registration.

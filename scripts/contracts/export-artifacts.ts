@@ -9,9 +9,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTypeChain } from 'typechain';
 
-/** Contracts the app deploys or talks to; add the maintenance and licensing contracts here. */
-const EXPORTED: { name: string; source: string }[] = [
+/**
+ * Contracts the app deploys or talks to. `delegatesTo`: a contract whose fallback delegates to
+ * another (the maintenance manager and its extension) exports the ABI of both, so one typed
+ * contract at one address has every function; `implements`: an interface whose every function the
+ * exported ABI must have (checked, so a function left out of both halves fails the build).
+ */
+const EXPORTED: {
+  name: string;
+  source: string;
+  delegatesTo?: { name: string; source: string };
+  implements?: { name: string; source: string };
+}[] = [
   { name: 'TwinRegistry', source: 'contracts/TwinRegistry.sol' },
+  {
+    name: 'MaintenanceManager',
+    source: 'contracts/maintenance/MaintenanceManager.sol',
+    delegatesTo: { name: 'MaintenanceExtension', source: 'contracts/maintenance/MaintenanceExtension.sol' },
+    implements: { name: 'IMaintenance', source: 'contracts/maintenance/IMaintenance.sol' },
+  },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,6 +40,46 @@ interface HardhatArtifact {
   abi: unknown[];
   bytecode: string;
   deployedBytecode: string;
+}
+
+interface AbiEntry {
+  type: string;
+  name?: string;
+  inputs?: { type: string; components?: unknown[] }[];
+}
+
+/** A key that identifies an ABI entry by kind and signature (overloads stay apart). */
+function abiKey(entry: AbiEntry): string {
+  return `${entry.type}:${entry.name ?? ''}:${JSON.stringify(entry.inputs ?? [])}`;
+}
+
+async function readArtifact(name: string, source: string): Promise<HardhatArtifact> {
+  return JSON.parse(
+    await readFile(path.join(root, 'artifacts', source, `${name}.json`), 'utf8'),
+  ) as HardhatArtifact;
+}
+
+/** The contract's ABI, plus its delegate's functions, events and errors that it lacks. */
+async function exportedAbi(entry: (typeof EXPORTED)[number], artifact: HardhatArtifact): Promise<unknown[]> {
+  const abi = [...(artifact.abi as AbiEntry[])];
+  if (entry.delegatesTo) {
+    const delegate = await readArtifact(entry.delegatesTo.name, entry.delegatesTo.source);
+    const seen = new Set(abi.map(abiKey));
+    for (const item of delegate.abi as AbiEntry[]) {
+      if (item.type === 'constructor' || seen.has(abiKey(item))) continue;
+      seen.add(abiKey(item));
+      abi.push(item);
+    }
+  }
+  if (entry.implements) {
+    const iface = await readArtifact(entry.implements.name, entry.implements.source);
+    const have = new Set(abi.map(abiKey));
+    const missing = (iface.abi as AbiEntry[]).filter((item) => !have.has(abiKey(item))).map((i) => i.name);
+    if (missing.length) {
+      throw new Error(`${entry.name} lacks ${entry.implements.name}'s ${missing.join(', ')}`);
+    }
+  }
+  return abi;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -39,20 +95,21 @@ async function generate(out: string): Promise<void> {
   await mkdir(path.join(out, 'abi'), { recursive: true });
   const abiFiles: string[] = [];
   const summary: Record<string, { abiHash: string; bytecodeHash: string; bytecodeBytes: number }> = {};
-  for (const { name, source } of EXPORTED) {
-    const artifactPath = path.join(root, 'artifacts', source, `${name}.json`);
-    const artifact = JSON.parse(await readFile(artifactPath, 'utf8')) as HardhatArtifact;
+  for (const entry of EXPORTED) {
+    const { name, source } = entry;
+    const artifact = await readArtifact(name, source);
+    const abi = await exportedAbi(entry, artifact);
     const exported = {
       contractName: artifact.contractName,
       sourceName: source,
-      abi: artifact.abi,
+      abi,
       bytecode: artifact.bytecode,
     };
     const file = path.join(out, 'abi', `${name}.json`);
     await writeFile(file, `${JSON.stringify(exported, null, 2)}\n`);
     abiFiles.push(file);
     summary[name] = {
-      abiHash: createHash('sha256').update(JSON.stringify(artifact.abi)).digest('hex'),
+      abiHash: createHash('sha256').update(JSON.stringify(abi)).digest('hex'),
       bytecodeHash: createHash('sha256').update(artifact.bytecode).digest('hex'),
       bytecodeBytes: (artifact.bytecode.length - 2) / 2,
     };
