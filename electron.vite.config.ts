@@ -28,6 +28,7 @@ export default defineConfig({
           serve: resolve('src/main/serve/cli.ts'),
           'ifc-worker': resolve('src/main/ifc/worker.ts'),
           chain: resolve('src/main/chain/node-cli.ts'),
+          gateway: resolve('src/main/gateway/cli.ts'),
         },
       },
     },

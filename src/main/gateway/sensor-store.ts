@@ -93,9 +93,13 @@ interface RelayRow {
 export type RelayQueueItem = RelayedReading & { message: string | null; signature: string | null };
 
 const ROLLUP_WIDTHS = [MINUTE_MS / 1000, HOUR_MS / 1000] as const;
+const ROWS_PER_INSERT = 64;
+/** mapping, width (s), bucket start (ms), count, sum, min, max */
+type Rollup = [number, number, number, number, number, number, number];
 
 export class SensorStore {
   private readonly insertReading;
+  private readonly insertReadings;
   private readonly upsertRollup;
   private readonly upsertState;
   private readonly insertRelay;
@@ -105,6 +109,12 @@ export class SensorStore {
   constructor(private readonly db: SqliteDatabase) {
     this.insertReading = db.prepare(
       'INSERT OR IGNORE INTO sensor_readings (mapping_id, ts, seq, value) VALUES (?, ?, ?, ?)',
+    );
+    // Many rows per statement: each statement call costs more than the row it writes.
+    this.insertReadings = db.prepare(
+      `INSERT OR IGNORE INTO sensor_readings (mapping_id, ts, seq, value) VALUES ${Array(ROWS_PER_INSERT)
+        .fill('(?, ?, ?, ?)')
+        .join(', ')}`,
     );
     this.upsertRollup = db.prepare(
       `INSERT INTO sensor_rollups (mapping_id, width_s, bucket, count, sum, min_value, max_value)
@@ -126,22 +136,46 @@ export class SensorStore {
     );
     this.writeBatchTx = db.transaction(
       (readings: AcceptedReading[], states: Map<number, MappingState>, relay: RelayCandidate[]) => {
-        const rollups = new Map<string, [number, number, number, number, number, number, number]>();
-        for (const r of readings) {
+        const whole = readings.length - (readings.length % ROWS_PER_INSERT);
+        const args: number[] = new Array<number>(ROWS_PER_INSERT * 4);
+        for (let i = 0; i < whole; i += ROWS_PER_INSERT) {
+          for (let k = 0; k < ROWS_PER_INSERT; k++) {
+            const r = readings[i + k]!;
+            args[k * 4] = r.mappingId;
+            args[k * 4 + 1] = r.ts;
+            args[k * 4 + 2] = r.seq;
+            args[k * 4 + 3] = r.value;
+          }
+          this.insertReadings.run(args);
+        }
+        for (let i = whole; i < readings.length; i++) {
+          const r = readings[i]!;
           this.insertReading.run(r.mappingId, r.ts, r.seq, r.value);
-          for (const width of ROLLUP_WIDTHS) {
-            const bucket = r.ts - (r.ts % (width * 1000));
-            const key = `${r.mappingId}:${width}:${bucket}`;
-            const agg = rollups.get(key);
-            if (agg) {
+        }
+        // Rollups: readings of a mapping mostly fall in the bucket of the one before, so each
+        // mapping keeps its open bucket per width and a bucket is written when the next one starts.
+        const done: Rollup[] = [];
+        const open = new Map<number, Rollup[]>();
+        for (const r of readings) {
+          let buckets = open.get(r.mappingId);
+          if (!buckets) open.set(r.mappingId, (buckets = []));
+          for (let w = 0; w < ROLLUP_WIDTHS.length; w++) {
+            const widthMs = ROLLUP_WIDTHS[w]! * 1000;
+            const bucket = r.ts - (r.ts % widthMs);
+            const agg = buckets[w];
+            if (agg && agg[2] === bucket) {
               agg[3] += 1;
               agg[4] += r.value;
               if (r.value < agg[5]) agg[5] = r.value;
               if (r.value > agg[6]) agg[6] = r.value;
-            } else rollups.set(key, [r.mappingId, width, bucket, 1, r.value, r.value, r.value]);
+            } else {
+              if (agg) done.push(agg);
+              buckets[w] = [r.mappingId, ROLLUP_WIDTHS[w]!, bucket, 1, r.value, r.value, r.value];
+            }
           }
         }
-        for (const agg of rollups.values()) this.upsertRollup.run(...agg);
+        for (const buckets of open.values()) for (const agg of buckets) done.push(agg);
+        for (const agg of done) this.upsertRollup.run(...agg);
         for (const [mappingId, state] of states) this.upsertState.run(mappingId, state.lastSeq, state.lastTs);
         const now = Date.now();
         const ids: number[] = [];
@@ -366,7 +400,7 @@ export class SensorStore {
   rawSeries(mappingId: number, from: number, to: number, origin: number, bucketMs: number): SeriesPoint[] {
     return this.db
       .prepare(
-        `SELECT (ts - @origin) / @b AS k, count(*) AS count, avg(value) AS avg, min(value) AS min, max(value) AS max
+        `SELECT CAST(ts - @origin AS INTEGER) / CAST(@b AS INTEGER) AS k, count(*) AS count, avg(value) AS avg, min(value) AS min, max(value) AS max
          FROM sensor_readings WHERE mapping_id = @id AND ts >= @from AND ts <= @to GROUP BY k ORDER BY k`,
       )
       .all({ id: mappingId, from, to, origin, b: bucketMs })
@@ -413,7 +447,7 @@ export class SensorStore {
   ): SeriesPoint[] {
     return this.db
       .prepare(
-        `SELECT (bucket - @origin) / @b AS k, sum(count) AS count, sum(sum) AS sum,
+        `SELECT CAST(bucket - @origin AS INTEGER) / CAST(@b AS INTEGER) AS k, sum(count) AS count, sum(sum) AS sum,
            min(min_value) AS min, max(max_value) AS max
          FROM sensor_rollups WHERE mapping_id = @id AND width_s = @w AND bucket >= @from AND bucket <= @to
          GROUP BY k ORDER BY k`,
