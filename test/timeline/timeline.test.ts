@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceHost } from '../../src/main/services/host';
 import { elementKeyOf } from '../../src/shared/fingerprint';
 import type { TimelineEntry } from '../../src/shared/api/timeline';
+import { join } from 'node:path';
 import { ChainService } from '../../src/main/chain/chain-service';
+import { EmbeddedChain } from '../../src/main/chain/embedded-chain';
+import { createEthersProvider } from '../../src/main/chain/ethers';
+import { TwinRegistry__factory } from '../../src/main/chain/generated/types';
+import { demoWallet } from '../../src/main/vault/demo-identities';
+import { TWIN_ROLES } from '../../src/shared/eip712';
 import { call, quietLogger, seededHost, tempDir } from '../sync/helpers';
 
 // The Duplex electrical model's hot-water boiler (IfcEnergyConversionDevice): plant a crew services.
@@ -180,6 +186,45 @@ describe('timeline', () => {
     }
     expect((await call(host, 'timeline.list', { twinId })).kinds).not.toContain('workOrder');
   });
+  it('a log queued offline fails with the reason when the role was revoked meanwhile, and can be discarded', async () => {
+    await call(host, 'vault.setActive', { id: 'demo-crew' });
+    await call(host, 'chain.setSandboxRunning', { running: false });
+    const notes = `Pump seal replaced ${Date.now()}`;
+    const item = await call(host, 'outbox.logService', {
+      twinId,
+      element: { globalId: BOILER },
+      kind: 'repair',
+      notes,
+      attachments: [],
+    });
+    // While this machine was offline, an admin elsewhere revoked the crew's MAINTAINER role: the
+    // same chain (its journal), reached by another process, takes the revoke.
+    const other = await EmbeddedChain.start({ dataDir: join(dir.dir, 'chain') });
+    const provider = createEthersProvider(other, other.chainId);
+    const owner = demoWallet('owner').connect(provider);
+    const registry = TwinRegistry__factory.connect(host.sync!.deployment.get()!.registry, owner);
+    const chainTwinId = host.sync!.index.chainTwinOf(twinId)!;
+    await (await registry.revokeRole(chainTwinId, TWIN_ROLES.Maintainer, demoWallet('crew').address)).wait();
+    provider.destroy();
+    await other.close();
+
+    await call(host, 'chain.setSandboxRunning', { running: true });
+    const failed = await waitFor(async () => {
+      const entry = await serviceEntry(notes);
+      return entry?.status === 'failed' ? entry : undefined;
+    }, 'the queued log to fail');
+    expect(failed.detail).toMatch(
+      /Not recorded: your MAINTAINER role on this twin has ended or was revoked\./,
+    );
+    expect(failed.outboxItemId).toBe(item.id);
+    await call(host, 'outbox.discard', { itemId: item.id });
+    expect(await serviceEntry(notes)).toBeUndefined();
+    // The audit trail shows who revoked it.
+    const { entries } = await call(host, 'timeline.list', { twinId, kinds: ['role'] });
+    expect(entries[0]).toMatchObject({ title: 'MAINTAINER revoked from Demo maintenance crew' });
+    expect(entries[0]!.detail).toBe('By Demo owner.');
+    await call(host, 'vault.setActive', { id: 'demo-owner' });
+  }, 60_000);
 });
 
 describe('verified on chain', () => {
