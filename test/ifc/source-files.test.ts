@@ -1,12 +1,22 @@
-// An imported IFC file is kept beside the database (<database>-sources/<sha256>.ifc), written before
-// the import's transaction; an import that fails, is cancelled or is killed leaves no file there
+// An imported IFC file (from 512 KB) is kept beside the database (<database>-sources/<sha256>.ifc),
+// written before the import's transaction; an import that fails, is cancelled or is killed leaves no file there
 // once the importer has swept, and the transaction itself carries only the file's row.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { readSourceFile, sourceFilesDir } from '../../src/main/store/source-files';
-import { DUPLEX_A, DUPLEX_ELECTRICAL, createHarness, storeFingerprint, type Harness } from './helpers';
+import { SOURCE_FILE_BESIDE_MIN_BYTES } from '../../src/main/ifc/import-job';
+import {
+  DUPLEX_A,
+  DUPLEX_ELECTRICAL,
+  FIXTURES,
+  createHarness,
+  storeFingerprint,
+  type Harness,
+} from './helpers';
+
+const MEP_FIXTURE = join(FIXTURES, 'mep-ports-systems.ifc');
 
 let h: Harness;
 beforeEach(() => {
@@ -43,6 +53,20 @@ test('the imported file is kept beside the database, byte for byte, and its row 
   // The same file again (another twin): the file is not written twice, the store still names it once.
   await h.importFile(DUPLEX_ELECTRICAL, { twinName: 'again' });
   expect(besideFiles()).toEqual([`${sha}.ifc`]);
+}, 60_000);
+
+test('a small file stays in its row: a copy beside would cost more than its bytes in the WAL', async () => {
+  expect(readFileSync(MEP_FIXTURE).length).toBeLessThan(SOURCE_FILE_BESIDE_MIN_BYTES);
+  const report = await h.importFile(MEP_FIXTURE, { twinName: 'small' });
+  expect(besideFiles()).toEqual([]);
+  const row = h.store.db
+    .prepare('SELECT content, content_location FROM source_files WHERE sha256 = ?')
+    .get(report.sourceSha256) as { content: Buffer; content_location: string };
+  expect(row.content_location).toBe('row');
+  expect(row.content.equals(readFileSync(MEP_FIXTURE))).toBe(true);
+  expect(Buffer.from(readSourceFile(h.store.db, h.dbPath, report.sourceSha256)!).equals(row.content)).toBe(
+    true,
+  );
 }, 60_000);
 
 test('a cancelled import leaves neither rows nor a file beside the database', async () => {

@@ -124,6 +124,13 @@ function stateText(state: ElementState): string {
 }
 
 /**
+ * Source files from this size on are kept beside the database; smaller ones stay in their row:
+ * the copy's fixed cost (a file and a folder fsync, ~1-3 ms) is more than their bytes cost in the
+ * WAL (~3.5 ms/MB here), and their parse is too short to hide it.
+ */
+export const SOURCE_FILE_BESIDE_MIN_BYTES = 512 * 1024;
+
+/**
  * Reads a file's geometry elsewhere (the geometry worker, from its own copy of the model) while
  * this thread reads the rest: it streams the products of meshProductIds whose index it claims
  * from `claim` (an Int32 counter this thread claims from too, once it has read the rest).
@@ -201,9 +208,9 @@ async function importSteps(
   }
   const checked = preflight(bytes, fileName);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  // The file itself is kept beside the database: written and fsynced on the I/O threads while it is
-  // parsed, so the transaction below carries only its row (store/source-files.ts).
-  const beside = canKeepSourceFilesBeside(db.name);
+  // A larger file itself is kept beside the database: written and fsynced on the I/O threads while
+  // it is parsed, so the transaction below carries only its row (store/source-files.ts).
+  const beside = bytes.byteLength >= SOURCE_FILE_BESIDE_MIN_BYTES && canKeepSourceFilesBeside(db.name);
   const known = beside && sourceFileKnown(db, sha256);
   const sourceWrite = beside && !known ? writeSourceFile(db.name, sha256, bytes) : null;
   sourceWrite?.catch(() => undefined); // awaited before storing

@@ -20,6 +20,7 @@ import { outboxHandlers } from '../sync/outbox-handlers';
 import { editHandlers } from '../edits/handlers';
 import { createGatewayCapability } from '../gateway/capability';
 import { createTimelineCapability } from '../timeline/capability';
+import { createMaintenanceCapability } from '../maintenance/capability';
 import type { TimelineService } from '../timeline/timeline-service';
 
 export interface HostOptions {
@@ -141,6 +142,17 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     unavailable: twins.unavailable,
   });
   closers.push(() => timeline.close());
+  const maintenance = createMaintenanceCapability({
+    store: twins.store,
+    sync,
+    vault,
+    chain,
+    bus,
+    logger: options.logger,
+    timeline: timeline.timeline,
+    unavailable: twins.unavailable,
+  });
+  closers.push(() => maintenance.close());
 
   // Each capability contributes one handler group; together they must cover the whole contract
   // (the Handlers type makes a missing method a compile error).
@@ -155,6 +167,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
       ...editHandlers({ store: twins.store, bus, sync, vault, unavailable: twins.unavailable }),
       ...sensors.handlers,
       ...timeline.handlers,
+      ...maintenance.handlers,
     },
     { logError: (method, error) => options.logger.error(`request ${method} failed`, error) },
   );

@@ -3,7 +3,7 @@
 // only a few ABI types (words, strings and bytes), so a decoder built from the same ABI fragments
 // does it in a few microseconds. Anything it does not know falls back to ethers; tests compare both.
 import { getAddress, type EventFragment, type ParamType } from 'ethers';
-import { TwinRegistry__factory } from '../chain/generated/types';
+import { MaintenanceManager__factory, TwinRegistry__factory } from '../chain/generated/types';
 
 export type DecodedArgs = Record<string, string | boolean>;
 
@@ -15,6 +15,12 @@ export interface DecodedLog {
 type WordReader = (word: string) => string | boolean;
 
 const registryInterface = TwinRegistry__factory.createInterface();
+/**
+ * Contracts beside the registry whose events the index keeps (the indexer reads every contract of
+ * the deployment manifest). Their event names never clash with the registry's; events both declare
+ * (IntentExecuted...) have the same signature and decode the same.
+ */
+const moduleInterfaces = [MaintenanceManager__factory.createInterface()];
 
 /** Checksummed addresses, cached: a chain's logs name the same few accounts over and over. */
 const checksums = new Map<string, string>();
@@ -69,9 +75,12 @@ function decoderFor(fragment: EventFragment): EventDecoder | null {
 }
 
 const decoders = new Map<string, EventDecoder | null>();
-registryInterface.forEachEvent((fragment) => {
-  if (!fragment.anonymous) decoders.set(fragment.topicHash, decoderFor(fragment));
-});
+for (const contract of [registryInterface, ...moduleInterfaces]) {
+  contract.forEachEvent((fragment) => {
+    if (!fragment.anonymous && !decoders.has(fragment.topicHash))
+      decoders.set(fragment.topicHash, decoderFor(fragment));
+  });
+}
 
 /** The registry event of a log, with arguments in the index's form; null for an unknown log. */
 export function decodeRegistryEvent(topics: readonly string[], data: string): DecodedLog | null {
@@ -112,11 +121,14 @@ export function decodeRegistryEvent(topics: readonly string[], data: string): De
 
 /** The same decoding done by ethers (the reference for tests, and the fallback). */
 export function decodeWithEthers(topics: readonly string[], data: string): DecodedLog | null {
-  let parsed;
-  try {
-    parsed = registryInterface.parseLog({ topics: [...topics], data });
-  } catch {
-    return null;
+  let parsed = null;
+  for (const contract of [registryInterface, ...moduleInterfaces]) {
+    try {
+      parsed = contract.parseLog({ topics: [...topics], data });
+    } catch {
+      parsed = null;
+    }
+    if (parsed) break;
   }
   if (!parsed) return null;
   const args: DecodedArgs = {};

@@ -11,6 +11,7 @@ import { editEvents, editMethods } from './edits';
 import { historyEvents, historyMethods } from './history';
 import { sensorEvents, sensorMethods } from './sensors';
 import { timelineEvents, timelineMethods } from './timeline';
+import { maintenanceEvents, maintenanceMethods } from './maintenance';
 import { rolesMethods } from './roles';
 import type { Result } from '../result';
 
@@ -25,6 +26,7 @@ export const apiMethods = {
   ...historyMethods,
   ...sensorMethods,
   ...timelineMethods,
+  ...maintenanceMethods,
   ...rolesMethods,
 } as const;
 
@@ -39,6 +41,7 @@ export const apiEvents = {
   ...historyEvents,
   ...sensorEvents,
   ...timelineEvents,
+  ...maintenanceEvents,
 } as const;
 
 export type ApiMethods = typeof apiMethods;
@@ -72,5 +75,6 @@ export * from './outbox';
 export * from './edits';
 export * from './history';
 export * from './timeline';
+export * from './maintenance';
 export * from './roles';
 export * from './define';

@@ -5,12 +5,13 @@ import { useApi, useEvent } from '../api-context';
 import { useWorkspace } from '../workspace';
 import { PropertiesPanel } from './PropertiesPanel';
 import { ChangesPanel } from './ChangesPanel';
+import { MaintenanceTab } from './maintenance/MaintenanceTab';
 import { MaintenancePanel } from './MaintenancePanel';
 import { RolesPanel } from './RolesPanel';
 import type { VersionSummary } from '../../../shared/api/twins';
 import { Icon } from './icons';
 
-const tabs = ['Properties', 'Changes', 'History', 'Maintenance', 'Roles'] as const;
+const tabs = ['Properties', 'Changes', 'History', 'Maintenance', 'Orders', 'Roles'] as const;
 type Tab = (typeof tabs)[number];
 
 export function SidePanel() {
@@ -42,6 +43,7 @@ export function SidePanel() {
         {tab === 'Changes' && <ChangesPanel />}
         {tab === 'History' && <HistoryPanel />}
         {tab === 'Maintenance' && <MaintenancePanel />}
+        {tab === 'Orders' && <MaintenanceTab />}
         {tab === 'Roles' && <RolesPanel />}
       </div>
     </aside>

@@ -1,0 +1,292 @@
+// Work orders through the API of a seeded sandbox host (real SQLite, EDR, contracts, vault): an
+// admin sets SLA terms and a rule, the crew posts a bond, a signed reading breaches the rule and
+// the order shows on the board with its SLA clocks and the provider's bond; permissions are checked
+// in main before anything is signed; the sandbox clock passes the response deadline and enforcing it
+// moves the penalty and escalates; a crew completes offline (chain stopped): pending until the chain
+// is back, then confirmed; the timeline shows work orders, breaches and the pending completion.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeBytes32String, parseEther } from 'ethers';
+import type { EventName } from '../../src/shared/api';
+import type { ServiceHost } from '../../src/main/services/host';
+import { call, seededHost, tempDir } from '../sync/helpers';
+import { demoWallet } from '../../src/main/vault/demo-identities';
+import { ensureMaintenanceContract, reportReading } from './host-fixture';
+
+let dir: { dir: string; remove: () => void };
+let host: ServiceHost;
+let contract: string;
+let twinId: string;
+let chainTwinId: string;
+let pump: { globalId: string; elementKey: string; name: string | null };
+const events: { event: EventName; payload: unknown }[] = [];
+
+const as = (role: 'owner' | 'crew' | 'planner' | 'engineer') =>
+  call(host, 'vault.setActive', { id: `demo-${role}` });
+
+async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code: string; message: string };
+  }
+  throw new Error('expected the request to fail');
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+beforeAll(async () => {
+  dir = tempDir('maintenance-api');
+  host = seededHost(dir.dir);
+  host.bus.subscribe((event, payload) => events.push({ event, payload }));
+  await host.sync!.seeded();
+  await host.sync!.caughtUp();
+  contract = await ensureMaintenanceContract(host, dir.dir);
+  const [twin] = await call(host, 'twins.list', {});
+  twinId = twin!.id;
+  chainTwinId = host.sync!.index.chainTwinOf(twinId)!;
+  const found = await call(host, 'twins.search', { twinId, ifcClass: 'IfcPump', limit: 1 });
+  const element =
+    found.elements[0] ??
+    (await call(host, 'twins.search', { twinId, ifcClass: 'IfcDoor', limit: 1 })).elements[0]!;
+  pump = { globalId: element.globalId, elementKey: element.elementKey, name: element.name };
+}, 180_000);
+
+afterAll(async () => {
+  await host?.close();
+  dir?.remove();
+});
+
+describe('maintenance API', () => {
+  it('refuses actions the identity may not take, with the reason, before signing', async () => {
+    await as('planner');
+    const denied = await failure(
+      call(host, 'maintenance.setSlaTerms', {
+        twinId,
+        provider: demoWallet('crew').address,
+        penalty: parseEther('0.1').toString(),
+        responseSeconds: 3600,
+        resolutionSeconds: 86_400,
+        escalationContact: demoWallet('planner').address,
+      }),
+    );
+    expect(denied.code).toBe('FORBIDDEN');
+    const open = await failure(
+      call(host, 'maintenance.openWorkOrder', {
+        twinId,
+        element: { globalId: pump.globalId },
+        kind: 'inspection',
+      }),
+    );
+    expect(open.code).toBe('FORBIDDEN');
+    expect(open.message).toMatch(/admins and maintainers/);
+    // Bad input never reaches a service.
+    const bad = await failure(
+      call(host, 'maintenance.addRule', {
+        twinId,
+        element: { globalId: pump.globalId },
+        metric: 'vibration_mm_s',
+        kind: 'condition',
+        threshold: 7.1,
+        action: 'workOrder',
+        actionRef: 'inspect',
+      }),
+    );
+    expect(bad.code).toBe('BAD_REQUEST');
+    expect(bad.message).toMatch(/comparator/);
+  });
+
+  it('sets SLA terms, a sensor and a rule; a bonded provider; a breaching reading opens an order on the board', async () => {
+    await as('owner');
+    const terms = await call(host, 'maintenance.setSlaTerms', {
+      twinId,
+      provider: demoWallet('crew').address,
+      penalty: parseEther('0.1').toString(),
+      responseSeconds: 3600,
+      resolutionSeconds: 86_400,
+      escalationContact: demoWallet('planner').address,
+    });
+    expect(terms.summary).toMatch(/respond within 1 h, resolve within 1 d, 0.1 ETH per breach/);
+    await call(host, 'maintenance.registerSensor', {
+      twinId,
+      element: { globalId: pump.globalId },
+      metric: 'vibration_mm_s',
+      sensor: demoWallet('sensor').address,
+      minValue: 0,
+      maxValue: 100,
+    });
+    const rule = await call(host, 'maintenance.addRule', {
+      twinId,
+      element: { globalId: pump.globalId },
+      metric: 'vibration_mm_s',
+      kind: 'condition',
+      comparator: '>',
+      threshold: 7.1,
+      action: 'workOrder',
+      actionRef: 'inspect pump',
+    });
+    expect(rule.ruleId).not.toBeNull();
+    const rules = await call(host, 'maintenance.rules', { twinId, elementKey: pump.elementKey });
+    expect(rules.rules).toMatchObject([
+      { metric: 'vibration_mm_s', comparator: '>', threshold: 7.1, action: 'workOrder' },
+    ]);
+    expect(rules.sensors).toMatchObject([
+      { metric: 'vibration_mm_s', minValue: 0, maxValue: 100, active: true },
+    ]);
+
+    await as('crew');
+    await call(host, 'maintenance.postBond', { twinId, amount: parseEther('1').toString() });
+    const overview = await call(host, 'maintenance.overview', { twinId });
+    expect(overview).toMatchObject({
+      contract,
+      unavailable: null,
+      sandbox: true,
+      may: { administer: false, openOrders: true, complete: true },
+      terms: {
+        responseSeconds: 3600,
+        providerLabel: 'Demo maintenance crew',
+        escalationContactLabel: 'Demo planner',
+      },
+    });
+    expect(overview.bonds).toMatchObject([
+      { balance: parseEther('1').toString(), coversPenalties: 10, openOrders: 0 },
+    ]);
+
+    events.length = 0;
+    await reportReading(host, contract, {
+      twinId: chainTwinId,
+      elementKey: pump.elementKey,
+      metric: encodeBytes32String('vibration_mm_s'),
+      value: 7_400n,
+    });
+    await host.sync!.caughtUp();
+    const board = await until('the work order on the board', async () => {
+      const answer = await call(host, 'maintenance.workOrders', { twinId });
+      return answer.orders.length ? answer : null;
+    });
+    const [order] = board.orders;
+    expect(order).toMatchObject({
+      number: 1,
+      globalId: pump.globalId,
+      origin: 'rule',
+      kind: 'inspect pump',
+      status: 'assigned',
+      column: 'open',
+      trigger: { metric: 'vibration_mm_s', value: 7.4, comparator: '>', threshold: 7.1 },
+      providerLabel: 'Demo maintenance crew',
+      providerBond: parseEther('1').toString(),
+      escalationContactLabel: 'Demo planner',
+      may: { accept: true, complete: true, cancel: true, enforce: false },
+    });
+    const response = order!.clocks.find((c) => c.breach === 'response')!;
+    expect(response.remaining).toBeGreaterThan(3500);
+    expect(response.remaining).toBeLessThanOrEqual(3600);
+    expect(events.some((e) => e.event === 'maintenance.changed')).toBe(true);
+  });
+
+  it('refuses to enforce a deadline that has not passed, then enforces it once it has', async () => {
+    await as('planner');
+    const [order] = (await call(host, 'maintenance.workOrders', { twinId })).orders;
+    const early = await failure(
+      call(host, 'maintenance.enforce', { twinId, orderId: order!.orderId, breach: 'response' }),
+    );
+    expect(early.code).toBe('CONFLICT');
+    expect(early.message).toMatch(/passes on .* nothing to enforce yet/);
+    const accept = await failure(
+      call(host, 'maintenance.acceptWorkOrder', { twinId, orderId: order!.orderId }),
+    );
+    expect(accept.code).toBe('FORBIDDEN');
+
+    await call(host, 'maintenance.advanceSandboxClock', { seconds: 2 * 3600 });
+    const overdue = (await call(host, 'maintenance.workOrders', { twinId })).orders[0]!;
+    expect(overdue.column).toBe('overdue');
+    expect(overdue.may.enforce).toBe(true);
+    const tx = await call(host, 'maintenance.enforce', {
+      twinId,
+      orderId: order!.orderId,
+      breach: 'response',
+    });
+    expect(tx.summary).toMatch(/response breach of work order 1 enforced/);
+    const after = (await call(host, 'maintenance.workOrders', { twinId })).orders[0]!;
+    expect(after.providerBond).toBe(parseEther('0.9').toString());
+    expect(after.clocks.find((c) => c.breach === 'response')).toMatchObject({
+      enforced: true,
+      enforceable: false,
+      penaltyPaid: parseEther('0.1').toString(),
+      escalatedToLabel: 'Demo planner',
+    });
+    const again = await failure(
+      call(host, 'maintenance.enforce', { twinId, orderId: order!.orderId, breach: 'response' }),
+    );
+    expect(again.message).toMatch(/already penalised/);
+    const overview = await call(host, 'maintenance.overview', { twinId });
+    expect(overview.claimable).toMatchObject([
+      { account: demoWallet('owner').address, balance: parseEther('0.1').toString() },
+    ]);
+
+    const timeline = await call(host, 'timeline.list', { twinId, kinds: ['workOrder', 'sla'] });
+    const titles = timeline.entries.map((e) => e.title);
+    expect(titles).toContain('Work order WO-1 opened: inspect pump');
+    expect(titles.some((t) => /SLA response breach of WO-1 penalised: 0.1 ETH/.test(t))).toBe(true);
+    expect(timeline.entries.find((e) => e.kind === 'sla' && /penalised/.test(e.title))!.detail).toMatch(
+      /escalated to Demo planner/,
+    );
+  });
+
+  it('lets a crew complete offline: pending while the chain is stopped, confirmed once it is back', async () => {
+    await as('crew');
+    const [order] = (await call(host, 'maintenance.workOrders', { twinId })).orders;
+    await call(host, 'chain.setSandboxRunning', { running: false });
+    const empty = await failure(
+      call(host, 'maintenance.completeWorkOrder', { twinId, orderId: order!.orderId, notes: '   ' }),
+    );
+    expect(empty.code).toBe('BAD_REQUEST');
+    const pending = await call(host, 'maintenance.completeWorkOrder', {
+      twinId,
+      orderId: order!.orderId,
+      notes: 'Bearing replaced; vibration back to 2.0 mm/s.',
+      attachments: [{ name: 'after.jpg', sha256: 'c'.repeat(64) }],
+    });
+    expect(pending).toMatchObject({ status: 'queued', signerLabel: 'Demo maintenance crew' });
+    const offline = (await call(host, 'maintenance.workOrders', { twinId })).orders[0]!;
+    expect(offline.status).toBe('assigned');
+    expect(offline.pendingCompletion).toMatchObject({ intentId: pending.intentId, status: 'queued' });
+    expect(offline.may.complete).toBe(false);
+    const timeline = await call(host, 'timeline.list', { twinId, kinds: ['workOrder'] });
+    expect(timeline.entries.find((e) => e.status === 'pending')?.title).toMatch(
+      /WO-1 completed \(waiting for the chain\)/,
+    );
+
+    await call(host, 'chain.setSandboxRunning', { running: true });
+    const done = await until(
+      'the completion confirmed and indexed',
+      async () => {
+        await host.sync!.caughtUp().catch(() => undefined);
+        const o = (await call(host, 'maintenance.workOrders', { twinId })).orders[0]!;
+        return o.status === 'completed' ? o : null;
+      },
+      60_000,
+    );
+    expect(done).toMatchObject({
+      column: 'done',
+      closedByLabel: 'Demo maintenance crew',
+      pendingCompletion: null,
+    });
+    expect(done.reportHash).toBe(pending.reportHash);
+    // Completing settled the resolution breach too? Not due yet (1 d): only the response was penalised.
+    expect(done.clocks.find((c) => c.breach === 'resolution')!.enforced).toBe(false);
+    const overview = await call(host, 'maintenance.overview', { twinId });
+    expect(overview.bonds[0]!.openOrders).toBe(0);
+  }, 120_000);
+});
