@@ -220,6 +220,7 @@ export function MaintenancePanel() {
               entry={entry}
               elementName={nameOf(entry.elementKey, entry.globalId)}
               onSelectElement={(key) => select([key], 'search', { fit: true })}
+              onChanged={refresh}
             />
           ))}
           {listed.truncated && (
@@ -235,11 +236,29 @@ function TimelineRow({
   entry,
   elementName,
   onSelectElement,
+  onChanged,
 }: {
   entry: TimelineEntry;
   elementName: string | null;
   onSelectElement: (key: string) => void;
+  onChanged: () => void;
 }) {
+  const api = useApi();
+  const { toast } = useWorkspace();
+  const [busy, setBusy] = useState(false);
+  const settle = async (action: 'retry' | 'discard') => {
+    if (entry.outboxItemId === null) return;
+    setBusy(true);
+    const itemId = entry.outboxItemId;
+    const r =
+      action === 'retry'
+        ? await api.call('outbox.retry', { itemId })
+        : await api.call('outbox.discard', { itemId });
+    setBusy(false);
+    if (r.ok) toast('ok', action === 'retry' ? 'Signed again and queued.' : 'Discarded.');
+    else toast('error', r.error.message);
+    onChanged();
+  };
   const attachments = entry.facts.filter(([k]) => k.startsWith('Attachment '));
   const otherFacts = entry.facts.filter(([k]) => !k.startsWith('Attachment '));
   return (
@@ -288,6 +307,16 @@ function TimelineRow({
         ) : entry.status === 'pending' ? (
           <span>waiting in the outbox for the chain</span>
         ) : null}
+        {entry.status === 'failed' && entry.outboxItemId !== null && (
+          <>
+            <button className="link" disabled={busy} onClick={() => void settle('retry')}>
+              Retry
+            </button>
+            <button className="link" disabled={busy} onClick={() => void settle('discard')}>
+              Discard
+            </button>
+          </>
+        )}
         {otherFacts.length > 0 && (
           <details>
             <summary>Details</summary>

@@ -15,6 +15,17 @@ export function StatusBar() {
   const [status, setStatus] = useState<SessionStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [outboxOpen, setOutboxOpen] = useState(false);
+  // Ctrl+Shift+O (Cmd+Shift+O) opens the outbox from anywhere.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'o') {
+        e.preventDefault();
+        setOutboxOpen((open) => !open);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   useEffect(() => {
     void api.call('app.status', {}).then((r) => (r.ok ? setStatus(r.value) : setError(r.error.message)));
