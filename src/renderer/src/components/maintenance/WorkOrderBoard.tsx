@@ -82,6 +82,20 @@ export function WorkOrderBoard({
   }, [api, twinId, tick]);
 
   const selected = selection.length === 1 ? selection[0]! : null;
+  // N opens a work order on the selected element (when the identity may), unless typing somewhere.
+  const mayOpen = overview.may.openOrders && selected !== null;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (e.key !== 'n' || e.ctrlKey || e.metaKey || e.altKey || !mayOpen) return;
+      if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)))
+        return;
+      e.preventDefault();
+      setOpening(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [mayOpen]);
   const shown = useMemo(
     () => (orders ?? []).filter((o) => !onlyElement || !selected || o.elementKey === selected),
     [orders, onlyElement, selected],
