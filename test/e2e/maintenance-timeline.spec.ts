@@ -35,7 +35,9 @@ async function openSeededTwin(page: Page, seeded: ServeProcess) {
   await expect(page.getByTestId('seeding')).toHaveCount(0, { timeout: 60_000 });
   await expect(page.getByTestId('index-lag')).toContainText(/Index: block \d+/, { timeout: 60_000 });
   await sample.click();
-  await expect(page.getByTestId('viewport-canvas')).toHaveAttribute('data-loaded', 'true', { timeout: 60_000 });
+  await expect(page.getByTestId('viewport-canvas')).toHaveAttribute('data-loaded', 'true', {
+    timeout: 60_000,
+  });
 }
 
 async function switchIdentity(page: Page, name: RegExp) {
@@ -56,7 +58,9 @@ test('as the crew, log service on the boiler while the chain node is stopped; it
   await page.getByTestId('search-input').fill(BOILER);
   await page.getByTestId('search-results').locator(`[data-global-id="${BOILER}"]`).click();
   await expect(page.getByTestId('properties')).toHaveAttribute('data-global-id', BOILER);
-  await expect(page.getByTestId('verified-badge')).toHaveAttribute('data-state', 'verified', { timeout: 20_000 });
+  await expect(page.getByTestId('verified-badge')).toHaveAttribute('data-state', 'verified', {
+    timeout: 20_000,
+  });
   await expect(page.getByTestId('verified-badge')).toContainText('Verified on chain');
 
   // The maintenance tab: the crew may log service on it.
@@ -93,7 +97,10 @@ test('as the crew, log service on the boiler while the chain node is stopped; it
   // The outbox, from the status bar: the signed log waits there.
   await page.getByTestId('outbox-counts').click();
   const outbox = page.getByTestId('outbox-panel');
-  await expect(outbox.getByTestId('outbox-item').filter({ hasText: notes })).toHaveAttribute('data-status', 'queued');
+  await expect(outbox.getByTestId('outbox-item').filter({ hasText: notes })).toHaveAttribute(
+    'data-status',
+    'queued',
+  );
   await page.screenshot({ path: `${screenshots}/outbox-queued.png` });
   await page.keyboard.press('Escape');
   await expect(outbox).toHaveCount(0);
@@ -108,7 +115,9 @@ test('as the crew, log service on the boiler while the chain node is stopped; it
   // The whole twin's timeline has it too, with the seeded history under it.
   await page.getByRole('button', { name: 'Whole twin' }).click();
   await expect(page.getByTestId('timeline-entries')).toContainText('Version 1 committed by Demo engineer');
-  await expect(page.getByTestId('timeline-entries')).toContainText('MAINTAINER granted to Demo maintenance crew');
+  await expect(page.getByTestId('timeline-entries')).toContainText(
+    'MAINTAINER granted to Demo maintenance crew',
+  );
   // Filter by kind: service only.
   await page.getByRole('group', { name: 'Kinds' }).getByRole('button', { name: 'Roles' }).click();
   await page.getByRole('group', { name: 'Kinds' }).getByRole('button', { name: 'Versions' }).click();
@@ -123,7 +132,10 @@ test('as the crew, log service on the boiler while the chain node is stopped; it
   await expect(page.getByTestId('properties')).toHaveAttribute('data-global-id', BOILER);
 });
 
-test('the planner (no MAINTAINER role) sees logging service disabled with the reason', async ({ page, seeded }) => {
+test('the planner (no MAINTAINER role) sees logging service disabled with the reason', async ({
+  page,
+  seeded,
+}) => {
   test.setTimeout(120_000);
   await openSeededTwin(page, seeded);
   await switchIdentity(page, /Demo planner/);
@@ -132,6 +144,8 @@ test('the planner (no MAINTAINER role) sees logging service disabled with the re
   await page.getByTestId('search-results').locator(`[data-global-id="${BOILER}"]`).click();
   await page.getByRole('tab', { name: 'Maintenance' }).click();
   await expect(page.getByTestId('log-service-reason')).toContainText(/has no MAINTAINER role on this twin/);
-  await expect(page.getByTestId('log-service-form').getByRole('button', { name: 'Log service' })).toBeDisabled();
+  await expect(
+    page.getByTestId('log-service-form').getByRole('button', { name: 'Log service' }),
+  ).toBeDisabled();
   await page.screenshot({ path: `${screenshots}/maintenance-no-role.png` });
 });

@@ -64,7 +64,9 @@ test('as the owner, grant the planner EDITOR until a date, see it, revoke it', a
   await page.getByRole('tab', { name: 'Roles' }).click();
   await editorRow.getByRole('button', { name: /Revoke EDITOR from Demo planner/ }).click();
   await expect(editorRow).toHaveCount(0, { timeout: 20_000 });
-  await expect(panel.locator(`[data-testid="grant-row"][data-account="${planner}"][data-role="VIEWER"]`)).toBeVisible();
+  await expect(
+    panel.locator(`[data-testid="grant-row"][data-account="${planner}"][data-role="VIEWER"]`),
+  ).toBeVisible();
   await page.screenshot({ path: `${screenshots}/roles-revoked.png` });
 
   // A past end date is refused in the form before anything is signed.
@@ -76,7 +78,9 @@ test('as the owner, grant the planner EDITOR until a date, see it, revoke it', a
   // The planner sees the list read-only, with the reason.
   await page.getByTestId('identity').click();
   await page.getByRole('menuitemradio', { name: /Demo planner/ }).click();
-  await expect(panel.getByTestId('roles-reason')).toContainText(/Only admins manage roles/, { timeout: 15_000 });
+  await expect(panel.getByTestId('roles-reason')).toContainText(/Only admins manage roles/, {
+    timeout: 15_000,
+  });
   await expect(form.getByRole('button', { name: 'Grant' })).toBeDisabled();
   await expect(panel.getByRole('button', { name: /^Revoke/ })).toHaveCount(0);
   await page.screenshot({ path: `${screenshots}/roles-read-only.png` });
