@@ -6,23 +6,26 @@ import { SidePanel } from './components/SidePanel';
 import { StatusBar } from './components/StatusBar';
 import { Toasts } from './components/Toasts';
 import { WorkspaceProvider, useWorkspace } from './workspace';
+import { EditingProvider } from './components/PendingChanges';
 
 export function App() {
   return (
     <WorkspaceProvider>
-      <div className="app-frame" data-testid="app-frame">
-        <TitleBar />
-        <main className="workspace">
-          <div className="left-column">
-            <TwinList />
-            <Navigator />
-          </div>
-          <Viewport />
-          <SidePanel />
-        </main>
-        <StatusBar />
-        <Toasts />
-      </div>
+      <EditingProvider>
+        <div className="app-frame" data-testid="app-frame">
+          <TitleBar />
+          <main className="workspace">
+            <div className="left-column">
+              <TwinList />
+              <Navigator />
+            </div>
+            <Viewport />
+            <SidePanel />
+          </main>
+          <StatusBar />
+          <Toasts />
+        </div>
+      </EditingProvider>
     </WorkspaceProvider>
   );
 }
@@ -39,9 +42,11 @@ function TitleBar() {
           <span className="muted">
             {view?.review
               ? ` · reviewing draft v${twin.draft?.seq ?? ''}`
-              : twin.head
-                ? ` · version ${twin.head.seq}`
-                : ''}
+              : twin.draft && view?.versionId === twin.draft.id
+                ? ` · draft v${twin.draft.seq} (pending edits on version ${twin.head?.seq ?? '?'})`
+                : twin.head
+                  ? ` · version ${twin.head.seq}`
+                  : ''}
           </span>
         </span>
       ) : (

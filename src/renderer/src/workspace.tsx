@@ -13,6 +13,7 @@ import {
 } from 'react';
 import { useApi, useEvent } from './api-context';
 import type { SpatialTree, TwinSummary, Changeset } from '../../shared/api/twins';
+import type { VersionDiff } from '../../shared/api/history';
 import type { TwinViewer, ViewState, LoadSummary } from './viewer/twin-viewer';
 import type { ChangeKind } from './viewer/palette';
 
@@ -56,6 +57,9 @@ export interface Workspace {
   loadSummary: LoadSummary | null;
   tree: SpatialTree | null;
   changeset: Changeset | null;
+  /** Two versions compared (History): the view shows `toVersionId` coloured by the difference. */
+  compare: VersionDiff | null;
+  setCompare(diff: VersionDiff | null): void;
   viewer: () => TwinViewer | null;
   attachViewer(viewer: TwinViewer | null): void;
   toasts: Toast[];
@@ -87,6 +91,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   const [loadSummary, setLoadSummary] = useState<LoadSummary | null>(null);
   const [tree, setTree] = useState<SpatialTree | null>(null);
   const [changeset, setChangeset] = useState<Changeset | null>(null);
+  const [compare, setCompareState] = useState<VersionDiff | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const nextToast = useRef(1);
 
@@ -111,6 +116,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   const openTwin = useCallback((twinId: string | null) => {
     setSelection([]);
     setChangeset(null);
+    setCompareState(null);
     setView(twinId ? { twinId, versionId: undefined, review: false } : null);
     try {
       if (twinId) window.localStorage.setItem(LAST_TWIN_KEY, twinId);
@@ -137,6 +143,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
 
   const reviewDraft = useCallback((twinId: string, versionId: number) => {
     setSelection([]);
+    setCompareState(null);
     setView({ twinId, versionId, review: true });
   }, []);
 
@@ -170,7 +177,9 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     setLoad({ phase: 'manifest', fraction: 0 });
     // The geometry first: the host answers one request at a time, and the model on screen is
     // what the user waits for; the tree follows straight after.
-    const opened = viewer ? viewer.open(api, twinId, versionId) : Promise.resolve(null);
+    // Another version of the twin already shown (a draft, a comparison) keeps the camera where it is.
+    const keepCamera = viewer?.openVersion?.twinId === twinId;
+    const opened = viewer ? viewer.open(api, twinId, versionId, { keepCamera }) : Promise.resolve(null);
     void opened.then(() =>
       api.call('twins.spatialTree', { twinId, versionId }).then((r) => {
         if (live && r.ok) setTree(r.value);
@@ -199,9 +208,17 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     };
   }, [api, twinId, versionId, review, toast]);
 
+  // Comparing two versions shows the later one ("to"); leaving it goes back to the head.
+  const setCompare = useCallback((diff: VersionDiff | null) => {
+    setCompareState(diff);
+    setChangeset(null);
+    setView((v) => (v ? { twinId: v.twinId, versionId: diff?.toVersionId, review: false } : v));
+  }, []);
+
   useEffect(() => {
     const viewer = viewerRef.current;
     if (!viewer) return;
+    const comparing = compare && !review && compare.toVersionId === versionId ? compare : null;
     if (changeset && review && loadSummary) {
       const kinds = new Map<string, ChangeKind>(changeset.entries.map((e) => [e.elementKey, e.change]));
       viewer.setColourMode('changes', kinds);
@@ -209,11 +226,16 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       if (changeset.baseVersionId !== null && twinId) {
         void viewer.showGhosts(api, twinId, changeset.baseVersionId, removed);
       }
+    } else if (comparing && loadSummary && twinId) {
+      const kinds = new Map<string, ChangeKind>(comparing.entries.map((e) => [e.elementKey, e.change]));
+      viewer.setColourMode('changes', kinds);
+      const removed = comparing.entries.filter((e) => e.change === 'removed').map((e) => e.elementKey);
+      void viewer.showGhosts(api, twinId, comparing.fromVersionId, removed);
     } else {
       viewer.clearGhosts();
       if (viewer.state.colourMode === 'changes') viewer.setColourMode('material');
     }
-  }, [api, twinId, changeset, review, loadSummary]);
+  }, [api, twinId, versionId, changeset, compare, review, loadSummary]);
 
   const select = useCallback(
     (keys: string[], origin: SelectionOrigin, options?: { fit?: boolean; highlight?: string[] }) => {
@@ -278,6 +300,8 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       loadSummary,
       tree,
       changeset,
+      compare,
+      setCompare,
       viewer: () => viewerRef.current,
       attachViewer,
       toasts,
@@ -301,6 +325,8 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       loadSummary,
       tree,
       changeset,
+      compare,
+      setCompare,
       attachViewer,
       toasts,
       toast,

@@ -1,11 +1,13 @@
 // The changeset of the draft under review: added / modified / removed elements with the fields
 // that changed and their old and new values, each linked to the element in 3D, and the commit.
+// Outside an import review the tab lists the pending edits instead (PendingChanges).
 import { useEffect, useMemo, useState } from 'react';
 import { useApi } from '../api-context';
 import { useWorkspace } from '../workspace';
 import { useDraftActions } from './ReviewBanner';
 import { formatValue } from './PropertiesPanel';
 import type { Changeset, ElementDetail } from '../../../shared/api/twins';
+import { PendingChangesPanel } from './PendingChanges';
 
 type Entry = Changeset['entries'][number];
 type Kind = Entry['change'];
@@ -71,17 +73,7 @@ export function ChangesPanel() {
     () => (changeset?.entries ?? []).filter((e) => filter === 'all' || e.change === filter),
     [changeset, filter],
   );
-  if (!view?.review) {
-    return (
-      <div className="empty-state">
-        <p className="empty-title">No draft under review</p>
-        <p>
-          Import a new iteration of a model (Import iteration… on the open twin) to review its changes here
-          before committing them.
-        </p>
-      </div>
-    );
-  }
+  if (!view?.review) return <PendingChangesPanel />;
   if (!changeset) return <div className="empty-state">Reading the changeset…</div>;
   return (
     <div className="changes" data-testid="changes">

@@ -1,5 +1,6 @@
 // The banner over the viewport while a draft (an imported iteration) is under review, with the
-// colour legend of the changes and the commit / discard actions.
+// colour legend of the changes and the commit / discard actions (a twin on chain commits through
+// the outbox: signed by the active identity, queued, relayed).
 import { useState } from 'react';
 import { useApi } from '../api-context';
 import { useWorkspace } from '../workspace';
@@ -16,14 +17,22 @@ export function useDraftActions() {
   const twin = view ? twins?.find((t) => t.id === view.twinId) : undefined;
   const commit = async () => {
     if (!view || view.versionId === undefined) return;
+    const versionId = view.versionId;
     setBusy(true);
-    const r = await api.call('twins.commitDraft', { twinId: view.twinId, versionId: view.versionId });
+    if (twin?.chainTwinId) {
+      // A twin on chain: sign the commit with the active identity and queue it (main checks EDITOR).
+      const r = await api.call('outbox.commitVersion', { twinId: view.twinId, versionId });
+      setBusy(false);
+      if (r.ok) {
+        toast('ok', `Signed and queued for the chain: ${r.value.summary.split('\n')[0]}`);
+        leaveReview(versionId);
+      } else toast('error', `Could not commit: ${r.error.message}`);
+      return;
+    }
+    const r = await api.call('twins.commitDraft', { twinId: view.twinId, versionId });
     setBusy(false);
     if (r.ok) {
-      toast(
-        'ok',
-        `Committed version ${r.value.seq} of ${twin?.name ?? 'the twin'} (local; on chain once sync runs).`,
-      );
+      toast('ok', `Committed version ${r.value.seq} of ${twin?.name ?? 'the twin'} (local: not on a chain).`);
       leaveReview(r.value.id);
     } else toast('error', `Could not commit: ${r.error.message}`);
   };

@@ -1,15 +1,14 @@
 // The side panel: the selection's properties, the draft's changes under review, the twin's versions,
 // the maintenance timeline (logging service too) and the twin's roles.
 import { useEffect, useState } from 'react';
-import { useApi, useEvent } from '../api-context';
 import { useWorkspace } from '../workspace';
 import { PropertiesPanel } from './PropertiesPanel';
 import { ChangesPanel } from './ChangesPanel';
 import { MaintenanceTab } from './maintenance/MaintenanceTab';
 import { MaintenancePanel } from './MaintenancePanel';
 import { RolesPanel } from './RolesPanel';
-import type { VersionSummary } from '../../../shared/api/twins';
-import { Icon } from './icons';
+import { HistoryPanel } from './HistoryPanel';
+import { useEditing } from './PendingChanges';
 
 const tabs = ['Properties', 'Changes', 'History', 'Maintenance', 'Orders', 'Roles'] as const;
 type Tab = (typeof tabs)[number];
@@ -17,9 +16,14 @@ type Tab = (typeof tabs)[number];
 export function SidePanel() {
   const [tab, setTab] = useState<Tab>('Properties');
   const { view, changeset } = useWorkspace();
+  const { draft, panelRequest } = useEditing();
   const review = view?.review ?? false;
+  const pending = draft?.edits.filter((e) => !e.undone).length ?? 0;
   // Reviewing a draft brings its changes forward; leaving review goes back to the properties.
   useEffect(() => setTab(review ? 'Changes' : 'Properties'), [review]);
+  useEffect(() => {
+    if (panelRequest) setTab(panelRequest.tab);
+  }, [panelRequest]);
   return (
     <aside className="side-panel" aria-label="Details">
       <div className="tabs" role="tablist">
@@ -34,6 +38,10 @@ export function SidePanel() {
             {t}
             {t === 'Changes' && review && changeset ? (
               <span className="tab-count">{changeset.entries.length}</span>
+            ) : t === 'Changes' && !review && pending > 0 ? (
+              <span className="tab-count" data-testid="pending-tab-count">
+                {pending}
+              </span>
             ) : null}
           </button>
         ))}
@@ -47,69 +55,5 @@ export function SidePanel() {
         {tab === 'Roles' && <RolesPanel />}
       </div>
     </aside>
-  );
-}
-
-const when = (ms: number) => new Date(ms).toLocaleString();
-
-function HistoryPanel() {
-  const api = useApi();
-  const { view, twins, reviewDraft, openTwin } = useWorkspace();
-  const [versions, setVersions] = useState<VersionSummary[] | null>(null);
-  const twinId = view?.twinId;
-  const [tick, setTick] = useState(0);
-  useEvent('twins.changed', (e) => e.twinId === twinId && setTick((n) => n + 1));
-  useEffect(() => {
-    if (!twinId) return;
-    let live = true;
-    void api.call('twins.versions', { twinId }).then((r) => live && r.ok && setVersions(r.value));
-    return () => {
-      live = false;
-    };
-  }, [api, twinId, tick]);
-  if (!view)
-    return <div className="empty-state">Open a twin to see its versions and who committed them.</div>;
-  const twin = twins?.find((t) => t.id === view.twinId);
-  if (!versions) return <div className="empty-state">Loading versions…</div>;
-  return (
-    <div className="history">
-      <ol className="timeline">
-        {[...versions].reverse().map((v) => (
-          <li key={v.id} className={`timeline-entry ${v.status}${view.versionId === v.id ? ' current' : ''}`}>
-            <div className="timeline-head">
-              <strong>Version {v.seq}</strong>
-              <span className={`chip ${v.status}`}>{v.status === 'confirmed' ? 'on chain' : v.status}</span>
-              {twin?.head?.id === v.id && <span className="chip">head</span>}
-            </div>
-            <div className="muted">
-              {when(v.committedAt ?? v.createdAt)} · {v.elementCount.toLocaleString()} elements
-            </div>
-            {v.changeset && (
-              <div className="timeline-counts">
-                <span className="added">+{v.changeset.added}</span>{' '}
-                <span className="modified">~{v.changeset.modified}</span>{' '}
-                <span className="removed">−{v.changeset.removed}</span>
-              </div>
-            )}
-            <div className="muted small">
-              Author and transaction: recorded when the version is synced to the chain.
-            </div>
-            {v.status === 'draft' && view.versionId !== v.id && (
-              <button className="link" onClick={() => reviewDraft(view.twinId, v.id)}>
-                Review draft
-              </button>
-            )}
-            {v.status !== 'draft' && view.review && twin?.head?.id === v.id && (
-              <button className="link" onClick={() => openTwin(view.twinId)}>
-                Show head
-              </button>
-            )}
-          </li>
-        ))}
-      </ol>
-      <button className="button small" disabled title="Needs version-to-version diffs from the sync layer">
-        <Icon name="lock" size={12} /> Compare two versions
-      </button>
-    </div>
   );
 }

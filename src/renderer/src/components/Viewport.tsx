@@ -6,6 +6,7 @@ import type { RenderMode } from '../viewer/model';
 import { useWorkspace } from '../workspace';
 import { ViewerToolbar } from './ViewerToolbar';
 import { ReviewBanner } from './ReviewBanner';
+import { DraftBar } from './PendingChanges';
 import { installViewerProbe } from '../viewer/probe';
 import { classColourCss } from '../viewer/palette';
 
@@ -75,6 +76,7 @@ export function Viewport() {
       />
       {view && <ViewerToolbar onShowKeys={() => setShowKeys((v) => !v)} />}
       {view?.review && <ReviewBanner />}
+      {view && !view.review && <DraftBar />}
       {failure && (
         <div className="viewport-message" role="alert">
           {failure}
@@ -137,7 +139,9 @@ const shortcuts: [string, string][] = [
   ['X', 'X-ray on / off'],
   ['Esc', 'Clear the selection; leave walk mode'],
   ['Ctrl+click', 'Add to / remove from the selection'],
-  ['Ctrl+Z / Ctrl+Y', 'Undo / redo (with editing)'],
+  ['M', 'Move the selected element (gizmo; needs EDITOR)'],
+  ['Ctrl+Z', 'Undo the last edit'],
+  ['Ctrl+Shift+Z / Ctrl+Y', 'Redo'],
   ['?', 'This list'],
 ];
 
@@ -213,11 +217,6 @@ function useKeyboardShortcuts(toggleHelp: () => void, toast: (kind: 'info', text
       const { viewer: getViewer, selection, select, view, viewState } = latest.current;
       const viewer = getViewer();
       const ctrl = e.ctrlKey || e.metaKey;
-      if (ctrl && (e.key === 'z' || e.key === 'y' || e.key === 'Z')) {
-        e.preventDefault();
-        toast('info', 'Undo and redo arrive with editing (they need the sync layer).');
-        return;
-      }
       if (ctrl || !viewer || !view) return;
       if (viewState?.cameraMode === 'walk' && e.key !== 'Escape') return; // keys move the walker
       switch (e.key) {

@@ -1,5 +1,6 @@
-// A read-only window hook for benchmarks and tests (installed only with `?probe` in the URL):
-// frame timing, draw calls and picking, without reaching into Babylon from outside.
+// A window hook for benchmarks and tests (installed only with `?probe` in the URL): frame timing,
+// draw calls, picking, the change colouring and ghosts, without reaching into Babylon from outside;
+// `moveBy` drives the move gizmo as a drag would (the one thing it changes).
 import type { TwinViewer } from './twin-viewer';
 
 export interface ViewerProbe {
@@ -14,6 +15,14 @@ export interface ViewerProbe {
   lastLoad(): TwinViewer['lastLoad'];
   /** The scene's meshes with whether they are ready to draw. */
   meshes(): { name: string; ready: boolean; enabled: boolean }[];
+  /** Element key → change kind while the view is coloured by changes (a review or a comparison). */
+  changes(): Record<string, 'added' | 'modified' | 'removed'>;
+  /** Element keys drawn as translucent ghosts (removed in the comparison). */
+  ghosts(): string[];
+  /** The element the move gizmo is on, or null. */
+  moving(): string | null;
+  /** Moves the gizmo's element by a translation (viewer axes, metres) and lets go. */
+  moveBy(x: number, y: number, z: number): boolean;
 }
 
 declare global {
@@ -32,6 +41,10 @@ export function installViewerProbe(viewer: TwinViewer): () => void {
       return { meanMs: times.reduce((s, t) => s + t, 0) / n, medianMs: times[Math.floor(n / 2)] ?? 0 };
     },
     keyAt: (x, y) => viewer.keyAt(x, y),
+    changes: () => viewer.changeKinds(),
+    ghosts: () => viewer.ghostKeys(),
+    moving: () => viewer.state.moving,
+    moveBy: (x, y, z) => viewer.nudgeMove([x, y, z]),
     lastLoad: () => viewer.lastLoad,
     meshes: () =>
       viewer.world.scene.meshes.map((m) => ({

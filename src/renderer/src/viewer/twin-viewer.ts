@@ -21,6 +21,7 @@ import { ModelPart, type RenderMode } from './model';
 import { Highlighter } from './highlighter';
 import { Picker } from './picker';
 import { classColour, changeColour, type ChangeKind } from './palette';
+import { MoveGizmo } from './move-gizmo';
 
 export type ColourMode = 'material' | 'class' | 'changes';
 
@@ -34,6 +35,8 @@ export interface ViewState {
   /** Section height as a share of the model's height, or null without a section. */
   section: number | null;
   storey: string | null;
+  /** The element the move gizmo is on, or null. */
+  moving: string | null;
 }
 
 export interface LoadSummary {
@@ -59,6 +62,8 @@ export interface TwinViewerEvents {
   hovered: { key: string | null };
   stateChanged: ViewState;
   firstFrame: undefined;
+  /** The user dragged the move gizmo and let go: the translation in viewer axes (metres, Y up). */
+  moveEnded: { key: string; translation: [number, number, number] };
 }
 
 export interface TwinViewerOptions {
@@ -93,7 +98,14 @@ export class TwinViewer {
   private changes = new Map<string, ChangeKind>();
   private section: number | null = null;
   private lastSummary: LoadSummary | null = null;
-  private ghosts: { part: ModelPart; batched: BatchedScene; keyToIndex: Map<string, number> } | null = null;
+  private ghosts: {
+    part: ModelPart;
+    batched: BatchedScene;
+    keyToIndex: Map<string, number>;
+    keys: string[];
+  } | null = null;
+  private mover: { key: string; index: number; gizmo: MoveGizmo } | null = null;
+  private dragQuietUntil = 0;
   private ghostLoad: AbortController | null = null;
 
   constructor(
@@ -105,9 +117,11 @@ export class TwinViewer {
     this.world.events.on('cameraModeChanged', () => this.announce());
     this.highlighter = new Highlighter(this.world.scene);
     this.picker = new Picker(canvas, (x, y) => this.pickIndex(x, y));
-    this.picker.events.on('picked', ({ element, additive }) =>
-      this.events.emit('picked', { key: element === null ? null : this.keyOf(element), additive }),
-    );
+    this.picker.events.on('picked', ({ element, additive }) => {
+      // A press on the move gizmo is a drag, not a pick.
+      if (performance.now() < this.dragQuietUntil) return;
+      this.events.emit('picked', { key: element === null ? null : this.keyOf(element), additive });
+    });
     this.picker.events.on('hovered', (element) => {
       this.hover = element;
       this.highlighter.set('hover', element === null || this.selection.includes(element) ? [] : [element]);
@@ -126,6 +140,7 @@ export class TwinViewer {
       cameraMode: this.world.cameraMode,
       section: this.section,
       storey: this.storey,
+      moving: this.mover?.key ?? null,
     };
   }
 
@@ -138,8 +153,16 @@ export class TwinViewer {
     return this.model ? { twinId: this.model.twinId, versionId: this.model.versionId } : null;
   }
 
-  /** Streams and shows a twin version (the head when omitted); a newer call cancels an older one. */
-  async open(api: ApiClient, twinId: string, versionId?: number): Promise<LoadSummary | null> {
+  /**
+   * Streams and shows a twin version (the head when omitted); a newer call cancels an older one.
+   * `keepCamera` reloads in place (the same twin after an edit) without framing the model again.
+   */
+  async open(
+    api: ApiClient,
+    twinId: string,
+    versionId?: number,
+    options: { keepCamera?: boolean } = {},
+  ): Promise<LoadSummary | null> {
     this.loading?.abort();
     const controller = new AbortController();
     this.loading = controller;
@@ -174,7 +197,7 @@ export class TwinViewer {
       if (this.xray) part.setXray(true);
       this.applyVisibility();
       this.world.setModelBounds(batched.bounds);
-      if (batched.bounds) this.world.fit(batched.bounds);
+      if (batched.bounds && !options.keepCamera) this.world.fit(batched.bounds);
       this.applySection();
       const built = performance.now();
       await this.nextFrame();
@@ -232,7 +255,12 @@ export class TwinViewer {
         wanted.has(elements[instance.elementIndex]?.elementKey ?? '') ? changeColour('removed') : null,
       );
       const part = new ModelPart(this.world.scene, batched, 'batched', { pickable: false });
-      this.ghosts = { part, batched, keyToIndex: new Map(elements.map((e, i) => [e.elementKey, i])) };
+      this.ghosts = {
+        part,
+        batched,
+        keyToIndex: new Map(elements.map((e, i) => [e.elementKey, i])),
+        keys: elements.filter((e) => wanted.has(e.elementKey)).map((e) => e.elementKey),
+      };
       this.world.requestRender();
     } catch {
       // Ghosts are an aid to review; the changes list still names what was removed.
@@ -247,6 +275,57 @@ export class TwinViewer {
     this.ghosts?.part.dispose();
     this.ghosts = null;
     this.world.requestRender();
+  }
+
+  /** Element keys drawn as ghosts (removed elements), for tests and the legend. */
+  ghostKeys(): string[] {
+    return [...(this.ghosts?.keys ?? [])];
+  }
+
+  /** The change colouring in force (element key → kind) while colouring by changes. */
+  changeKinds(): Record<string, ChangeKind> {
+    return this.colourMode === 'changes' ? Object.fromEntries(this.changes) : {};
+  }
+
+  /**
+   * Puts the move gizmo on one element (lifted out of the merged model); answers whether it could
+   * (an element with geometry in the open version). `moveEnded` reports each drag.
+   */
+  startMove(key: string): boolean {
+    this.stopMove();
+    const model = this.model;
+    const index = model?.keyToIndex.get(key);
+    if (!model || index === undefined) return false;
+    const instances = model.loaded.geometry.instances.filter((i) => i.elementIndex === index);
+    const bounds = unionBounds(model.batched.elementBounds, [index]);
+    if (instances.length === 0 || !bounds) return false;
+    const centre = [0, 1, 2].map((k) => (bounds.min[k]! + bounds.max[k]!) / 2) as [number, number, number];
+    const gizmo = new MoveGizmo(this.world.scene, { ...model.loaded.geometry, instances }, centre);
+    gizmo.events.on('dragging', (on) => {
+      this.dragQuietUntil = performance.now() + (on ? 60_000 : 300);
+      this.world.requestRender(on ? 2000 : 300);
+    });
+    gizmo.events.on('moved', ({ translation }) => this.events.emit('moveEnded', { key, translation }));
+    this.mover = { key, index, gizmo };
+    this.applyVisibility();
+    return true;
+  }
+
+  /** Removes the move gizmo and shows the element in the model again. */
+  stopMove(): void {
+    if (!this.mover) return;
+    this.mover.gizmo.dispose();
+    this.mover = null;
+    this.dragQuietUntil = 0;
+    this.applyVisibility();
+  }
+
+  /** Moves the gizmo's element by a translation (viewer axes), as a drag would; for tests. */
+  nudgeMove(by: readonly [number, number, number]): boolean {
+    if (!this.mover) return false;
+    this.mover.gizmo.nudge(by);
+    this.world.requestRender();
+    return true;
   }
 
   /** Fits a ghost (a removed element); answers whether there was one to fit. */
@@ -447,6 +526,7 @@ export class TwinViewer {
   }
 
   private isVisible(index: number): boolean {
+    if (this.mover?.index === index) return false;
     if (this.hidden.has(index)) return false;
     if (this.isolated && !this.isolated.has(index)) return false;
     if (this.storey && this.model?.manifest.elements[index]?.storey !== this.storey) return false;
@@ -484,6 +564,8 @@ export class TwinViewer {
   }
 
   private closeModel(): void {
+    this.mover?.gizmo.dispose();
+    this.mover = null;
     this.clearGhosts();
     this.highlighter.setData(null);
     this.model?.part.dispose();
