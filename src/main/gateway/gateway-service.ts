@@ -145,7 +145,11 @@ export class GatewayService {
       recentRejections: this.ingest.recentRejections.map((r) => ({ ...r })),
       relay: {
         enabled: this.config.relay,
-        waiting: this.config.relay ? (this.relay?.waiting() ?? 'No chain connection in this process.') : null,
+        waiting: this.config.relay
+          ? this.relay
+            ? this.relay.waiting()
+            : 'No chain connection in this process.'
+          : null,
         pending: relayCounts.queued + relayCounts.sent,
       },
       lastError: this.lastError ?? this.ingest.lastError,
