@@ -112,14 +112,15 @@ function prepareStatements(db: SqliteDatabase) {
       `INSERT OR IGNORE INTO source_files (sha256, file_name, byte_size, ifc_schema, authoring_app, content,
          content_location) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    geometryExists: db.prepare('SELECT 1 FROM geometries WHERE hash = ?').pluck(),
+    // Content-addressed rows: one already there is the same content (its key is its hash).
     insertGeometry: db.prepare(
-      'INSERT INTO geometries (hash, vertex_count, index_count, vertices, indices) VALUES (?, ?, ?, ?, ?)',
+      `INSERT INTO geometries (hash, vertex_count, index_count, vertices, indices) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (hash) DO NOTHING`,
     ),
-    stateExists: db.prepare('SELECT 1 FROM element_states WHERE state_hash = ?').pluck(),
     insertState: db.prepare(
       `INSERT INTO element_states (state_hash, global_id, ifc_class, name, parent_global_id, storey_global_id,
-         is_spatial, geometry_hash, canonical, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         is_spatial, geometry_hash, canonical, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (state_hash) DO NOTHING`,
     ),
     insertMesh: db.prepare(
       'INSERT INTO element_meshes (state_hash, ordinal, geometry_hash, color, matrix) VALUES (?, ?, ?, ?, ?)',
@@ -252,7 +253,7 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
     for (const element of elements) for (const mesh of element.meshes) usedGeometry.add(mesh.geometryHash);
     let written = 0;
     for (const geometry of record.geometries) {
-      if (!usedGeometry.has(geometry.hash) || statements.geometryExists.get(geometry.hash)) continue;
+      if (!usedGeometry.has(geometry.hash)) continue;
       statements.insertGeometry.run(
         geometry.hash,
         geometry.vertexCount,
@@ -265,8 +266,7 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
     deps.progress?.(0.3);
     for (let i = 0; i < elements.length; i++) {
       const e = elements[i]!;
-      if (statements.stateExists.get(e.stateHash)) continue;
-      statements.insertState.run(
+      const inserted = statements.insertState.run(
         e.stateHash,
         e.globalId,
         e.ifcClass,
@@ -277,7 +277,8 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
         e.geometryHash,
         e.canonical,
         e.searchText,
-      );
+      ).changes;
+      if (inserted === 0) continue; // the state, and so its meshes, were stored already
       e.meshes.forEach((mesh, ordinal) =>
         statements.insertMesh.run(e.stateHash, ordinal, mesh.geometryHash, mesh.color, mesh.matrix),
       );
