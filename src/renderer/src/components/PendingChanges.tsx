@@ -211,10 +211,13 @@ export function EditingProvider({ children }: { children: ReactNode }) {
     if (!v) return;
     if (moving && target && canEdit && loadSummary) {
       if (v.state.moving === target) return;
-      if (!v.startMove(target)) {
-        toast('info', 'This element has no geometry to move.');
-        setMovingState(false);
-      }
+      void v.startMove(target).then((started) => {
+        // Not started because it was stopped or the model reloaded meanwhile is no news.
+        if (!started && v.state.loaded && v.state.moving === null && v.hasGeometry(target) === false) {
+          toast('info', 'This element has no geometry to move.');
+          setMovingState(false);
+        }
+      });
     } else if (v.state.moving !== null) v.stopMove();
   }, [moving, target, canEdit, loadSummary, toast]);
   useEffect(() => {

@@ -21,7 +21,7 @@ import { ModelPart, type RenderMode } from './model';
 import { Highlighter } from './highlighter';
 import { Picker } from './picker';
 import { classColour, changeColour, type ChangeKind } from './palette';
-import { MoveGizmo } from './move-gizmo';
+import type { MoveGizmo } from './move-gizmo';
 
 export type ColourMode = 'material' | 'class' | 'changes';
 
@@ -105,6 +105,7 @@ export class TwinViewer {
     keys: string[];
   } | null = null;
   private mover: { key: string; index: number; gizmo: MoveGizmo } | null = null;
+  private moveRequest = 0;
   private dragQuietUntil = 0;
   private ghostLoad: AbortController | null = null;
 
@@ -289,10 +290,12 @@ export class TwinViewer {
 
   /**
    * Puts the move gizmo on one element (lifted out of the merged model); answers whether it could
-   * (an element with geometry in the open version). `moveEnded` reports each drag.
+   * (an element with geometry in the open version). `moveEnded` reports each drag. The gizmo's code
+   * (Babylon's gizmos, ~130 KB) loads on first use.
    */
-  startMove(key: string): boolean {
+  async startMove(key: string): Promise<boolean> {
     this.stopMove();
+    const request = ++this.moveRequest;
     const model = this.model;
     const index = model?.keyToIndex.get(key);
     if (!model || index === undefined) return false;
@@ -300,6 +303,9 @@ export class TwinViewer {
     const bounds = unionBounds(model.batched.elementBounds, [index]);
     if (instances.length === 0 || !bounds) return false;
     const centre = [0, 1, 2].map((k) => (bounds.min[k]! + bounds.max[k]!) / 2) as [number, number, number];
+    const { MoveGizmo } = await import('./move-gizmo');
+    // Stopped, restarted or reloaded meanwhile: this request is void.
+    if (request !== this.moveRequest || this.model !== model) return false;
     const gizmo = new MoveGizmo(this.world.scene, { ...model.loaded.geometry, instances }, centre);
     gizmo.events.on('dragging', (on) => {
       this.dragQuietUntil = performance.now() + (on ? 60_000 : 300);
@@ -313,6 +319,7 @@ export class TwinViewer {
 
   /** Removes the move gizmo and shows the element in the model again. */
   stopMove(): void {
+    this.moveRequest++;
     if (!this.mover) return;
     this.mover.gizmo.dispose();
     this.mover = null;
@@ -564,6 +571,7 @@ export class TwinViewer {
   }
 
   private closeModel(): void {
+    this.moveRequest++;
     this.mover?.gizmo.dispose();
     this.mover = null;
     this.clearGhosts();
