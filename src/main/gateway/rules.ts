@@ -41,21 +41,24 @@ export function breaches(comparator: Comparator, value: number, threshold: numbe
   }
 }
 
-/** A fixed rule list (tests, the headless gateway without a chain). */
+/** A fixed rule list (tests, the headless gateway without a chain), indexed by channel. */
 export class StaticRules implements RuleSource {
-  constructor(private rules: LocalRule[] = []) {}
+  private byChannel = new Map<string, LocalRule[]>();
+
+  constructor(rules: LocalRule[] = []) {
+    this.set(rules);
+  }
 
   set(rules: LocalRule[]): void {
-    this.rules = rules;
+    this.byChannel = new Map();
+    for (const rule of rules) {
+      if (!rule.active) continue;
+      const key = `${rule.twinId}|${rule.elementKey.toLowerCase()}|${rule.metric}`;
+      this.byChannel.set(key, [...(this.byChannel.get(key) ?? []), rule]);
+    }
   }
 
   rulesFor(twinId: string, elementKey: string, metric: string): readonly LocalRule[] {
-    return this.rules.filter(
-      (r) =>
-        r.active &&
-        r.twinId === twinId &&
-        r.elementKey.toLowerCase() === elementKey.toLowerCase() &&
-        r.metric === metric,
-    );
+    return this.byChannel.get(`${twinId}|${elementKey.toLowerCase()}|${metric}`) ?? [];
   }
 }
