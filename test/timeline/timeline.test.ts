@@ -14,7 +14,7 @@ import { createEthersProvider } from '../../src/main/chain/ethers';
 import { TwinRegistry__factory } from '../../src/main/chain/generated/types';
 import { demoWallet } from '../../src/main/vault/demo-identities';
 import { TWIN_ROLES } from '../../src/shared/eip712';
-import { call, quietLogger, seededHost, tempDir } from '../sync/helpers';
+import { call, quietLogger, REPO, seededHost, tempDir } from '../sync/helpers';
 
 // The Duplex electrical model's hot-water boiler (IfcEnergyConversionDevice): plant a crew services.
 const BOILER = '10k69mF8j4eeUjUpzCXCG7';
@@ -121,6 +121,11 @@ describe('timeline', () => {
     const forBoiler = await call(host, 'timeline.list', { twinId, elementKey: BOILER_KEY });
     expect(forBoiler.entries.length).toBeGreaterThan(0);
     expect(forBoiler.entries.every((e) => e.elementKey === BOILER_KEY)).toBe(true);
+    // Asked about one element, versions say what they did to it: version 1 added the boiler.
+    expect(forBoiler.entries.find((e) => e.kind === 'version')).toMatchObject({
+      title: expect.stringMatching(/^Version 1 committed by/),
+      detail: 'This element was added in this version.',
+    });
     const other = await call(host, 'timeline.list', { twinId, elementKey: `0x${'12'.repeat(32)}` });
     expect(other.entries).toEqual([]);
 
@@ -303,4 +308,65 @@ describe('verified on chain', () => {
     });
     await network.close();
   });
+  it("follows a new design iteration: pending in the draft, verified in the chain's version 2, behind in version 1", async () => {
+    const [twin] = await call(host, 'twins.list', {});
+    const arch = twin!.models.find((m) => m.discipline === 'ARCH')!;
+    const before = twin!.head!;
+    const imported = await call(host, 'twins.import', {
+      jobId: `timeline-${Date.now()}`,
+      source: { kind: 'path', path: join(REPO, 'test', 'fixtures', 'Duplex_A_iteration2.ifc') },
+      target: { kind: 'newIteration', twinId, modelId: arch.id },
+    });
+    const changeset = await call(host, 'twins.changeset', { twinId, versionId: imported.versionId });
+    const modified = changeset.entries.find((e) => e.change === 'modified')!;
+    const key = modified.elementKey.toLowerCase();
+
+    const draft = await call(host, 'timeline.verifyElement', {
+      twinId,
+      versionId: imported.versionId,
+      elementKey: key,
+    });
+    expect(draft).toMatchObject({ state: 'pending', chainVersion: 1 });
+    expect(draft.message).toMatch(/Not on chain yet: this element changed in version \d+ \(draft\)/);
+    // An element the iteration did not touch is already on chain, draft or not.
+    expect(
+      (
+        await call(host, 'timeline.verifyElement', {
+          twinId,
+          versionId: imported.versionId,
+          elementKey: BOILER_KEY,
+        })
+      ).state,
+    ).toBe('verified');
+
+    const item = await call(host, 'outbox.commitVersion', { twinId, identityId: 'demo-engineer' });
+    await waitFor(
+      async () => {
+        const { items } = await call(host, 'outbox.list', { twinId });
+        return items.find((i) => i.id === item.id && i.status === 'confirmed');
+      },
+      'the commit to be confirmed',
+      60_000,
+    );
+    await host.sync!.caughtUp();
+
+    const head = await call(host, 'timeline.verifyElement', { twinId, elementKey: key });
+    expect(head).toMatchObject({ state: 'verified', chainVersion: 2 });
+    const old = await call(host, 'timeline.verifyElement', { twinId, versionId: before.id, elementKey: key });
+    expect(old).toMatchObject({ state: 'behind', chainVersion: 2 });
+    expect(old.message).toMatch(/older than version 2 on chain, where this element changed/);
+
+    // The element's timeline: version 2 changed it, version 1 added it; the twin's has both.
+    const forElement = await call(host, 'timeline.list', { twinId, elementKey: key, kinds: ['version'] });
+    expect(forElement.entries.map((e) => [e.title.replace(/ by .*/, ''), e.detail])).toEqual([
+      ['Version 2 committed', 'This element was changed in this version.'],
+      ['Version 1 committed', 'This element was added in this version.'],
+    ]);
+    const forTwin = await call(host, 'timeline.list', { twinId, kinds: ['version'] });
+    expect(forTwin.entries[0]).toMatchObject({
+      title: 'Version 2 committed by Demo engineer',
+      elementKey: null,
+      status: 'confirmed',
+    });
+  }, 120_000);
 });

@@ -66,7 +66,7 @@ export class TimelineService {
   constructor(private readonly options: TimelineServiceOptions) {
     this.queries = new TimelineQueries(options.store.db);
     this.register(registryServiceLogs(options.index, options.outbox));
-    this.register(registryVersions(options.index, options.outbox));
+    this.register(registryVersions(options.index, options.outbox, this.queries));
     this.register(registryAudit(options.index, this.queries));
     this.unsubscribe = options.bus.subscribe((event, payload) => {
       if (event === 'outbox.changed') this.changed(null);
@@ -311,17 +311,42 @@ export function registryServiceLogs(index: ChainIndex, outbox: () => OutboxStore
   };
 }
 
-/** Version commits: on chain from the index, waiting or refused from the outbox. */
-export function registryVersions(index: ChainIndex, outbox: () => OutboxStore | null): TimelineProvider {
+/**
+ * Version commits: on chain from the index, waiting or refused from the outbox. Asked about one
+ * element, it answers the versions that added, changed or removed that element, naming it.
+ */
+export function registryVersions(
+  index: ChainIndex,
+  outbox: () => OutboxStore | null,
+  queries: TimelineQueries,
+): TimelineProvider {
   return {
     name: 'registry versions',
     kinds: ['version'],
     entries(context) {
       const out: TimelineEntry[] = [];
       const onChain = new Set<string>();
+      const element = context.query.elementKey?.toLowerCase() ?? null;
+      let previousHash: string | null = null;
       if (context.chainTwinId !== null) {
         for (const v of index.versions(context.chainTwinId)) {
           onChain.add(v.modelRoot.toLowerCase());
+          let change: string | null = null;
+          if (element !== null) {
+            const cached = queries.storeVersionWithRoot(context.storeTwinId, v.modelRoot);
+            if (!cached) continue; // its contents are not here: cannot say what it did to the element
+            const hash = queries.stateHashIn(cached.id, element);
+            change =
+              hash === previousHash
+                ? null
+                : previousHash === null
+                  ? 'added'
+                  : hash === null
+                    ? 'removed'
+                    : 'changed';
+            previousHash = hash;
+            if (change === null) continue;
+          }
           out.push({
             id: `version:${v.twinId}:${v.version}`,
             kind: 'version',
@@ -330,8 +355,8 @@ export function registryVersions(index: ChainIndex, outbox: () => OutboxStore | 
             actor: checksum(v.author),
             actorLabel: context.labelOf(v.author),
             title: `Version ${v.version} committed by ${who(context, v.author)}`,
-            detail: '',
-            elementKey: null,
+            detail: change ? `This element was ${change} in this version.` : '',
+            elementKey: change ? element : null,
             globalId: null,
             txHash: v.txHash,
             blockNumber: v.blockNumber,
@@ -346,9 +371,24 @@ export function registryVersions(index: ChainIndex, outbox: () => OutboxStore | 
       const items = (outbox()?.items({ storeTwinId: context.storeTwinId }) ?? []).filter(
         (i) => i.kind === 'commitVersion' && !onChain.has(i.message.modelRoot?.toLowerCase() ?? ''),
       );
-      for (const item of items) {
+      for (const item of [...items].sort((a, b) => a.id - b.id)) {
         const failed = item.status === 'failed' || item.status === 'conflict';
         const version = item.baseVersion === null ? null : item.baseVersion + 1;
+        let change: string | null = null;
+        if (element !== null) {
+          if (item.versionId === null) continue;
+          const hash = queries.stateHashIn(item.versionId, element);
+          change =
+            hash === previousHash
+              ? null
+              : previousHash === null
+                ? 'added'
+                : hash === null
+                  ? 'removed'
+                  : 'changed';
+          if (change === null) continue;
+          if (!failed) previousHash = hash;
+        }
         out.push({
           id: `outbox:${item.id}`,
           kind: 'version',
@@ -361,8 +401,13 @@ export function registryVersions(index: ChainIndex, outbox: () => OutboxStore | 
               /\s+/g,
               ' ',
             ),
-          detail: failed && item.reason ? `Not committed: ${item.reason}.` : '',
-          elementKey: null,
+          detail: [
+            change ? `This element is ${change} in this version.` : '',
+            failed && item.reason ? `Not committed: ${item.reason}.` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          elementKey: change ? element : null,
           globalId: null,
           txHash: item.status === 'sent' || item.status === 'confirmed' ? item.txHash : null,
           blockNumber: item.status === 'confirmed' ? item.blockNumber : null,
