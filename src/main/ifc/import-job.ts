@@ -263,6 +263,9 @@ async function importSteps(
     lap('read-model');
     let geometry: GeometryRead | undefined;
     if (external) {
+      // The states but for their geometry fingerprints, while the geometry worker streams meshes.
+      partial.prepare();
+      lap('prepare-states');
       stage('geometry', 0);
       const own = streamClaimedGeometry(api, modelId, meshProductIds(api, modelId), claim, readHooks);
       lap('geometry-share');

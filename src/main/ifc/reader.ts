@@ -234,6 +234,11 @@ const sortProperties = (props: PropertyValue[]): PropertyValue[] =>
 /** A model read but for its geometry; `complete` adds it (streamed inline, or read elsewhere). */
 export interface PartialModel {
   productsWithRepresentation: number;
+  /**
+   * Builds every element's state but its geometry fingerprint now (it needs no mesh): the import
+   * thread does it while the geometry worker is still streaming. complete() does it otherwise.
+   */
+  prepare(): void;
   complete(geometry?: GeometryRead): ReadModel;
 }
 
@@ -942,11 +947,17 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   // (inline) or by the geometry worker from its own copy of the file (in parallel).
   let represented = 0;
   for (const draft of drafts.values()) if (draft.line.Representation) represented++;
+  let prepared: ReadElement[] | null = null;
+  const prepare = (): ReadElement[] => (prepared ??= prepareElements());
   return {
     productsWithRepresentation: represented,
+    prepare: () => {
+      prepare();
+    },
     complete: (external?: GeometryRead): ReadModel => {
       const geometry = external ?? streamGeometry(api, modelId, hooks, represented);
       hooks.checkpoint();
+      const elements = prepare();
       for (const [expressId, meshes] of geometry.placed) {
         const draft = drafts.get(expressId);
         if (!draft) continue;
@@ -961,12 +972,21 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
           });
         }
       }
-      return finish(geometry);
+      // Each state's geometry fingerprint (geometryHashOf, shared/fingerprint.ts, on Node's sha256)
+      // fills the member prepare() left null, in its place among the sorted members.
+      let i = 0;
+      for (const draft of drafts.values()) {
+        const element = elements[i++]!;
+        if (draft.relative.length > 0) {
+          element.state.geometry = `0x${createHash('sha256').update(canonicalJson(draft.relative), 'utf8').digest('hex')}`;
+        }
+      }
+      return finish(geometry, elements);
     },
   };
 
-  function finish(geometry: GeometryRead): ReadModel {
-    // ---- states ------------------------------------------------------------------------------
+  /** Every element's state but its geometry fingerprint: nothing here depends on the meshes. */
+  function prepareElements(): ReadElement[] {
     const storeyOf = new Map<string, string | null>();
     const parentByGlobalId = new Map<string, string | null>();
     const classByGlobalId = new Map<string, string>();
@@ -1000,11 +1020,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         decomposes: draft.decomposes,
         description: text(line.Description),
         format: ELEMENT_STATE_FORMAT,
-        // geometryHashOf (shared/fingerprint.ts), on Node's sha256.
-        geometry:
-          draft.relative.length > 0
-            ? (`0x${createHash('sha256').update(canonicalJson(draft.relative), 'utf8').digest('hex')}` as const)
-            : null,
+        geometry: null, // set by complete() once the meshes are read
         globalId: draft.globalId,
         ifcClass: draft.ifcClass,
         name: text(line.Name),
@@ -1029,6 +1045,10 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         searchText: searchTextOf(state),
       });
     }
+    return elements;
+  }
+
+  function finish(geometry: GeometryRead, elements: ReadElement[]): ReadModel {
     if (skippedDefinitionKinds.size > 0) {
       const list = [...skippedDefinitionKinds.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
       warnings.push(`Properties of kinds TwinLedger does not read were skipped: ${list}.`);
