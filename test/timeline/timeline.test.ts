@@ -9,6 +9,7 @@ import { elementKeyOf } from '../../src/shared/fingerprint';
 import type { TimelineEntry } from '../../src/shared/api/timeline';
 import { join } from 'node:path';
 import { ChainService } from '../../src/main/chain/chain-service';
+import { chainHandlers } from '../../src/main/chain/handlers';
 import { EmbeddedChain } from '../../src/main/chain/embedded-chain';
 import { createEthersProvider } from '../../src/main/chain/ethers';
 import { TwinRegistry__factory } from '../../src/main/chain/generated/types';
@@ -307,6 +308,15 @@ describe('verified on chain', () => {
       message: expect.stringMatching(/Only the sandbox chain can be stopped/),
     });
     await network.close();
+  });
+
+  it('the sandbox node is not stopped while the sandbox is being seeded', async () => {
+    const handlers = chainHandlers({ chain: host.chain, seeding: () => 'running' });
+    await expect(async () => handlers['chain.setSandboxRunning']({ running: false })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/still being prepared/),
+    });
+    expect(host.chain.status().state).toBe('ready');
   });
   it("follows a new design iteration: pending in the draft, verified in the chain's version 2, behind in version 1", async () => {
     const [twin] = await call(host, 'twins.list', {});

@@ -160,7 +160,7 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     {
       ...appHandlers({ options, settings, bus, vault, chain }),
       ...vaultHandlers({ vault }),
-      ...chainHandlers({ chain }),
+      ...chainHandlers({ chain, seeding: () => sync?.status().seeding.state ?? 'off' }),
       ...twins.handlers,
       ...syncHandlers({ sync, unavailable: twins.unavailable }),
       ...outboxHandlers({ outbox: outbox?.service ?? null, unavailable: twins.unavailable }),
