@@ -86,6 +86,12 @@ export interface JobHooks {
   progress(stage: ImportStage, percent: number): void;
   /** Throws a CANCELLED AppError when the user asked to stop. */
   checkpoint(): void;
+  /**
+   * Writes the source file beside the database (store/source-files.ts writeSourceFile) on another
+   * thread: this one is busy parsing, and an async chain here would only advance when it awaits.
+   * Without it the write runs on this thread's own event loop.
+   */
+  keepSourceFile?(dbPath: string, sha256: string, bytes: Uint8Array): Promise<unknown>;
 }
 
 const MEP_CLASS =
@@ -212,7 +218,8 @@ async function importSteps(
   // it is parsed, so the transaction below carries only its row (store/source-files.ts).
   const beside = bytes.byteLength >= SOURCE_FILE_BESIDE_MIN_BYTES && canKeepSourceFilesBeside(db.name);
   const known = beside && sourceFileKnown(db, sha256);
-  const sourceWrite = beside && !known ? writeSourceFile(db.name, sha256, bytes) : null;
+  const keep = hooks.keepSourceFile ?? writeSourceFile;
+  const sourceWrite = beside && !known ? keep(db.name, sha256, bytes) : null;
   sourceWrite?.catch(() => undefined); // awaited before storing
   background.sourceWrite = sourceWrite;
   lap('read');

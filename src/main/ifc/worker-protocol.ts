@@ -16,7 +16,22 @@ export type ToImportProcess =
 export type ToWorker =
   | { type: 'import'; job: ImportJob; dbPath: string; cancel: SharedArrayBuffer }
   | { type: 'open'; dbPath: string }
+  /** Answer to the thread's 'write-source': null, or why the file could not be written. */
+  | { type: 'source-written'; id: number; error: string | null }
   | { type: 'close' };
+
+/**
+ * Import thread -> import process: write a source file beside the database. The process's own
+ * thread is idle while the import thread parses, so its I/O chain (write, fsync, rename, folder
+ * fsync) runs meanwhile; never relayed to main.
+ */
+export type SourceWriteRequest = {
+  type: 'write-source';
+  id: number;
+  dbPath: string;
+  sha256: string;
+  bytes: Uint8Array;
+};
 
 export type FromWorker =
   | { type: 'progress'; jobId: string; stage: ImportStage; percent: number }

@@ -13,7 +13,7 @@ import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
 import { openDatabase, StoreError, type SqliteDatabase } from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
-import { sweepSourceFiles } from '../store/source-files';
+import { sweepSourceFiles, writeSourceFile } from '../store/source-files';
 import { runImport, type GeometryHelper } from './import-job';
 import {
   meshProductIds,
@@ -24,7 +24,7 @@ import {
 } from './reader';
 import { startWebIfc } from './webifc';
 import { IMPORT_WORKER_YOUNG_GENERATION_MB } from './limits';
-import type { FromWorker, ToImportProcess, ToWorker } from './worker-protocol';
+import type { FromWorker, SourceWriteRequest, ToImportProcess, ToWorker } from './worker-protocol';
 
 const port = parentPort!;
 
@@ -198,6 +198,17 @@ function runImportRole(): void {
     }
   };
 
+  // Source files are written by the import process's own thread (see SourceWriteRequest).
+  let nextWrite = 1;
+  const writes = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  const keepSourceFile = (dbPath: string, sha256: string, bytes: Uint8Array): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const id = nextWrite++;
+      writes.set(id, { resolve, reject });
+      const request: SourceWriteRequest = { type: 'write-source', id, dbPath, sha256, bytes };
+      port.postMessage(request);
+    });
+
   /** Removes source files no row names (a failed or killed import's); never fails a job. */
   const sweep = (dbPath: string) => {
     try {
@@ -208,6 +219,13 @@ function runImportRole(): void {
   };
 
   port.on('message', async (message: ToWorker) => {
+    if (message.type === 'source-written') {
+      const waiting = writes.get(message.id);
+      writes.delete(message.id);
+      if (message.error === null) waiting?.resolve();
+      else waiting?.reject(new Error(message.error));
+      return;
+    }
     if (message.type === 'open') {
       try {
         prepareImportWriter(database(message.dbPath));
@@ -255,6 +273,7 @@ function runImportRole(): void {
             if (Atomics.load(flag, 0) !== 0)
               throw new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.');
           },
+          keepSourceFile,
         },
         geometry,
       );
@@ -289,7 +308,19 @@ function runHostRole(): void {
     workerData: { role: 'import' },
     resourceLimits: { maxYoungGenerationSizeMb: IMPORT_WORKER_YOUNG_GENERATION_MB },
   });
-  thread.on('message', (message: FromWorker) => {
+  thread.on('message', (message: FromWorker | SourceWriteRequest) => {
+    if (message.type === 'write-source') {
+      writeSourceFile(message.dbPath, message.sha256, message.bytes).then(
+        () => thread.postMessage({ type: 'source-written', id: message.id, error: null } satisfies ToWorker),
+        (error: unknown) =>
+          thread.postMessage({
+            type: 'source-written',
+            id: message.id,
+            error: error instanceof Error ? error.message : String(error),
+          } satisfies ToWorker),
+      );
+      return;
+    }
     if (message.type === 'done') {
       flags.delete(message.jobId);
       send({ ...message, peakRssMb: process.resourceUsage().maxRSS / 1024 });
