@@ -112,17 +112,26 @@ export function createGatewayCapability(options: GatewayCapabilityOptions): Gate
   const service = gateway;
   if (service && startBroker) void service.start();
 
-  // Chain, deployment and vault changes: relay what waits, re-read rules (at most every 3 s), add
-  // the sample mappings.
+  // Chain, deployment and vault changes: relay what waits, re-read the rules (at most every 2 s, and
+  // once more after the last change, so rules seeded just after a refresh are not missed), add the
+  // sample mappings.
   let rulesReadAt = 0;
+  let rulesTimer: NodeJS.Timeout | null = null;
+  const refreshRules = () => {
+    if (rulesTimer) return;
+    const wait = Math.max(0, rulesReadAt + 2000 - Date.now());
+    rulesTimer = setTimeout(() => {
+      rulesTimer = null;
+      rulesReadAt = Date.now();
+      void service?.refreshRules().catch(() => {});
+    }, wait);
+    rulesTimer.unref();
+  };
   const unsubscribe = bus.subscribe((event) => {
     if (!service) return;
     if (event === 'chain.statusChanged' || event === 'sync.statusChanged' || event === 'vault.changed') {
       if (startBroker) provisionDemoMappings(service, store, sandbox());
-      if (Date.now() - rulesReadAt > 3000) {
-        rulesReadAt = Date.now();
-        void service.refreshRules().catch(() => {});
-      }
+      refreshRules();
       service.wakeRelay();
     } else if (event === 'twins.changed' && startBroker) provisionDemoMappings(service, store, sandbox());
   });
@@ -132,6 +141,7 @@ export function createGatewayCapability(options: GatewayCapabilityOptions): Gate
     handlers: sensorHandlers({ gateway: () => service, unavailable: () => unavailable }),
     close: async () => {
       unsubscribe();
+      if (rulesTimer) clearTimeout(rulesTimer);
       await service?.close();
     },
   };
