@@ -4,7 +4,14 @@
 // the node again, and see it confirmed on chain with its transaction; its state is verified on chain.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import { EmbeddedChain } from '../../src/main/chain/embedded-chain';
+import { createEthersProvider } from '../../src/main/chain/ethers';
+import { TwinRegistry__factory } from '../../src/main/chain/generated/types';
+import { readManifest, sandboxManifestPath } from '../../src/main/sync/deployment';
+import { demoWallet } from '../../src/main/vault/demo-identities';
+import { TWIN_ROLES } from '../../src/shared/eip712';
 import { startServe, stopServe, type ServeProcess } from './fixtures';
 
 const screenshots = resolve(import.meta.dirname, '../../test-results/screenshots');
@@ -148,4 +155,63 @@ test('the planner (no MAINTAINER role) sees logging service disabled with the re
     page.getByTestId('log-service-form').getByRole('button', { name: 'Log service' }),
   ).toBeDisabled();
   await page.screenshot({ path: `${screenshots}/maintenance-no-role.png` });
+});
+
+test('a log queued offline fails with the reason when an admin elsewhere revoked the role; the outbox discards it', async ({
+  page,
+  seeded,
+}) => {
+  test.setTimeout(150_000);
+  await openSeededTwin(page, seeded);
+  await switchIdentity(page, /Demo maintenance crew/);
+  await expect(page.getByTestId('identity')).toContainText('Demo maintenance crew');
+  await page.getByTestId('search-input').fill(BOILER);
+  await page.getByTestId('search-results').locator(`[data-global-id="${BOILER}"]`).click();
+  await page.getByRole('tab', { name: 'Maintenance' }).click();
+  const form = page.getByTestId('log-service-form');
+  await expect(page.getByTestId('log-service-reason')).toHaveCount(0, { timeout: 10_000 });
+
+  await page.getByTestId('sandbox-node-toggle').click();
+  await expect(page.getByTestId('chain-mode')).toContainText('offline', { timeout: 15_000 });
+  const notes = 'Circulation pump seal replaced.';
+  await form.getByLabel('Service kind').selectOption('repair');
+  await form.getByLabel('Notes').fill(notes);
+  await form.getByRole('button', { name: 'Log service' }).click();
+  const entry = page.getByTestId('timeline-entry').filter({ hasText: notes });
+  await expect(entry).toHaveAttribute('data-status', 'pending', { timeout: 15_000 });
+
+  // Meanwhile the owner, on another machine sharing this chain, revokes the crew's MAINTAINER role.
+  const chain = await EmbeddedChain.start({ dataDir: join(seeded.dataDir, 'chain') });
+  const provider = createEthersProvider(chain, chain.chainId);
+  const manifest = readManifest(sandboxManifestPath(seeded.dataDir))!;
+  const registry = TwinRegistry__factory.connect(
+    manifest.contracts.TwinRegistry!.address,
+    demoWallet('owner').connect(provider),
+  );
+  const twin = await registry.lastTwinId();
+  await (await registry.revokeRole(twin, TWIN_ROLES.Maintainer, demoWallet('crew').address)).wait();
+  provider.destroy();
+  await chain.close();
+
+  // Back online: the chain refuses the log; the timeline and the outbox say why, in words.
+  await page.getByTestId('sandbox-node-toggle').click();
+  await expect(entry).toHaveAttribute('data-status', 'failed', { timeout: 45_000 });
+  await expect(entry).toContainText(
+    'Not recorded: your MAINTAINER role on this twin has ended or was revoked.',
+  );
+  await expect(page.getByTestId('outbox-counts')).toContainText('1 failed');
+  await expect(page.getByTestId('log-service-reason')).toContainText(
+    /MAINTAINER role on this twin was revoked/,
+  );
+  await page.getByTestId('outbox-counts').click();
+  const item = page.getByTestId('outbox-panel').getByTestId('outbox-item').filter({ hasText: notes });
+  await expect(item).toHaveAttribute('data-status', 'failed');
+  await expect(item.getByTestId('outbox-reason')).toContainText('has ended or was revoked');
+  await page.screenshot({ path: `${screenshots}/outbox-failed.png` });
+  page.once('dialog', (dialog) => void dialog.accept());
+  await item.getByRole('button', { name: 'Discard' }).click();
+  await expect(item).toHaveCount(0);
+  await expect(page.getByTestId('outbox-counts')).not.toContainText('failed');
+  await page.keyboard.press('Escape');
+  await expect(entry).toHaveCount(0);
 });
