@@ -111,7 +111,7 @@ export class EditService {
 
   /** The twin's draft with its edit stack. */
   draft(twinId: string): DraftState {
-    this.options.store.getTwin(twinId);
+    const twin = this.options.store.getTwin(twinId);
     const draft = this.versions.draftOf(twinId);
     if (!draft) {
       return {
@@ -128,8 +128,8 @@ export class EditService {
         redoLabel: null,
       };
     }
-    const edits = this.drafts.edits(draft.id);
-    const summary = this.options.store.getTwin(twinId).draft;
+    const edits = this.drafts.editList(draft.id);
+    const summary = twin.draft;
     const lastApplied = [...edits].reverse().find((e) => !e.undone) ?? null;
     const firstUndone = edits.find((e) => e.undone) ?? null;
     return {
@@ -214,9 +214,15 @@ export class EditService {
   /** Points the draft's leaf at a state, then rebuilds its tree and the element's changeset entry. */
   private writeElement(draft: VersionInfo, elementKey: string, stateHash: string): void {
     this.drafts.setLeafState(draft.id, elementKey, stateHash);
-    const leaves = this.versions.leaves(draft.id);
+    const leaves = this.drafts.leafIndexes(draft.id);
     const tree = buildVersionTree(leaves.map((l) => [l.elementKey, l.stateHash] as const));
-    this.drafts.writeTree(draft.id, tree.root, tree.nodes, tree.leafIndex);
+    // Leaves are ordered by hash: one changed leaf shifts those between its old and new place.
+    const moved = new Map<string, number>();
+    for (const l of leaves) {
+      const index = tree.leafIndex.get(l.elementKey)!;
+      if (index !== l.leafIndex) moved.set(l.elementKey, index);
+    }
+    this.drafts.writeTree(draft.id, tree.root, tree.nodes, moved);
     const changeset = this.drafts.changesetOf(draft.twinId, draft.id, draft.baseVersionId);
     const base = draft.baseVersionId === null ? null : this.drafts.leaf(draft.baseVersionId, elementKey);
     const canonical = this.drafts.canonical(stateHash)!;
@@ -263,9 +269,10 @@ export class EditService {
   }
 }
 
-const nameOf = (edit: EditRow): string => edit.elementName ?? edit.globalId;
+type EditListRow = Omit<EditRow, 'beforeRow' | 'afterRow'>;
+const nameOf = (edit: EditListRow): string => edit.elementName ?? edit.globalId;
 
-function toEntry(edit: EditRow): EditEntry {
+function toEntry(edit: EditListRow): EditEntry {
   return {
     id: edit.id,
     seq: edit.seq,
