@@ -60,16 +60,21 @@ export function StatusBar() {
   );
 }
 
+const isSeeding = (state: string) => state === 'pending' || state === 'running';
+
 /** Sandbox only: stop the embedded node (offline rehearsal) or start it again. */
 function SandboxNodeToggle() {
   const api = useApi();
   const { toast } = useWorkspace();
   const [chain, setChain] = useState<ChainStatus | null>(null);
   const [busy, setBusy] = useState(false);
+  const [seeding, setSeeding] = useState(false);
   useEffect(() => {
     void api.call('chain.status', {}).then((r) => r.ok && setChain(r.value));
+    void api.call('sync.status', {}).then((r) => r.ok && setSeeding(isSeeding(r.value.seeding.state)));
   }, [api]);
   useEvent('chain.statusChanged', setChain);
+  useEvent('sync.statusChanged', (s) => setSeeding(isSeeding(s.seeding.state)));
   if (!chain || chain.mode !== 'sandbox') return null;
   const running = chain.state === 'ready' || chain.state === 'starting';
   const toggle = async () => {
@@ -89,12 +94,14 @@ function SandboxNodeToggle() {
     <button
       className="status-item link sandbox-toggle"
       data-testid="sandbox-node-toggle"
-      disabled={busy || chain.state === 'starting'}
+      disabled={busy || chain.state === 'starting' || (running && seeding)}
       onClick={() => void toggle()}
       title={
-        running
-          ? 'Stop the sandbox node to work offline (its blocks are kept)'
-          : 'Start the sandbox node again: queued work is sent'
+        running && seeding
+          ? 'The sandbox is still being prepared: its node can be stopped once that is done'
+          : running
+            ? 'Stop the sandbox node to work offline (its blocks are kept)'
+            : 'Start the sandbox node again: queued work is sent'
       }
     >
       {busy ? '…' : running ? 'Go offline' : 'Go online'}

@@ -47,7 +47,15 @@ export function VerifiedBadge({
   }, [api, twinId, versionId, elementKey, id, tick]);
   // Commits, reconnects and new blocks can change the answer.
   useEvent('timeline.changed', (e) => (e.twinId === null || e.twinId === twinId) && refresh());
-  useEvent('chain.statusChanged', refresh);
+  // Going on- or offline changes how it is checked; new blocks alone do not (new versions come as
+  // timeline.changed).
+  const [chainState, setChainState] = useState<string | null>(null);
+  useEvent('chain.statusChanged', (status) => {
+    if (status.state !== chainState) {
+      setChainState(status.state);
+      refresh();
+    }
+  });
 
   const shown = result?.key === id ? result : null;
   if (!shown) {
