@@ -18,6 +18,7 @@ import type { Eip1193Provider } from '../../src/main/chain/embedded-chain';
 import { GatewayService } from '../../src/main/gateway/gateway-service';
 import { ChainRules } from '../../src/main/gateway/chain-rules';
 import { ReadingRelay } from '../../src/main/gateway/relay';
+import { StaticRules } from '../../src/main/gateway/rules';
 import {
   READING_TYPES,
   maintenanceDomain,
@@ -32,6 +33,9 @@ const TEMPERATURE_TOPIC = 'sensors/duplex/pump-1/temperature';
 
 interface World {
   lab: MaintenanceLab;
+  dbPath: string;
+  provider: Eip1193Provider;
+  target: () => { chainId: number; maintenance: string };
   gateway: GatewayService;
   relay: ReadingRelay;
   rules: ChainRules;
@@ -127,6 +131,9 @@ async function world(brokerMode: 'embedded' | 'external'): Promise<World> {
   const service = gateway;
   return {
     lab,
+    dbPath,
+    provider,
+    target,
     gateway: service,
     relay,
     rules,
@@ -289,5 +296,52 @@ describe.each(cases)('relaying through the $name', ({ mode, skip }) => {
     expect(failed!.error).toContain('MaintenanceReadingInvalidSignature');
     expect(await recordedOnChain(lab)).toEqual([7600n, 8400n]);
     expect(gateway.status().counts.relayFailed).toBe(1);
+  });
+
+  it.skipIf(skip)('sends a breach queued before a restart once the gateway runs again', async () => {
+    const { lab, chainOnline } = w;
+    const before = await recordedOnChain(lab);
+    await send(TOPIC, 5.0);
+    chainOnline.value = false;
+    await send(TOPIC, 9.0);
+    await until(
+      () => w.gateway.listRelayed({}).some((r) => r.value === 9 && r.attempts > 0),
+      10_000,
+      'a failed attempt',
+    );
+    await w.gateway.close();
+    chainOnline.value = true;
+    // A new process: same database, no broker, the relay picks up what the old one left.
+    const reopened = new GatewayService({
+      dbPath: w.dbPath,
+      rules: new StaticRules(),
+      logger: quietLogger,
+      configOverride: { enabled: false },
+      relay: (store, hooks) =>
+        new ReadingRelay(
+          store,
+          {
+            provider: () => w.provider,
+            target: w.target,
+            chainTwinId: (twinId) => store.chainTwinIdOf(twinId),
+            signTypedData: (request) => w.vault.signTypedData(request),
+            transactionSigner: (identityId, ethersProvider, chainId) =>
+              w.vault.connectedSigner(identityId, ethersProvider, chainId),
+            logger: quietLogger,
+            retryMs: 50,
+          },
+          hooks,
+        ),
+    });
+    try {
+      await until(
+        () => reopened.listRelayed({}).some((r) => r.value === 9 && r.status === 'confirmed'),
+        10_000,
+        'the queued breach confirmed after the restart',
+      );
+      expect(await recordedOnChain(lab)).toEqual([...before, 9000n]);
+    } finally {
+      await reopened.close();
+    }
   });
 });

@@ -144,8 +144,10 @@ export class EmbeddedBroker implements ReadingSource {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // server.close waits for every connection to end: sensors keep theirs open, so drop them.
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
+    await closed;
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
   }
 }
