@@ -1,7 +1,8 @@
 // Seeding of the sandbox chain, so a first start shows every role at work: demo identities in the
-// vault, the sample federated Duplex twin in the store, TwinRegistry deployed (manifest in the data
-// folder), the twin minted to the demo owner with a role for every other demo identity, version 1
-// committed with the store's Merkle root, and the store twin linked to its chain twin.
+// vault, the sample federated Duplex twin in the store, TwinRegistry and the maintenance contract
+// deployed (manifest in the data folder), the twin minted to the demo owner with a role for every
+// other demo identity, version 1 committed with the store's Merkle root, and the store twin linked
+// to its chain twin. (sandbox-maintenance.ts can also seed the twin's sensors, rules and SLA.)
 //
 // Idempotent by construction: the owner's seeding transactions use nonces 0..6 in a fixed order, so
 // the owner's nonce on the (journaled) chain says which steps are done; the store keeps its own
@@ -39,6 +40,7 @@ import {
   type Deployment,
   type DeploymentManifest,
 } from './deployment';
+import { ensureSandboxMaintenance } from './sandbox-maintenance';
 
 /** The sample twin's metadata URI on chain: how seeding finds it again after a restart. */
 export const SAMPLE_TWIN_URI = 'twinledger:sample/duplex';
@@ -208,7 +210,7 @@ export async function ensureSandboxDeployment(ctx: SeedContext, chain: SandboxCh
       getAddress(existing.contracts.TwinRegistry!.address) === expected &&
       (await ethers.getCode(expected)) !== '0x'
     ) {
-      return deploymentOf('sandbox', existing);
+      return deploymentOf('sandbox', await ensureSandboxMaintenance(ethers, existing, path, mined));
     }
     const nonce = await ethers.getTransactionCount(ownerAddress, 'latest');
     let receipt: TransactionReceipt;
@@ -242,7 +244,7 @@ export async function ensureSandboxDeployment(ctx: SeedContext, chain: SandboxCh
       eip712: { ...TWIN_REGISTRY_DOMAIN },
     };
     writeManifest(path, manifest);
-    return deploymentOf('sandbox', manifest);
+    return deploymentOf('sandbox', await ensureSandboxMaintenance(ethers, manifest, path, mined));
   } finally {
     ethers.destroy();
   }
