@@ -201,6 +201,8 @@ function GrantForm({
   useEffect(() => {
     void api.call('vault.list', {}).then((r) => r.ok && setIdentities(r.value));
   }, [api]);
+  // Another identity (or a lost admin role): an earlier complaint no longer applies.
+  useEffect(() => setFormError(null), [roles.mayAdminister]);
 
   const disabled = !roles.mayAdminister;
   const submit = async (event: FormEvent) => {
