@@ -379,4 +379,29 @@ describe('verified on chain', () => {
       status: 'confirmed',
     });
   }, 120_000);
+  it('a twin only this machine knows: nothing on chain yet, said so everywhere', async () => {
+    const local = await call(host, 'twins.import', {
+      jobId: `local-${Date.now()}`,
+      source: { kind: 'path', path: join(REPO, 'test', 'fixtures', 'mep-ports-systems.ifc') },
+      target: { kind: 'newTwin', twinName: 'Plant room (local)' },
+    });
+    const listed = await call(host, 'timeline.list', { twinId: local.twinId });
+    expect(listed.entries).toEqual([]);
+    const [first] = host
+      .sync!.index.db.prepare('SELECT element_key FROM version_elements WHERE version_id = ? LIMIT 1')
+      .pluck()
+      .all(local.versionId) as string[];
+    const v = await call(host, 'timeline.verifyElement', { twinId: local.twinId, elementKey: first! });
+    expect(v).toMatchObject({ state: 'pending', message: 'This twin is not registered on chain yet.' });
+    const roles = await call(host, 'roles.list', { twinId: local.twinId });
+    expect(roles).toMatchObject({ chainTwinId: null, grants: [], mayAdminister: false });
+    expect(roles.reason).toMatch(/not registered on chain yet/);
+    const grant = await host.router.call('roles.grant', {
+      twinId: local.twinId,
+      role: 'EDITOR',
+      account: demoWallet('planner').address,
+      expiresAt: null,
+    });
+    expect(grant).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+  });
 });
