@@ -399,10 +399,19 @@ export class MaintenanceService {
     const existing = this.requireRule(request.twinId, request.ruleId);
     if (!existing.active)
       throw new AppError('CONFLICT', `Rule ${orderNumber(request.ruleId)} was already removed.`);
-    await this.removeRule({ twinId: request.twinId, ruleId: request.ruleId });
+    // The replacement first: if the chain refuses it, the old rule still watches the channel.
     const { ruleId: _old, ...rule } = request;
     void _old;
     const added = await this.addRule(rule);
+    try {
+      await this.removeRule({ twinId: request.twinId, ruleId: request.ruleId });
+    } catch (error) {
+      const reason = error instanceof AppError ? error.message : String(error);
+      throw new AppError(
+        'CONFLICT',
+        `The new rule was added, but rule ${orderNumber(request.ruleId)} could not be removed: ${reason} Remove it by hand.`,
+      );
+    }
     return { ...added, summary: `Rule ${orderNumber(request.ruleId)} replaced. ${added.summary}` };
   }
 
@@ -1000,7 +1009,7 @@ export class MaintenanceService {
     action: (contract: MaintenanceManager) => Promise<ContractTransactionResponse>,
   ): Promise<MaintenanceTx> {
     return this.exclusive(async () => {
-      const { sync, chain, vault } = this.options;
+      const { sync, vault } = this.options;
       const provider = this.onlineProvider();
       const deployment = sync.deployment.get();
       const target = this.target();
@@ -1010,7 +1019,6 @@ export class MaintenanceService {
           'The chain is offline: this needs a transaction. Try again once it is back (a crew can still complete work orders offline).',
         );
       }
-      void chain;
       const ethersProvider = createEthersProvider(provider, deployment.chainId);
       try {
         const signer = vault.connectedSigner(undefined, ethersProvider, deployment.chainId);
