@@ -124,8 +124,6 @@ async function findMaintenanceDeployment(
 /**
  * Seeds the sample twin's maintenance once: SLA terms are set last and mark it done, so a crash
  * resumes and a later start (or an admin who changed the setup since) is left alone.
- * Not yet called by sandbox seeding (test/maintenance expects a blank setup): to seed on a first
- * start, call it at the end of ensureSampleOnChain with the deployment's MaintenanceManager.
  */
 export async function seedSandboxMaintenance(options: {
   ethers: BrowserProvider;

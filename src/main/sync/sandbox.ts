@@ -1,8 +1,9 @@
 // Seeding of the sandbox chain, so a first start shows every role at work: demo identities in the
 // vault, the sample federated Duplex twin in the store, TwinRegistry and the maintenance contract
 // deployed (manifest in the data folder), the twin minted to the demo owner with a role for every
-// other demo identity, version 1 committed with the store's Merkle root, and the store twin linked
-// to its chain twin. (sandbox-maintenance.ts can also seed the twin's sensors, rules and SLA.)
+// other demo identity, version 1 committed with the store's Merkle root, the store twin linked to
+// its chain twin, and its maintenance seeded (sensors, rules, the crew's bond and SLA terms: see
+// sandbox-maintenance.ts).
 //
 // Idempotent by construction: the owner's seeding transactions use nonces 0..6 in a fixed order, so
 // the owner's nonce on the (journaled) chain says which steps are done; the store keeps its own
@@ -40,7 +41,7 @@ import {
   type Deployment,
   type DeploymentManifest,
 } from './deployment';
-import { ensureSandboxMaintenance } from './sandbox-maintenance';
+import { ensureSandboxMaintenance, SANDBOX_MAINTENANCE, seedSandboxMaintenance } from './sandbox-maintenance';
 
 /** The sample twin's metadata URI on chain: how seeding finds it again after a restart. */
 export const SAMPLE_TWIN_URI = 'twinledger:sample/duplex';
@@ -325,6 +326,19 @@ export async function ensureSampleOnChain(
     }
     if (ctx.index.chainTwinOf(twin.storeTwinId) !== chainTwinId)
       ctx.index.linkStoreTwin(twin.storeTwinId, chainTwinId);
+    const maintenance = deployment.manifest.contracts[SANDBOX_MAINTENANCE];
+    if (maintenance) {
+      await seedSandboxMaintenance({
+        ethers,
+        chainId: chain.chainId,
+        vault: ctx.vault,
+        maintenance: maintenance.address,
+        chainTwinId,
+        onStep: ctx.onStep,
+        closed: ctx.closed,
+        mined,
+      });
+    }
     return chainTwinId;
   } finally {
     ethers.destroy();
