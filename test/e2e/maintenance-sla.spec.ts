@@ -3,7 +3,8 @@
 // bonded provider on chain; `npm run simulate-sensors` drives pump 1 past its threshold; within 10 s
 // of the breach a work order exists on chain, is indexed, and shows on the board and in the
 // maintenance timeline; the sandbox clock passes the response deadline, enforcing it moves the
-// penalty (the provider's bond goes down, the owner's claimable balance up) and shows the escalation.
+// penalty (the provider's bond goes down, the owner's claimable balance up) and shows the escalation;
+// (embedded run) the crew completes the order offline: pending, then done once the node is back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -304,6 +305,32 @@ async function journey(
   await expect(page.getByText(`SLA response breach of WO-${order.number} penalised`).first()).toBeVisible({
     timeout: 10_000,
   });
+  if (label !== 'embedded') return;
+
+  // The crew closes the order on site without a network: signed now, pending until the chain is back.
+  await page.getByTestId('identity').click();
+  await page.getByRole('menuitemradio', { name: /Demo maintenance crew/ }).click();
+  await expect(page.getByTestId('identity')).toContainText('Demo maintenance crew');
+  await page.getByTestId('sandbox-node-toggle').click();
+  await expect(page.getByTestId('sandbox-node-toggle')).toHaveText('Go online', { timeout: 10_000 });
+  await page.getByRole('tab', { name: 'Orders' }).click();
+  await page.getByRole('tab', { name: 'Board' }).click();
+  await card.getByTestId('complete-work-order').click();
+  await page
+    .getByTestId('complete-notes')
+    .fill('Bearing replaced and pump realigned; vibration back to 2.1 mm/s.');
+  await page.getByTestId('complete-dialog-submit').click();
+  await expect(card.getByTestId('pending-completion')).toContainText('waiting for the chain', {
+    timeout: 10_000,
+  });
+  await expect(card).toHaveAttribute('data-status', 'assigned');
+  await page.screenshot({ path: `${screenshots}/maintenance-${label}-offline-completion.png` });
+  await page.getByTestId('sandbox-node-toggle').click();
+  await expect(card).toHaveAttribute('data-column', 'done', { timeout: 30_000 });
+  await expect(card).toHaveAttribute('data-status', 'completed');
+  await expect(card.getByTestId('pending-completion')).toHaveCount(0);
+  await expect(card).toContainText('Completed by Demo maintenance crew');
+  await page.screenshot({ path: `${screenshots}/maintenance-${label}-completed.png` });
 }
 
 test.describe('maintenance and SLA', () => {
