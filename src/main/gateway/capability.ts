@@ -68,6 +68,8 @@ export function createGatewayCapability(options: GatewayCapabilityOptions): Gate
         chainTwinId,
         channels: () => gateway?.store.listMappings().filter((m) => m.enabled) ?? [],
         logger,
+        // The sandbox chain is in-process: rules set in the app show up on the charts within seconds.
+        refreshMs: () => (sandbox() ? 3000 : 15_000),
       });
       const ruleSource = rules;
       gateway = new GatewayService({

@@ -17,8 +17,8 @@ export interface ChainRulesContext {
   /** The channels to watch (the enabled mappings). */
   channels(): { twinId: string; elementKey: string; metric: string }[];
   logger: GatewayLogger;
-  /** Refresh interval (default 15 s). */
-  refreshMs?: number;
+  /** Refresh interval, read at each tick (default 15 s; a local sandbox can afford a few seconds). */
+  refreshMs?: () => number;
 }
 
 const keyOf = (twinId: string, elementKey: string, metric: string) =>
@@ -46,11 +46,15 @@ export class ChainRules implements RuleSource {
   private cache = new Map<string, LocalRule[]>();
   private readonly timer: NodeJS.Timeout;
   private refreshing: Promise<void> | null = null;
+  private pending: Promise<void> | null = null;
+  private loadedAt = 0;
   private ethers: { raw: Eip1193Provider; wrapped: BrowserProvider } | null = null;
   private warned = false;
 
   constructor(private readonly ctx: ChainRulesContext) {
-    this.timer = setInterval(() => void this.refresh().catch(() => {}), ctx.refreshMs ?? 15_000);
+    this.timer = setInterval(() => {
+      if (Date.now() - this.loadedAt >= (ctx.refreshMs?.() ?? 15_000)) void this.refresh().catch(() => {});
+    }, 1000);
     this.timer.unref();
   }
 
@@ -58,8 +62,16 @@ export class ChainRules implements RuleSource {
     return this.cache.get(keyOf(twinId, elementKey, metric)) ?? [];
   }
 
+  /** Reads the rules again; a call while a read runs gets a fresh read after it (never a stale one). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.load().finally(() => (this.refreshing = null));
+    if (this.refreshing) {
+      this.pending ??= this.refreshing.then(() => {
+        this.pending = null;
+        return this.refresh();
+      });
+      return this.pending;
+    }
+    this.refreshing = this.load().finally(() => (this.refreshing = null));
     return this.refreshing;
   }
 
@@ -69,6 +81,7 @@ export class ChainRules implements RuleSource {
   }
 
   private async load(): Promise<void> {
+    this.loadedAt = Date.now();
     const target = this.ctx.target();
     const raw = this.ctx.provider();
     if (!target || !raw) return;

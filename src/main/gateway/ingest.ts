@@ -10,7 +10,7 @@ import {
   type SensorMapping,
 } from '../../shared/api/sensors';
 import { parsePayload, type SensorPayload } from './payload';
-import { breaches, type RuleSource } from './rules';
+import { breaches, cleared, type RuleSource } from './rules';
 import type { AcceptedReading, MappingState, RelayCandidate, SensorStore } from './sensor-store';
 
 export type SignatureCheck = (
@@ -242,13 +242,12 @@ export class Ingest {
     let active = this.breaching.get(mapping.id);
     let newlyBreached: string | null = null;
     for (const rule of rules) {
-      const breached = breaches(rule.comparator, reading.value, rule.threshold);
       const was = active?.has(rule.id) ?? false;
-      if (breached && !was) {
+      if (!was && breaches(rule.comparator, reading.value, rule.threshold)) {
         if (!active) this.breaching.set(mapping.id, (active = new Set()));
         active.add(rule.id);
         newlyBreached ??= rule.id;
-      } else if (!breached && was) active?.delete(rule.id);
+      } else if (was && cleared(rule.comparator, reading.value, rule.threshold)) active?.delete(rule.id);
     }
     // One chain reading however many rules it starts breaching: the contract applies them all.
     if (newlyBreached && (this.options.relayEnabled?.() ?? true))

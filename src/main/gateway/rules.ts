@@ -41,6 +41,18 @@ export function breaches(comparator: Comparator, value: number, threshold: numbe
   }
 }
 
+/**
+ * Hysteresis: a breach ends only once the value is back past the threshold by this fraction of it,
+ * so noise around the threshold does not send a new breach on chain with every crossing.
+ */
+export const BREACH_DEADBAND = 0.05;
+
+/** Whether a breaching channel is back to normal (past the threshold by the deadband). */
+export function cleared(comparator: Comparator, value: number, threshold: number): boolean {
+  const band = Math.abs(threshold) * BREACH_DEADBAND;
+  return comparator === '>' || comparator === '>=' ? value < threshold - band : value > threshold + band;
+}
+
 /** A fixed rule list (tests, the headless gateway without a chain), indexed by channel. */
 export class StaticRules implements RuleSource {
   private byChannel = new Map<string, LocalRule[]>();
