@@ -346,6 +346,14 @@ describe('maintenance API', () => {
     });
     const cancelled = (await orders()).find((o) => o.orderId === opened.orderId)!;
     expect(cancelled).toMatchObject({ status: 'cancelled', column: 'done', cancelReason: 'duplicate' });
+    const onlyCancelled = await call(host, 'maintenance.workOrders', { twinId, statuses: ['cancelled'] });
+    expect(onlyCancelled.orders.map((o) => o.orderId)).toEqual([opened.orderId]);
+    const doneColumn = await call(host, 'maintenance.workOrders', {
+      twinId,
+      elementKey: pump.elementKey,
+      columns: ['done'],
+    });
+    expect(doneColumn.orders.map((o) => o.status).sort()).toEqual(['cancelled', 'completed']);
     await call(host, 'maintenance.withdrawBond', { twinId, amount: parseEther('0.4').toString() });
     expect(await crewBond()).toBe(bondBefore + parseEther('0.5'));
 

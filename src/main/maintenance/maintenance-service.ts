@@ -22,6 +22,7 @@ import type {
   SlaTerms,
   SlaTermsInput,
   WorkOrder,
+  WorkOrderStatus,
 } from '../../shared/api/maintenance';
 import { boardColumn, slaClocks } from '../../shared/api/maintenance';
 import { toChainValue } from '../../shared/api/sensors';
@@ -217,6 +218,7 @@ export class MaintenanceService {
     twinId: string;
     elementKey?: string;
     columns?: BoardColumn[];
+    statuses?: WorkOrderStatus[];
     limit?: number;
   }): Promise<{ chainTime: number | null; orders: WorkOrder[]; truncated: boolean }> {
     const { sync, store } = this.options;
@@ -242,10 +244,10 @@ export class MaintenanceService {
     const account = permissions.account?.toLowerCase() ?? null;
     const adminOrMaintainer = permissions.may.administer || permissions.may.logService;
     const columns = request.columns ? new Set(request.columns) : null;
-    const all = this.index.workOrders(
-      chainTwinId,
-      request.elementKey ? { elementKey: request.elementKey } : {},
-    );
+    const all = this.index.workOrders(chainTwinId, {
+      ...(request.elementKey ? { elementKey: request.elementKey } : {}),
+      ...(request.statuses?.length ? { statuses: request.statuses } : {}),
+    });
     const orders: WorkOrder[] = [];
     for (const row of all) {
       const column = boardColumn(clockSource(row), now);

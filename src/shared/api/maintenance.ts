@@ -337,6 +337,7 @@ export const maintenanceMethods = {
         twinId: TwinId,
         elementKey: Hex32.optional(),
         columns: z.array(BoardColumn).max(4).optional(),
+        statuses: z.array(WorkOrderStatus).max(5).optional(),
         limit: z.number().int().min(1).max(5000).optional(),
       })
       .strict(),
