@@ -10,7 +10,12 @@ import type { ServiceHost } from '../../src/main/services/host';
 import { demoWallet } from '../../src/main/vault/demo-identities';
 import { TWIN_ROLES } from '../../src/shared/eip712';
 import { elementKeyOf, verifyElementProof } from '../../src/shared/fingerprint';
-import { GEOMETRY_CHUNK_HEADER_BYTES, INSTANCE_RECORD_BYTES } from '../../src/shared/geometry-stream';
+import {
+  decodeGeometryChunk,
+  GEOMETRY_CHUNK_HEADER_BYTES,
+  INSTANCE_RECORD_BYTES,
+  type MeshInstance,
+} from '../../src/shared/geometry-stream';
 import { call, seededHost, tempDir } from '../sync/helpers';
 
 // A door of the Duplex architecture model (Revit export), with Pset_DoorCommon.
@@ -498,5 +503,54 @@ describe('commit and history', () => {
     await expect(
       call(host, 'history.element', { twinId, element: { globalId: '0000000000000000000000' } }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('streams the geometry of just the elements asked for (ghosts), placed as the full stream places them', async () => {
+    const versions = await call(host, 'twins.versions', { twinId });
+    const [first, second] = versions; // architecture alone; then with the electrical model
+    // Going back from the second version to the first removes the electrical elements.
+    const diff = await call(host, 'history.diff', {
+      twinId,
+      fromVersionId: second!.id,
+      toVersionId: first!.id,
+    });
+    const manifest = await call(host, 'twins.geometryManifest', { twinId, versionId: second!.id });
+    const withGeometry = new Set(manifest.elements.map((e) => e.elementKey));
+    const removed = diff.entries
+      .filter((e) => e.change === 'removed' && withGeometry.has(e.elementKey))
+      .slice(0, 6)
+      .map((e) => e.elementKey);
+    expect(removed.length).toBeGreaterThan(3);
+    const absent = elementKeyOf('NOT_IN_THIS_VERSION_00');
+    const ghosts = await call(host, 'history.ghosts', {
+      twinId,
+      versionId: second!.id,
+      elementKeys: [...removed, absent],
+    });
+    expect(ghosts.elementKeys).toEqual(removed);
+    const instances = decodeGeometryChunk(ghosts.instances);
+    const meshes = decodeGeometryChunk(ghosts.meshes);
+    if (instances.kind !== 'instances' || meshes.kind !== 'meshes') throw new Error('wrong chunk kinds');
+    // The full stream of the version, for comparison.
+    const full: MeshInstance[] = [];
+    for (let cursor: number | null = 0; cursor !== null && cursor < manifest.instanceCount;) {
+      const chunk = decodeGeometryChunk(
+        await call(host, 'twins.geometryChunk', { twinId, versionId: second!.id, cursor }),
+      );
+      if (chunk.kind !== 'instances') break;
+      full.push(...chunk.instances);
+      cursor = chunk.nextCursor;
+    }
+    for (const [i, key] of removed.entries()) {
+      const index = manifest.elements.findIndex((e) => e.elementKey === key);
+      const expected = full.filter((x) => x.elementIndex === index).map((x) => Array.from(x.matrix));
+      const got = instances.instances.filter((x) => x.elementIndex === i).map((x) => Array.from(x.matrix));
+      expect(got).toEqual(expected);
+    }
+    const used = new Set(instances.instances.map((x) => x.meshIndex));
+    expect(new Set(meshes.meshes.map((m) => m.meshIndex))).toEqual(used);
+    expect(meshes.meshes.every((m) => m.indices.length > 0 && m.vertices.length > 0)).toBe(true);
+    // A few elements' bytes, not the version's.
+    expect(ghosts.instances.byteLength + ghosts.meshes.byteLength).toBeLessThan(manifest.meshBytes / 4);
   });
 });

@@ -68,5 +68,7 @@ export function editHandlers(
     'history.diff': ({ twinId, fromVersionId, toVersionId, limit }) =>
       get().history.diff(twinId, fromVersionId, toVersionId, limit),
     'history.element': ({ twinId, element }) => get().history.element(twinId, element),
+    'history.ghosts': ({ twinId, versionId, elementKeys }) =>
+      get().history.ghosts(twinId, versionId, elementKeys),
   };
 }

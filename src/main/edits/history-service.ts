@@ -17,6 +17,7 @@ import { diffStates } from '../ifc/changeset';
 import type { ChainIndex, ChainVersion } from '../store/chain-index';
 import { DraftStore } from '../store/drafts';
 import { OutboxStore, type OutboxItemRow } from '../store/outbox';
+import { ghostGeometry, type GhostGeometry } from './ghosts';
 import type { TwinStore } from '../store/twin-store';
 
 export interface HistoryServiceOptions {
@@ -214,6 +215,12 @@ export class HistoryService {
       ifcClass: about?.ifcClass ?? null,
       entries: entries.reverse(),
     };
+  }
+
+  /** Geometry of some elements of a version, for ghosts (see ghosts.ts). */
+  ghosts(twinId: string, versionId: number, elementKeys: readonly string[]): GhostGeometry {
+    const version = this.options.store.resolveVersion(twinId, versionId);
+    return ghostGeometry(this.drafts, version.id, elementKeys);
   }
 
   // ---- internals -------------------------------------------------------------------------------

@@ -353,6 +353,41 @@ export class DraftStore {
     return out;
   }
 
+  /** Placed meshes of some elements of a version (ghosts of removed elements), in key order. */
+  placedMeshes(
+    versionId: number,
+    elementKeys: readonly string[],
+  ): { elementKey: string; geometryHash: string; color: Buffer; matrix: Buffer }[] {
+    const get = this.sql(
+      `SELECT m.geometry_hash, m.color, m.matrix FROM version_elements ve
+       JOIN element_meshes m ON m.state_hash = ve.state_hash
+       WHERE ve.version_id = ? AND ve.element_key = ? ORDER BY m.ordinal`,
+    );
+    const out: { elementKey: string; geometryHash: string; color: Buffer; matrix: Buffer }[] = [];
+    for (const elementKey of elementKeys) {
+      for (const r of get.all(versionId, elementKey) as {
+        geometry_hash: string;
+        color: Buffer;
+        matrix: Buffer;
+      }[])
+        out.push({ elementKey, geometryHash: r.geometry_hash, color: r.color, matrix: r.matrix });
+    }
+    return out;
+  }
+
+  /** One stored mesh. */
+  geometry(
+    hash: string,
+  ): { vertexCount: number; indexCount: number; vertices: Buffer; indices: Buffer } | null {
+    const r = this.sql(
+      'SELECT vertex_count, index_count, vertices, indices FROM geometries WHERE hash = ?',
+    ).get(hash) as
+      { vertex_count: number; index_count: number; vertices: Buffer; indices: Buffer } | undefined;
+    return r
+      ? { vertexCount: r.vertex_count, indexCount: r.index_count, vertices: r.vertices, indices: r.indices }
+      : null;
+  }
+
   /** The file each model had in a version that changed it (imports), for timeline titles. */
   importedFiles(versionId: number): { fileName: string; model: string; discipline: string }[] {
     return this.sql(

@@ -1,6 +1,7 @@
 // A twin's change history: its versions as a timeline (author, time, transaction and block from the
 // chain index, changeset summary), the difference between ANY two versions (added / removed /
-// modified with field diffs), and one element's own history (the versions in which it changed).
+// modified with field diffs), one element's own history (the versions in which it changed), and
+// the geometry of a few elements of a version (the viewer draws removed elements as ghosts).
 import { z } from 'zod';
 import { defineMethod } from './define';
 
@@ -126,6 +127,25 @@ export const historyMethods = {
   ),
   /** The versions in which an element changed, with what changed, newest first. */
   'history.element': defineMethod(z.object({ twinId: TwinId, element: ElementRef }).strict(), ElementHistory),
+  /**
+   * The placed meshes of some elements of a version, as two geometry-stream chunks (instances, then
+   * meshes; src/shared/geometry-stream.ts): ghosts of removed elements without streaming the version.
+   */
+  'history.ghosts': defineMethod(
+    z
+      .object({
+        twinId: TwinId,
+        versionId: z.number().int().positive(),
+        elementKeys: z.array(Hex32).max(5_000),
+      })
+      .strict(),
+    z.object({
+      /** Keys of the elements found with geometry; instance records name them by index here. */
+      elementKeys: z.array(z.string()),
+      instances: z.instanceof(Uint8Array),
+      meshes: z.instanceof(Uint8Array),
+    }),
+  ),
 };
 
 export const historyEvents = {};

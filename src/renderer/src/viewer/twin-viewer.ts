@@ -7,6 +7,7 @@ import '@babylonjs/core/Culling/ray';
 import type { ApiClient } from '../../../shared/api';
 import type { GeometryManifest } from '../../../shared/api/twins';
 import { Emitter } from './events';
+import { decodeGeometryChunk } from '../../../shared/geometry-stream';
 import { ViewerWorld, type CameraMode, type WorldStats } from './world';
 import { loadTwinGeometry, type LoadedGeometry } from './geometry-loader';
 import {
@@ -248,19 +249,26 @@ export class TwinViewer {
     const controller = new AbortController();
     this.ghostLoad = controller;
     try {
-      const wanted = new Set(keys);
-      const loaded = await loadTwinGeometry(api, twinId, versionId, { signal: controller.signal });
-      if (controller.signal.aborted) return;
-      const elements = loaded.manifest.elements;
-      const batched = buildBatches(loaded.geometry, (instance) =>
-        wanted.has(elements[instance.elementIndex]?.elementKey ?? '') ? changeColour('removed') : null,
-      );
+      // Only those elements' meshes, not the whole older version.
+      const result = await api.call('history.ghosts', { twinId, versionId, elementKeys: [...keys] });
+      if (controller.signal.aborted || !result.ok) return;
+      const { elementKeys, instances, meshes } = result.value;
+      const decodedInstances = decodeGeometryChunk(instances);
+      const decodedMeshes = decodeGeometryChunk(meshes);
+      const geometry = {
+        elementCount: elementKeys.length,
+        instances: decodedInstances.kind === 'instances' ? decodedInstances.instances : [],
+        meshes: new Map(
+          (decodedMeshes.kind === 'meshes' ? decodedMeshes.meshes : []).map((m) => [m.meshIndex, m]),
+        ),
+      };
+      const batched = buildBatches(geometry, () => changeColour('removed'));
       const part = new ModelPart(this.world.scene, batched, 'batched', { pickable: false });
       this.ghosts = {
         part,
         batched,
-        keyToIndex: new Map(elements.map((e, i) => [e.elementKey, i])),
-        keys: elements.filter((e) => wanted.has(e.elementKey)).map((e) => e.elementKey),
+        keyToIndex: new Map(elementKeys.map((key, i) => [key, i])),
+        keys: elementKeys,
       };
       this.world.requestRender();
     } catch {
