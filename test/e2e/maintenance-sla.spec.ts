@@ -315,6 +315,8 @@ async function journey(
   await expect(page.getByTestId('sandbox-node-toggle')).toHaveText('Go online', { timeout: 10_000 });
   await page.getByRole('tab', { name: 'Orders' }).click();
   await page.getByRole('tab', { name: 'Board' }).click();
+  await expect(page.getByTestId('board-offline')).toBeVisible();
+  await expect(card.getByTestId('accept-work-order')).toBeDisabled();
   await card.getByTestId('complete-work-order').click();
   await page
     .getByTestId('complete-notes')

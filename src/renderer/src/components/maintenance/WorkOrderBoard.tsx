@@ -4,7 +4,7 @@
 // (accept, complete with a report — offline too, pending until the chain confirms —, enforce a
 // passed deadline, cancel). Main re-checks every action.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { useApi, useEvent } from '../../api-context';
+import { useApi, useEvent, useQuery } from '../../api-context';
 import { useWorkspace } from '../../workspace';
 import {
   boardColumn,
@@ -61,6 +61,8 @@ export function WorkOrderBoard({
   const [onlyElement, setOnlyElement] = useState(false);
   const [tick, setTick] = useState(0);
   const now = useChainNow(clock.chainTime, clock.readAt);
+  const chain = useQuery('chain.status', {}, 'chain.statusChanged');
+  const online = chain.state !== 'ready' || chain.value.state === 'ready';
 
   const load = useCallback(() => setTick((n) => n + 1), []);
   useEvent('maintenance.changed', (e) => (e.twinId === null || e.twinId === twinId) && load());
@@ -136,7 +138,7 @@ export function WorkOrderBoard({
       <div className="wo-toolbar">
         <button
           className="button small primary"
-          disabled={!overview.may.openOrders || !selected}
+          disabled={!overview.may.openOrders || !selected || !online}
           title={
             !overview.may.openOrders
               ? 'Opening work orders needs the ADMIN or MAINTAINER role on this twin'
@@ -167,14 +169,14 @@ export function WorkOrderBoard({
             <span className="muted small">Sandbox clock</span>
             <button
               className="button small"
-              disabled={busy !== null}
+              disabled={busy !== null || !online}
               onClick={() => void advance(3600, 'one hour')}
             >
               +1 h
             </button>
             <button
               className="button small"
-              disabled={busy !== null}
+              disabled={busy !== null || !online}
               onClick={() => void advance(86400, 'one day')}
               data-testid="advance-clock-day"
             >
@@ -191,6 +193,12 @@ export function WorkOrderBoard({
           {expanded ? 'Close board' : 'Expand'}
         </button>
       </div>
+      {!online && (
+        <p className="maint-banner small" data-testid="board-offline">
+          The chain is offline: accepting, enforcing and cancelling wait for it; a crew can still complete
+          work orders (signed now, sent when the chain is back).
+        </p>
+      )}
       <div className="wo-chain-time muted small">
         Chain time {formatChainDate(now)}
         {overview.terms && (
@@ -235,6 +243,7 @@ export function WorkOrderBoard({
                       now={now}
                       column={column.id}
                       busy={busy}
+                      online={online}
                       onAccept={() =>
                         void act(
                           `accept:${order.orderId}`,
@@ -316,6 +325,7 @@ function WorkOrderCard({
   now,
   column,
   busy,
+  online,
   onAccept,
   onComplete,
   onEnforce,
@@ -327,6 +337,8 @@ function WorkOrderCard({
   now: number;
   column: BoardColumn;
   busy: string | null;
+  /** The chain answers: transactions can be sent (a completion is signed offline too). */
+  online: boolean;
   onAccept: () => void;
   onComplete: () => void;
   onEnforce: (breach: 'response' | 'resolution') => void;
@@ -420,7 +432,7 @@ function WorkOrderCard({
                   (c.enforceable || (due && !(order.status === 'accepted' && c.breach === 'response'))) && (
                     <button
                       className="button small danger"
-                      disabled={busy !== null}
+                      disabled={busy !== null || !online}
                       onClick={() => onEnforce(c.breach)}
                       data-testid={`enforce-${c.breach}`}
                       title={`Penalise the passed ${c.breach} deadline: up to ${formatAmount(order.penalty, asset.decimals, asset.symbol)} moves from the provider's bond to the owner, and the breach is escalated`}
@@ -481,7 +493,7 @@ function WorkOrderCard({
           {order.may.accept && (
             <button
               className="button small primary"
-              disabled={busy !== null}
+              disabled={busy !== null || !online}
               onClick={onAccept}
               data-testid="accept-work-order"
             >
@@ -499,7 +511,7 @@ function WorkOrderCard({
             </button>
           )}
           {order.may.cancel && (
-            <button className="button small" disabled={busy !== null} onClick={onCancel}>
+            <button className="button small" disabled={busy !== null || !online} onClick={onCancel}>
               Cancel…
             </button>
           )}
