@@ -1,10 +1,9 @@
-// The crew's journey on a seeded sandbox: as the demo maintenance crew (MAINTAINER), find the hot
-// water boiler of the Duplex electrical model, stop the chain node from the status bar, log service
+// The crew's journey on a seeded sandbox: as the demo maintenance crew (MAINTAINER), find a circulator
+// pump of the Duplex electrical model, stop the chain node from the status bar, log service
 // with an attachment (hashed in the page), see it pending in the timeline and in the outbox, start
 // the node again, and see it confirmed on chain with its transaction; its state is verified on chain.
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import { EmbeddedChain } from '../../src/main/chain/embedded-chain';
 import { createEthersProvider } from '../../src/main/chain/ethers';
@@ -17,9 +16,8 @@ import { startServe, stopServe, type ServeProcess } from './fixtures';
 const screenshots = resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(screenshots, { recursive: true });
 
-// The Duplex electrical model has no IfcPump; its hot-water boiler (IfcEnergyConversionDevice) is
-// the plant a crew services there.
-const BOILER = '10k69mF8j4eeUjUpzCXCG7';
+// A circulator pump of the Duplex electrical model (IfcFlowMovingDevice, "M_Inline Pump - Circulator").
+const PUMP = '13kXneVBL8egWoGKRJw4xa';
 
 const test = base.extend<object, { seeded: ServeProcess }>({
   seeded: [
@@ -52,7 +50,7 @@ async function switchIdentity(page: Page, name: RegExp) {
   await page.getByRole('menuitemradio', { name }).click();
 }
 
-test('as the crew, log service on the boiler while the chain node is stopped; it confirms once the node is back', async ({
+test('as the crew, log service on a pump while the chain node is stopped; it confirms once the node is back', async ({
   page,
   seeded,
 }) => {
@@ -61,10 +59,10 @@ test('as the crew, log service on the boiler while the chain node is stopped; it
   await switchIdentity(page, /Demo maintenance crew/);
   await expect(page.getByTestId('identity')).toContainText('Demo maintenance crew');
 
-  // Find the boiler by search; it is selected and its properties show it verified on chain.
-  await page.getByTestId('search-input').fill(BOILER);
-  await page.getByTestId('search-results').locator(`[data-global-id="${BOILER}"]`).click();
-  await expect(page.getByTestId('properties')).toHaveAttribute('data-global-id', BOILER);
+  // Find the pump by search; it is selected and its properties show it verified on chain.
+  await page.getByTestId('search-input').fill(PUMP);
+  await page.getByTestId('search-results').locator(`[data-global-id="${PUMP}"]`).click();
+  await expect(page.getByTestId('properties')).toHaveAttribute('data-global-id', PUMP);
   await expect(page.getByTestId('verified-badge')).toHaveAttribute('data-state', 'verified', {
     timeout: 20_000,
   });
@@ -73,7 +71,7 @@ test('as the crew, log service on the boiler while the chain node is stopped; it
   // The maintenance tab: the crew may log service on it.
   await page.getByRole('tab', { name: 'Maintenance' }).click();
   const form = page.getByTestId('log-service-form');
-  await expect(form).toContainText('on M_Hot Water Boiler');
+  await expect(form).toContainText('on M_Inline Pump - Circulator');
   await expect(page.getByTestId('log-service-reason')).toHaveCount(0, { timeout: 10_000 });
 
   // Stop the chain node from the status bar: the app says it is offline.
@@ -81,23 +79,23 @@ test('as the crew, log service on the boiler while the chain node is stopped; it
   await expect(page.getByTestId('chain-mode')).toContainText('offline', { timeout: 15_000 });
   await expect(page.getByTestId('log-service-offline')).toBeVisible();
 
-  const notes = 'Annual inspection: burner cleaned, flue gas 9.1% CO2, pressure 1.6 bar.';
+  const notes = 'Annual inspection: impeller cleaned, flow 3.9 l/s, head 0.8 m, no seal leak.';
   await form.getByLabel('Service kind').selectOption('inspection');
   await form.getByLabel('Notes').fill(notes);
   await page.getByTestId('log-service-files').setInputFiles({
-    name: 'flue-gas-report.txt',
+    name: 'pump-test-report.txt',
     mimeType: 'text/plain',
-    buffer: Buffer.from('CO2 9.1 %, O2 4.2 %, CO 12 ppm\n'),
+    buffer: Buffer.from('flow 3.9 l/s, head 0.8 m, vibration 2.1 mm/s\n'),
   });
   // sha256 of that text, hashed in the page with WebCrypto.
-  await expect(page.getByTestId('log-service-attachments')).toContainText('flue-gas-report.txt');
+  await expect(page.getByTestId('log-service-attachments')).toContainText('pump-test-report.txt');
   await form.getByRole('button', { name: 'Log service' }).click();
 
   const entry = page.getByTestId('timeline-entry').filter({ hasText: notes });
   await expect(entry).toHaveAttribute('data-status', 'pending', { timeout: 15_000 });
   await expect(entry).toContainText('Inspection logged by Demo maintenance crew');
   await expect(entry).toContainText('waiting in the outbox');
-  await expect(entry).toContainText('flue-gas-report.txt');
+  await expect(entry).toContainText('pump-test-report.txt');
   await expect(page.getByTestId('outbox-counts')).toContainText('1 pending');
   await page.screenshot({ path: `${screenshots}/maintenance-pending-offline.png` });
 
@@ -132,11 +130,11 @@ test('as the crew, log service on the boiler while the chain node is stopped; it
   await expect(entry).toBeVisible();
   await page.screenshot({ path: `${screenshots}/maintenance-confirmed.png` });
 
-  // Its element link selects the boiler in 3D again (after clearing the selection).
+  // Its element link selects the pump in 3D again (after clearing the selection).
   await page.keyboard.press('Escape');
   await entry.getByTestId('entry-element').click();
   await page.getByRole('tab', { name: 'Properties' }).click();
-  await expect(page.getByTestId('properties')).toHaveAttribute('data-global-id', BOILER);
+  await expect(page.getByTestId('properties')).toHaveAttribute('data-global-id', PUMP);
 });
 
 test('the planner (no MAINTAINER role) sees logging service disabled with the reason', async ({
@@ -147,8 +145,8 @@ test('the planner (no MAINTAINER role) sees logging service disabled with the re
   await openSeededTwin(page, seeded);
   await switchIdentity(page, /Demo planner/);
   await expect(page.getByTestId('identity')).toContainText('Demo planner');
-  await page.getByTestId('search-input').fill(BOILER);
-  await page.getByTestId('search-results').locator(`[data-global-id="${BOILER}"]`).click();
+  await page.getByTestId('search-input').fill(PUMP);
+  await page.getByTestId('search-results').locator(`[data-global-id="${PUMP}"]`).click();
   await page.getByRole('tab', { name: 'Maintenance' }).click();
   await expect(page.getByTestId('log-service-reason')).toContainText(/has no MAINTAINER role on this twin/);
   await expect(
@@ -165,8 +163,8 @@ test('a log queued offline fails with the reason when an admin elsewhere revoked
   await openSeededTwin(page, seeded);
   await switchIdentity(page, /Demo maintenance crew/);
   await expect(page.getByTestId('identity')).toContainText('Demo maintenance crew');
-  await page.getByTestId('search-input').fill(BOILER);
-  await page.getByTestId('search-results').locator(`[data-global-id="${BOILER}"]`).click();
+  await page.getByTestId('search-input').fill(PUMP);
+  await page.getByTestId('search-results').locator(`[data-global-id="${PUMP}"]`).click();
   await page.getByRole('tab', { name: 'Maintenance' }).click();
   const form = page.getByTestId('log-service-form');
   await expect(page.getByTestId('log-service-reason')).toHaveCount(0, { timeout: 10_000 });
