@@ -225,6 +225,11 @@ describe('timeline', () => {
       /Not recorded: your MAINTAINER role on this twin has ended or was revoked\./,
     );
     expect(failed.outboxItemId).toBe(item.id);
+    // Signing it again would only fail on chain again: main refuses the retry with the reason.
+    await expect(call(host, 'outbox.retry', { itemId: item.id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(/MAINTAINER/),
+    });
     await call(host, 'outbox.discard', { itemId: item.id });
     expect(await serviceEntry(notes)).toBeUndefined();
     // The audit trail shows who revoked it.

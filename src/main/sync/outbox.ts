@@ -365,6 +365,15 @@ export class OutboxService {
           'Resolve the conflict (mine or theirs per field) before sending it again.',
         );
       }
+      // A role revoked or ended since the item failed would only fail on chain again: say so now.
+      await this.options.assertAllowed?.(
+        item.storeTwinId,
+        item.kind === 'commitVersion' ? 'EDITOR' : 'MAINTAINER',
+        {
+          address: item.signer,
+          label: this.labelOf(item.signer),
+        },
+      );
       if (item.kind === 'commitVersion' && item.versionId !== null) {
         const version = this.outbox.version(item.versionId);
         if (version?.status === 'draft') {

@@ -492,12 +492,6 @@ function ProofSection({
               ? `State is in version ${proof.value.seq}: proof checked here against its Merkle root`
               : 'The proof does NOT match the version root'}
           </div>
-          <div
-            className="proof-check pending"
-            title="Needs the chain sync layer (indexer and contract reads)."
-          >
-            <Icon name="lock" size={14} /> On-chain check: available once the twin is synced to the chain
-          </div>
           <Rows
             rows={[
               ['Version root', short(proof.value.merkleRoot)],

@@ -142,6 +142,8 @@ const shortcuts: [string, string][] = [
   ['M', 'Move the selected element (gizmo; needs EDITOR)'],
   ['Ctrl+Z', 'Undo the last edit'],
   ['Ctrl+Shift+Z / Ctrl+Y', 'Redo'],
+  ['N', 'New work order on the selected element (Orders tab)'],
+  ['Ctrl+Shift+O', 'Open the outbox'],
   ['?', 'This list'],
 ];
 
