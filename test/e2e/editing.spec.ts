@@ -38,6 +38,7 @@ test.use({ viewport: { width: 1280, height: 760 } });
 interface EditProbe {
   __twinViewer?: {
     changes(): Record<string, string>;
+    statuses(): Record<string, string>;
     ghosts(): string[];
     moving(): string | null;
     moveBy(x: number, y: number, z: number): boolean;
@@ -163,6 +164,14 @@ test('planner read-only, engineer edits, undo/redo, commit on chain, history and
   await expect(progress).toHaveAttribute('data-status', 'confirmed', { timeout: 60_000 });
   await expect(page.getByTestId('draft-bar')).toHaveCount(0);
   await expect(canvas).toHaveAttribute('data-version', draftVersion ?? '');
+
+  // ---- colour by status: the door now out of service, in the committed version ----
+  await page.getByLabel('Colour by').selectOption('status');
+  await expect
+    .poll(() => page.evaluate(() => (window as EditProbe).__twinViewer!.statuses()))
+    .toEqual({ [DOOR_KEY]: 'out of service' });
+  await expect(page.getByTestId('status-legend')).toContainText('out of service');
+  await page.getByLabel('Colour by').selectOption('material');
 
   // ---- history: the new version with its author and transaction; its diff highlighted in 3D ----
   await page.getByRole('tab', { name: 'History' }).click();

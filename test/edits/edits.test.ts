@@ -190,6 +190,15 @@ describe('edits land in the draft', () => {
     });
     expect(property(e, 'PSet_Revit_Other', 'BarCode')).toBeUndefined();
     expect(property(e, 'TwinLedger_Status', 'Status')).toMatchObject({ value: 'out of service' });
+    // Colour by status reads it back for the draft; the head knows no status for the door.
+    expect((await call(host, 'edits.statuses', { twinId, versionId: draftId })).statuses[DOOR_KEY]).toBe(
+      'out of service',
+    );
+    const headStatuses = await call(host, 'edits.statuses', { twinId, versionId: headGeometry.versionId });
+    expect(headStatuses.statuses[DOOR_KEY]).toBeUndefined();
+    await expect(call(host, 'edits.statuses', { twinId, versionId: 999_999 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect(e.placement![12]).toBeCloseTo(placedBefore[12]! + 0.5, 6);
     expect(e.placement![13]).toBeCloseTo(placedBefore[13]! - 0.25, 6);
     expect(e.placement![14]).toBeCloseTo(placedBefore[14]!, 6);

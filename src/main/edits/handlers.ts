@@ -64,6 +64,7 @@ export function editHandlers(
     'edits.undo': ({ twinId }) => get().edits.undo(twinId),
     'edits.redo': ({ twinId }) => get().edits.redo(twinId),
     'edits.draft': ({ twinId }) => get().edits.draft(twinId),
+    'edits.statuses': ({ twinId, versionId }) => get().history.statuses(twinId, versionId),
     'history.timeline': ({ twinId }) => get().history.timeline(twinId),
     'history.diff': ({ twinId, fromVersionId, toVersionId, limit }) =>
       get().history.diff(twinId, fromVersionId, toVersionId, limit),

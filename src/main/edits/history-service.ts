@@ -13,6 +13,8 @@ import type {
 } from '../../shared/api/history';
 import type { VersionSummary } from '../../shared/api/twins';
 import { AppError } from '../../shared/result';
+import { ElementStatus } from '../../shared/api/edits';
+import { statusOf } from './operations';
 import { diffStates } from '../ifc/changeset';
 import type { ChainIndex, ChainVersion } from '../store/chain-index';
 import { DraftStore } from '../store/drafts';
@@ -159,6 +161,17 @@ export class HistoryService {
       entries,
       truncated: described.length > entries.length,
     };
+  }
+
+  /** Element key → status for the version's elements whose state records one. */
+  statuses(twinId: string, versionId?: number): { statuses: Record<string, ElementStatus> } {
+    const version = this.options.store.resolveVersion(twinId, versionId);
+    const statuses: Record<string, ElementStatus> = {};
+    for (const [elementKey, canonical] of this.drafts.statusStates(twinId, version.id)) {
+      const parsed = ElementStatus.safeParse(statusOf(JSON.parse(canonical) as ElementState));
+      if (parsed.success) statuses[elementKey] = parsed.data;
+    }
+    return { statuses };
   }
 
   element(twinId: string, ref: ElementRef): ElementHistory {

@@ -331,6 +331,18 @@ export class DraftStore {
     return new Map(rows.map((r) => [r.id, r.state_hash]));
   }
 
+  /** A version's elements whose state records a TwinLedger status: [element key, canonical state]. */
+  statusStates(twinId: string, versionId: number): [string, string][] {
+    return this.sql(
+      `SELECT ve.element_key, es.canonical FROM versions v
+         JOIN version_elements ve ON ve.version_id = v.id
+         JOIN element_states es ON es.state_hash = ve.state_hash
+       WHERE v.id = ? AND v.twin_id = ? AND instr(es.canonical, '"TwinLedger_Status"') > 0`,
+    )
+      .raw()
+      .all(versionId, twinId) as [string, string][];
+  }
+
   /** The leaves of a version as a map (element key → state hash). */
   leafMap(versionId: number): Map<string, string> {
     const rows = this.sql('SELECT element_key, state_hash FROM version_elements WHERE version_id = ?')

@@ -107,6 +107,11 @@ export const editMethods = {
   'edits.redo': defineMethod(z.object({ twinId: TwinId }).strict(), EditResult),
   /** The twin's draft and its edit stack. */
   'edits.draft': defineMethod(z.object({ twinId: TwinId }).strict(), DraftState),
+  /** The status of every element of a version (default: as `twins.*` picks) that has one; others are in service. */
+  'edits.statuses': defineMethod(
+    z.object({ twinId: TwinId, versionId: z.number().int().positive().optional() }).strict(),
+    z.object({ statuses: z.record(z.string(), ElementStatus) }),
+  ),
 };
 
 export const editEvents = {

@@ -1,6 +1,8 @@
 // The viewer's toolbar: fit, hide/isolate/show all, X-ray, section, walk, colour mode, storey filter.
-import { useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 import { useWorkspace } from '../workspace';
+import { useApi, useEvent } from '../api-context';
+import type { StatusKind } from '../viewer/palette';
 import { Icon, type IconName } from './icons';
 import type { SpatialNode, SpatialTree } from '../../../shared/api/twins';
 
@@ -39,9 +41,31 @@ export function storeysOf(tree: SpatialTree | null): { globalId: string; name: s
 }
 
 export function ViewerToolbar({ onShowKeys }: { onShowKeys: () => void }) {
-  const { viewer: getViewer, viewState, selection, select, tree, view } = useWorkspace();
+  const { viewer: getViewer, viewState, selection, select, tree, view, toast } = useWorkspace();
+  const api = useApi();
   const viewer = getViewer();
   const storeys = useMemo(() => storeysOf(tree), [tree]);
+  // Colour by status: the statuses of the version shown, asked again whenever its draft changes.
+  const colourByStatus = useCallback(async () => {
+    const v = getViewer();
+    if (!v || !view) return;
+    const result = await api.call('edits.statuses', {
+      twinId: view.twinId,
+      ...(view.versionId !== undefined ? { versionId: view.versionId } : {}),
+    });
+    if (!result.ok) {
+      toast('error', `Cannot colour by status: ${result.error.message}`);
+      return;
+    }
+    v.setColourMode(
+      'status',
+      undefined,
+      new Map(Object.entries(result.value.statuses) as [string, StatusKind][]),
+    );
+  }, [api, getViewer, view, toast]);
+  useEvent('edits.changed', (draft) => {
+    if (getViewer()?.state.colourMode === 'status' && draft.twinId === view?.twinId) void colourByStatus();
+  });
   if (!viewer || !viewState) return null;
   const hasSelection = selection.length > 0;
   const loaded = viewState.loaded;
@@ -130,14 +154,16 @@ export function ViewerToolbar({ onShowKeys }: { onShowKeys: () => void }) {
             aria-label="Colour by"
             value={viewState.colourMode}
             disabled={!loaded || view?.review}
-            onChange={(e) => viewer.setColourMode(e.target.value as 'material' | 'class')}
+            onChange={(e) => {
+              const mode = e.target.value as 'material' | 'class' | 'status';
+              if (mode === 'status') void colourByStatus();
+              else viewer.setColourMode(mode);
+            }}
           >
             <option value="material">Materials</option>
             <option value="class">IFC class</option>
             {viewState.colourMode === 'changes' && <option value="changes">Changes</option>}
-            <option value="status" disabled>
-              Status (with maintenance)
-            </option>
+            <option value="status">Status</option>
           </select>
         </label>
         <label className="tool-select" title="Show one storey">

@@ -8,7 +8,7 @@ import { ViewerToolbar } from './ViewerToolbar';
 import { ReviewBanner } from './ReviewBanner';
 import { DraftBar } from './PendingChanges';
 import { installViewerProbe } from '../viewer/probe';
-import { classColourCss } from '../viewer/palette';
+import { classColourCss, rgbaCss, statusColours, type StatusKind } from '../viewer/palette';
 
 const phaseLabel = {
   manifest: 'Reading the model',
@@ -127,6 +127,7 @@ export function Viewport() {
       {showKeys && <ShortcutHelp onClose={() => setShowKeys(false)} />}
       <HoverLabel />
       {workspace.viewState?.colourMode === 'class' && <ClassLegend />}
+      {workspace.viewState?.colourMode === 'status' && <StatusLegend />}
     </section>
   );
 }
@@ -182,6 +183,26 @@ function HoverLabel() {
       <i className="swatch" style={{ background: classColourCss(described.ifcClass) }} />
       <span>{described.name ?? described.ifcClass.replace(/^Ifc/, '')}</span>
       <span className="muted">{described.ifcClass}</span>
+    </div>
+  );
+}
+
+function StatusLegend() {
+  const { viewer, viewState } = useWorkspace();
+  const counts = useMemo(() => {
+    const c: Record<StatusKind, number> = { 'in service': 0, 'out of service': 0, replaced: 0 };
+    for (const s of Object.values(viewer()?.statusKinds() ?? {})) c[s]++;
+    return c;
+  }, [viewer, viewState]);
+  return (
+    <div className="class-legend" aria-label="Status legend" data-testid="status-legend">
+      {(Object.keys(statusColours) as StatusKind[]).map((s) => (
+        <div key={s}>
+          <i className="swatch" style={{ background: rgbaCss(statusColours[s]) }} />
+          <span>{s}</span>
+          <span className="muted">{s === 'in service' ? 'others' : counts[s]}</span>
+        </div>
+      ))}
     </div>
   );
 }

@@ -63,6 +63,22 @@ export function changeColour(kind: ChangeKind | undefined): Rgba {
   return changeColours[kind ?? 'unchanged'];
 }
 
+/** Colour by status: the TwinLedger_Status of each element (none recorded: in service). */
+export type StatusKind = 'in service' | 'out of service' | 'replaced';
+export const statusColours: Record<StatusKind, Rgba> = {
+  'in service': [0.55, 0.7, 0.6, 1],
+  'out of service': [0.88, 0.24, 0.22, 1],
+  replaced: [0.3, 0.52, 0.95, 1],
+};
+
+export function statusColour(status: StatusKind | undefined): Rgba {
+  return statusColours[status ?? 'in service'];
+}
+
+export function rgbaCss([r, g, b]: Rgba): string {
+  return `rgb(${Math.round(r * 255)} ${Math.round(g * 255)} ${Math.round(b * 255)})`;
+}
+
 function hsl(h: number, s: number, l: number): [number, number, number] {
   const f = (n: number) => {
     const k = (n + h * 12) % 12;

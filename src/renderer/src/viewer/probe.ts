@@ -17,6 +17,8 @@ export interface ViewerProbe {
   meshes(): { name: string; ready: boolean; enabled: boolean }[];
   /** Element key → change kind while the view is coloured by changes (a review or a comparison). */
   changes(): Record<string, 'added' | 'modified' | 'removed'>;
+  /** Element key → status (only those not in service) while the view is coloured by status. */
+  statuses(): Record<string, 'in service' | 'out of service' | 'replaced'>;
   /** Element keys drawn as translucent ghosts (removed in the comparison). */
   ghosts(): string[];
   /** The element the move gizmo is on, or null. */
@@ -42,6 +44,7 @@ export function installViewerProbe(viewer: TwinViewer): () => void {
     },
     keyAt: (x, y) => viewer.keyAt(x, y),
     changes: () => viewer.changeKinds(),
+    statuses: () => viewer.statusKinds(),
     ghosts: () => viewer.ghostKeys(),
     moving: () => viewer.state.moving,
     moveBy: (x, y, z) => viewer.nudgeMove([x, y, z]),

@@ -21,10 +21,10 @@ import {
 import { ModelPart, type RenderMode } from './model';
 import { Highlighter } from './highlighter';
 import { Picker } from './picker';
-import { classColour, changeColour, type ChangeKind } from './palette';
+import { classColour, changeColour, statusColour, type ChangeKind, type StatusKind } from './palette';
 import type { MoveGizmo } from './move-gizmo';
 
-export type ColourMode = 'material' | 'class' | 'changes';
+export type ColourMode = 'material' | 'class' | 'changes' | 'status';
 
 export interface ViewState {
   loaded: boolean;
@@ -97,6 +97,7 @@ export class TwinViewer {
   private xray = false;
   private colourMode: ColourMode = 'material';
   private changes = new Map<string, ChangeKind>();
+  private statuses = new Map<string, StatusKind>();
   private section: number | null = null;
   private lastSummary: LoadSummary | null = null;
   private ghosts: {
@@ -291,6 +292,11 @@ export class TwinViewer {
     return [...(this.ghosts?.keys ?? [])];
   }
 
+  /** The status colouring in force (element key → status, only those not in service). */
+  statusKinds(): Record<string, StatusKind> {
+    return this.colourMode === 'status' ? Object.fromEntries(this.statuses) : {};
+  }
+
   /** The change colouring in force (element key → kind) while colouring by changes. */
   changeKinds(): Record<string, ChangeKind> {
     return this.colourMode === 'changes' ? Object.fromEntries(this.changes) : {};
@@ -451,10 +457,18 @@ export class TwinViewer {
     this.announce();
   }
 
-  /** Colours by material (as authored), by IFC class, or by change against the base version. */
-  setColourMode(mode: ColourMode, changes?: ReadonlyMap<string, ChangeKind>): void {
+  /**
+   * Colours by material (as authored), by IFC class, by change against the base version, or by
+   * element status (`statuses`: element key → status; elements not named are in service).
+   */
+  setColourMode(
+    mode: ColourMode,
+    changes?: ReadonlyMap<string, ChangeKind>,
+    statuses?: ReadonlyMap<string, StatusKind>,
+  ): void {
     this.colourMode = mode;
     if (changes) this.changes = new Map(changes);
+    if (statuses) this.statuses = new Map(statuses);
     const model = this.model;
     if (model) {
       model.part.dispose();
@@ -567,6 +581,13 @@ export class TwinViewer {
   private colourFunction(manifest: GeometryManifest): ColourOf {
     if (this.colourMode === 'class') {
       return (instance) => classColour(manifest.elements[instance.elementIndex]?.ifcClass ?? '');
+    }
+    if (this.colourMode === 'status') {
+      const statuses = this.statuses;
+      return (instance): Rgba => {
+        const key = manifest.elements[instance.elementIndex]?.elementKey;
+        return statusColour(key ? statuses.get(key) : undefined);
+      };
     }
     if (this.colourMode === 'changes') {
       const changes = this.changes;
