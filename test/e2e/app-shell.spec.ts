@@ -34,7 +34,7 @@ test('the app frame renders with a drawn 3D viewport and live status', async ({ 
         report = await inspectCanvas(page, '[data-testid="viewport-canvas"]');
         return report.distinctColours > 3 && report.drawnShare > 0.05;
       },
-      { timeout: 15_000 },
+      { timeout: 30_000 },
     )
     .toBe(true);
   console.log(
