@@ -34,6 +34,7 @@ const layers = [
         }
       );
     },
+    failures: () => vitestFailures(`${results}/vitest.json`),
   },
   {
     name: 'contracts (hardhat)',
@@ -51,6 +52,7 @@ const layers = [
     args: ['playwright', 'test', '-c', 'test/e2e/playwright.config.ts'],
     env: { PLAYWRIGHT_JSON_OUTPUT_NAME: `${results}/e2e.json` },
     report: () => playwrightCounts(`${results}/e2e.json`),
+    failures: () => playwrightFailures(`${results}/e2e.json`),
   },
   {
     name: 'end-to-end (Playwright, Electron)',
@@ -58,6 +60,7 @@ const layers = [
     args: ['playwright', 'test', '-c', 'test/electron/playwright.config.ts'],
     env: { PLAYWRIGHT_JSON_OUTPUT_NAME: `${results}/electron.json` },
     report: () => playwrightCounts(`${results}/electron.json`),
+    failures: () => playwrightFailures(`${results}/electron.json`),
   },
 ];
 
@@ -74,6 +77,45 @@ function playwrightCounts(path) {
   return (
     r && { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped }
   );
+}
+
+// What failed, and why, in a few lines each: printed last, so that the tail of a CI log names it.
+const ansi = /\u001b\[[0-9;]*m/g;
+const firstLines = (text, n = 8) =>
+  String(text ?? '')
+    .replace(ansi, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, n)
+    .map((l) => `      ${l.slice(0, 240)}`)
+    .join('\n');
+
+function vitestFailures(path) {
+  const r = readJson(path);
+  const out = [];
+  for (const file of r?.testResults ?? []) {
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const a of failed) out.push({ title: `${file.name} › ${a.fullName}`, message: a.failureMessages?.[0] });
+    if (failed.length === 0 && file.status === 'failed') out.push({ title: file.name, message: file.message });
+  }
+  return out;
+}
+
+function playwrightFailures(path) {
+  const r = readJson(path);
+  const out = [];
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        t.results?.forEach((res, attempt) => {
+          if (res.status === 'passed' || res.status === 'skipped') return;
+          const outcome = t.status === 'flaky' ? `flaky, attempt ${attempt + 1}` : res.status;
+          out.push({ title: `${spec.file}:${spec.line} › ${spec.title} (${outcome})`, message: res.error?.message ?? res.errors?.[0]?.message });
+        });
+    (suite.suites ?? []).forEach(walk);
+  };
+  (r?.suites ?? []).forEach(walk);
+  return out;
 }
 
 const only = process.argv.slice(2);
@@ -97,6 +139,7 @@ for (const layer of layers) {
     status: ok ? 'passed' : 'FAILED',
     seconds: (Date.now() - started) / 1000,
     counts,
+    failures: layer.failures?.() ?? [],
   });
 }
 
@@ -116,4 +159,10 @@ if (existsSync('test-results/screenshots')) console.log('screenshots: test-resul
 console.log(
   `${totals.passed} passed, ${totals.failed + failedLayers.filter((s) => !s.counts).length} failed, ${totals.skipped} skipped`,
 );
+const withFailures = summary.filter((s) => s.failures?.length);
+if (withFailures.length > 0) {
+  console.log('\n━━━ failures (and retried flakes) ━━━');
+  for (const s of withFailures)
+    for (const f of s.failures) console.log(`  ${s.name}: ${f.title}\n${firstLines(f.message)}`);
+}
 process.exit(failedLayers.length > 0 ? 1 : 0);
