@@ -80,6 +80,7 @@ function playwrightCounts(path) {
 }
 
 // What failed, and why, in a few lines each: printed last, so that the tail of a CI log names it.
+// eslint-disable-next-line no-control-regex -- terminal colour codes are control characters
 const ansi = /\u001b\[[0-9;]*m/g;
 const firstLines = (text, n = 8) =>
   String(text ?? '')
@@ -95,8 +96,10 @@ function vitestFailures(path) {
   const out = [];
   for (const file of r?.testResults ?? []) {
     const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
-    for (const a of failed) out.push({ title: `${file.name} › ${a.fullName}`, message: a.failureMessages?.[0] });
-    if (failed.length === 0 && file.status === 'failed') out.push({ title: file.name, message: file.message });
+    for (const a of failed)
+      out.push({ title: `${file.name} › ${a.fullName}`, message: a.failureMessages?.[0] });
+    if (failed.length === 0 && file.status === 'failed')
+      out.push({ title: file.name, message: file.message });
   }
   return out;
 }
@@ -110,7 +113,10 @@ function playwrightFailures(path) {
         t.results?.forEach((res, attempt) => {
           if (res.status === 'passed' || res.status === 'skipped') return;
           const outcome = t.status === 'flaky' ? `flaky, attempt ${attempt + 1}` : res.status;
-          out.push({ title: `${spec.file}:${spec.line} › ${spec.title} (${outcome})`, message: res.error?.message ?? res.errors?.[0]?.message });
+          out.push({
+            title: `${spec.file}:${spec.line} › ${spec.title} (${outcome})`,
+            message: res.error?.message ?? res.errors?.[0]?.message,
+          });
         });
     (suite.suites ?? []).forEach(walk);
   };
