@@ -113,14 +113,14 @@ export class TwinStore {
   // ---- twins, models, versions ---------------------------------------------------------------
 
   listTwins(): TwinSummary[] {
-    const ids = this.db.prepare('SELECT id FROM twins ORDER BY created_at, id').pluck().all() as string[];
+    const ids = this.statement('SELECT id FROM twins ORDER BY created_at, id').pluck().all() as string[];
     return ids.map((id) => this.getTwin(id));
   }
 
   getTwin(twinId: string): TwinSummary {
-    const twin = this.db
-      .prepare('SELECT id, name, created_at, head_version_id, chain_twin_id FROM twins WHERE id = ?')
-      .get(twinId) as
+    const twin = this.statement(
+      'SELECT id, name, created_at, head_version_id, chain_twin_id FROM twins WHERE id = ?',
+    ).get(twinId) as
       | {
           id: string;
           name: string;
@@ -131,12 +131,10 @@ export class TwinStore {
       | undefined;
     if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${twinId}.`);
     const head = twin.head_version_id === null ? null : this.versionRow(twin.head_version_id);
-    const draft = this.db
-      .prepare(
-        `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
+    const draft = this.statement(
+      `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
                 WHERE v.twin_id = ? AND v.status = 'draft'`,
-      )
-      .get(twinId) as VersionRow | undefined;
+    ).get(twinId) as VersionRow | undefined;
     return {
       id: twin.id,
       name: twin.name,
@@ -149,15 +147,13 @@ export class TwinStore {
   }
 
   listModels(twinId: string, headVersionId: number | null): ModelSummary[] {
-    const rows = this.db
-      .prepare(
-        `SELECT m.id, m.name, m.discipline, m.created_at, s.file_name, s.sha256, s.byte_size, s.ifc_schema, s.authoring_app
+    const rows = this.statement(
+      `SELECT m.id, m.name, m.discipline, m.created_at, s.file_name, s.sha256, s.byte_size, s.ifc_schema, s.authoring_app
          FROM models m
          LEFT JOIN model_revisions r ON r.model_id = m.id AND r.version_id = ?
          LEFT JOIN source_files s ON s.sha256 = r.source_sha256
          WHERE m.twin_id = ? ORDER BY m.created_at, m.name`,
-      )
-      .all(headVersionId ?? -1, twinId) as {
+    ).all(headVersionId ?? -1, twinId) as {
       id: string;
       name: string;
       discipline: string;
@@ -207,8 +203,7 @@ export class TwinStore {
       return row;
     }
     if (twin.head_version_id !== null) return this.versionRow(twin.head_version_id)!;
-    const draft = this.db
-      .prepare("SELECT id FROM versions WHERE twin_id = ? AND status = 'draft'")
+    const draft = this.statement("SELECT id FROM versions WHERE twin_id = ? AND status = 'draft'")
       .pluck()
       .get(twinId) as number | undefined;
     if (draft === undefined) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version yet.`);
