@@ -28,6 +28,7 @@ const EXPORTED: {
     delegatesTo: { name: 'MaintenanceExtension', source: 'contracts/maintenance/MaintenanceExtension.sol' },
     implements: { name: 'IMaintenance', source: 'contracts/maintenance/IMaintenance.sol' },
   },
+  { name: 'SandboxCredit', source: 'contracts/sandbox/SandboxCredit.sol' },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

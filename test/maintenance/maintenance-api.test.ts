@@ -5,12 +5,12 @@
 // moves the penalty and escalates; a crew completes offline (chain stopped): pending until the chain
 // is back, then confirmed; the timeline shows work orders, breaches and the pending completion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBytes32String, parseEther } from 'ethers';
+import { encodeBytes32String, getAddress, parseEther } from 'ethers';
 import type { EventName } from '../../src/shared/api';
 import type { ServiceHost } from '../../src/main/services/host';
 import { call, seededHost, tempDir } from '../sync/helpers';
 import { demoWallet } from '../../src/main/vault/demo-identities';
-import { ensureMaintenanceContract, reportReading } from './host-fixture';
+import { deploySandboxCredit, ensureMaintenanceContract, reportReading, tokenCall } from './host-fixture';
 
 let dir: { dir: string; remove: () => void };
 let host: ServiceHost;
@@ -362,5 +362,66 @@ describe('maintenance API', () => {
     expect(paid.summary).toBe('Penalties withdrawn: 0.1 ETH');
     const twice = await failure(call(host, 'maintenance.withdrawClaimable', { twinId }));
     expect(twice.code).toBe('CONFLICT');
+  });
+
+  it('takes SLA terms and bonds in an ERC-20: its symbol read from the token, the balance checked, the exact amount approved, then posted', async () => {
+    const crew = demoWallet('crew').address;
+    const token = getAddress(await deploySandboxCredit(host, parseEther('10')));
+    await as('owner');
+    const notToken = await failure(
+      call(host, 'maintenance.setSlaTerms', {
+        twinId,
+        provider: crew,
+        asset: host.sync!.deployment.get()!.registry,
+        penalty: parseEther('0.5').toString(),
+        responseSeconds: 3600,
+        resolutionSeconds: 86_400,
+        escalationContact: demoWallet('planner').address,
+      }),
+    );
+    expect(notToken.code).toBe('BAD_REQUEST');
+    expect(notToken.message).toMatch(/is not an ERC-20 token on this chain/);
+    const terms = await call(host, 'maintenance.setSlaTerms', {
+      twinId,
+      provider: crew,
+      asset: token,
+      penalty: parseEther('0.5').toString(),
+      responseSeconds: 3600,
+      resolutionSeconds: 86_400,
+      escalationContact: demoWallet('planner').address,
+    });
+    expect(terms.summary).toMatch(/0.5 TLC per breach/);
+
+    await as('crew');
+    const short = await failure(
+      call(host, 'maintenance.postBond', { twinId, asset: token, amount: parseEther('20').toString() }),
+    );
+    expect(short.code).toBe('BAD_REQUEST');
+    expect(short.message).toBe('You hold 10 TLC: a bond of 20 TLC needs more TLC.');
+    const posted = await call(host, 'maintenance.postBond', {
+      twinId,
+      asset: token,
+      amount: parseEther('4').toString(),
+    });
+    expect(posted.summary).toBe('Bond topped up by 4 TLC');
+    // Approved for exactly the bond, and all of it spent by the transfer.
+    expect(await tokenCall(host, token, 'allowance', [crew, contract])).toBe(0n);
+    expect(await tokenCall(host, token, 'balanceOf', [crew])).toBe(parseEther('6'));
+    await call(host, 'maintenance.postBond', { twinId, asset: token, amount: parseEther('1').toString() });
+    const overview = await call(host, 'maintenance.overview', { twinId });
+    expect(overview.terms).toMatchObject({ asset: { address: token, symbol: 'TLC', decimals: 18 } });
+    expect(
+      overview.bonds.find((b) => b.providerLabel === 'Demo maintenance crew' && b.asset.symbol === 'TLC'),
+    ).toMatchObject({ balance: parseEther('5').toString(), coversPenalties: 10 });
+    // The ETH bond is still there, beside it, covering no penalty in the new terms' asset.
+    expect(
+      overview.bonds.find((b) => b.providerLabel === 'Demo maintenance crew' && b.asset.symbol === 'ETH'),
+    ).toMatchObject({ coversPenalties: null });
+    await call(host, 'maintenance.withdrawBond', {
+      twinId,
+      asset: token,
+      amount: parseEther('2').toString(),
+    });
+    expect(await tokenCall(host, token, 'balanceOf', [crew])).toBe(parseEther('7'));
   });
 });

@@ -81,14 +81,25 @@ export const unitValue = (value: string | null | undefined): number => fromChain
 export const isEth = (asset: string | null | undefined): boolean =>
   !asset || asset.toLowerCase() === ZeroAddress.toLowerCase();
 
+/** Symbol and decimals of the ERC-20s bonds and penalties were seen in (read from each token once). */
+const tokens = new Map<string, { symbol: string; decimals: number }>();
+
+/** Remembers an ERC-20's symbol and decimals, as read from the token (readTokenInfo). */
+export function rememberToken(address: string, info: { symbol: string; decimals: number }): void {
+  tokens.set(address.toLowerCase(), info);
+}
+
+/** Whether the token's symbol and decimals are known (else assetInfo says "tokens", 18 decimals). */
+export const tokenKnown = (address: string): boolean => tokens.has(address.toLowerCase());
+
 export function assetInfo(asset: string | null | undefined): {
   address: string;
   symbol: string;
   decimals: number;
 } {
-  return isEth(asset)
-    ? { address: ZeroAddress, symbol: 'ETH', decimals: 18 }
-    : { address: asset!, symbol: 'tokens', decimals: 18 };
+  if (isEth(asset)) return { address: ZeroAddress, symbol: 'ETH', decimals: 18 };
+  const known = tokens.get(asset!.toLowerCase());
+  return { address: asset!, symbol: known?.symbol ?? 'tokens', decimals: known?.decimals ?? 18 };
 }
 
 export const formatAmount = (amount: bigint | string, asset?: string | null): string => {

@@ -3,11 +3,13 @@
 // permissions before the vault signs: direct transactions for admins and providers, and the crew's
 // completion as an EIP-712 intent signed now (offline too) and relayed by the completion queue.
 import {
+  Contract,
   getAddress,
   keccak256,
   toUtf8Bytes,
   ZeroAddress,
   type ContractTransactionResponse,
+  type Signer,
   type TransactionReceipt,
 } from 'ethers';
 import type {
@@ -52,6 +54,8 @@ import { CompletionQueue } from './completion-queue';
 import {
   ACTION_WORDS,
   assetInfo,
+  rememberToken,
+  tokenKnown,
   BREACHES,
   bytes32Of,
   COMPARATORS,
@@ -87,6 +91,14 @@ export interface MaintenanceServiceOptions {
 }
 
 const DEFAULT_DEADLINE = 30 * 24 * 3600;
+/** The part of ERC-20 (EIP-20) a bond in a token needs. */
+const ERC20_ABI = [
+  'function symbol() view returns (string)',
+  'function decimals() view returns (uint8)',
+  'function balanceOf(address owner) view returns (uint256)',
+  'function allowance(address owner, address spender) view returns (uint256)',
+  'function approve(address spender, uint256 value) returns (bool)',
+] as const;
 const OPEN_STATUSES = ['open', 'assigned', 'accepted'] as const;
 
 interface ElementInfo {
@@ -100,6 +112,8 @@ export class MaintenanceService {
   private readonly offIndex: () => void;
   private readonly offBus: () => void;
   private sending: Promise<unknown> = Promise.resolve();
+  /** Tokens that answered no symbol and decimals: not asked again in this session. */
+  private readonly unreadableTokens = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: MaintenanceServiceOptions) {
@@ -165,6 +179,11 @@ export class MaintenanceService {
     let claimable: MaintenanceOverview['claimable'] = [];
     if (chainTwinId !== null) {
       for (const order of this.index.workOrders(chainTwinId)) counts[boardColumn(clockSource(order), now)]++;
+      await this.learnTokens([
+        ...this.index.slaTerms(chainTwinId).map((t) => t.asset),
+        ...this.index.bonds(chainTwinId).map((b) => b.asset),
+        ...this.index.claimable().map((c) => c.asset),
+      ]);
       const all = this.index.slaTerms(chainTwinId);
       const current = all.at(-1);
       terms = current ? this.termsView(current, label) : null;
@@ -459,6 +478,7 @@ export class MaintenanceService {
     const asset = request.asset ? getAddress(request.asset) : ZeroAddress;
     const provider = request.provider ? getAddress(request.provider) : ZeroAddress;
     const label = this.labeller();
+    if (!isEth(asset)) await this.tokenInfo(asset);
     return this.send(
       request.twinId,
       `SLA terms set: respond within ${formatDuration(request.responseSeconds)}, resolve within ${formatDuration(request.resolutionSeconds)}, ${formatAmount(request.penalty, asset)} per breach` +
@@ -477,18 +497,47 @@ export class MaintenanceService {
 
   // ---- provider actions --------------------------------------------------------------------------
 
+  /**
+   * Posts (or tops up) the active identity's bond for the twin: in ETH, or in an ERC-20, whose
+   * balance is checked first and which is approved for exactly the amount when its allowance falls
+   * short (a transaction of its own, confirmed before the bond is posted).
+   */
   async postBond(request: { twinId: string; amount: string; asset?: string }): Promise<MaintenanceTx> {
     const chainTwinId = this.requireReady(request.twinId);
     const asset = request.asset ? getAddress(request.asset) : ZeroAddress;
-    if (!isEth(asset)) {
-      throw new AppError(
-        'BAD_REQUEST',
-        'Bonds in an ERC-20 are posted from a wallet that approves the token first; the app posts ETH bonds.',
+    const amount = BigInt(request.amount);
+    if (isEth(asset)) {
+      return this.send(request.twinId, `Bond topped up by ${formatAmount(amount, asset)}`, (c) =>
+        c.postBond(BigInt(chainTwinId), asset, amount, { value: amount }),
       );
     }
-    const amount = BigInt(request.amount);
-    return this.send(request.twinId, `Bond topped up by ${formatAmount(amount, asset)}`, (c) =>
-      c.postBond(BigInt(chainTwinId), asset, amount, { value: amount }),
+    const { symbol } = await this.tokenInfo(asset);
+    return this.send(
+      request.twinId,
+      `Bond topped up by ${formatAmount(amount, asset)}`,
+      async (c, signer) => {
+        const token = new Contract(asset, ERC20_ABI, signer);
+        const account = await signer.getAddress();
+        const spender = await c.getAddress();
+        const balance = (await token.getFunction('balanceOf')(account)) as bigint;
+        if (balance < amount) {
+          throw new AppError(
+            'BAD_REQUEST',
+            `You hold ${formatAmount(balance, asset)}: a bond of ${formatAmount(amount, asset)} needs more ${symbol}.`,
+          );
+        }
+        const allowance = (await token.getFunction('allowance')(account, spender)) as bigint;
+        if (allowance < amount) {
+          const approval = (await token.getFunction('approve')(
+            spender,
+            amount,
+          )) as ContractTransactionResponse;
+          const approved = await approval.wait();
+          if (!approved || approved.status !== 1)
+            throw new AppError('CONFLICT', `The ${symbol} token did not approve the bond's transfer.`);
+        }
+        return c.postBond(BigInt(chainTwinId), asset, amount);
+      },
     );
   }
 
@@ -1004,11 +1053,54 @@ export class MaintenanceService {
     return rule;
   }
 
+  /** An ERC-20's symbol and decimals, read from the token once (a BAD_REQUEST if it is none). */
+  private async tokenInfo(asset: string): Promise<{ symbol: string; decimals: number }> {
+    if (tokenKnown(asset)) return assetInfo(asset);
+    const provider = this.onlineProvider();
+    const deployment = this.options.sync.deployment.get();
+    if (!provider || !deployment)
+      throw new AppError(
+        'UNAVAILABLE',
+        'The chain is offline: the token cannot be read. Try again once it is back.',
+      );
+    const ethersProvider = createEthersProvider(provider, deployment.chainId);
+    try {
+      const token = new Contract(asset, ERC20_ABI, ethersProvider);
+      const [symbol, decimals] = await Promise.all([
+        token.getFunction('symbol')() as Promise<string>,
+        token.getFunction('decimals')() as Promise<bigint>,
+      ]);
+      const info = { symbol: String(symbol), decimals: Number(decimals) };
+      rememberToken(asset, info);
+      return info;
+    } catch (error) {
+      if (isUnreachable(error))
+        throw new AppError('UNAVAILABLE', 'The chain could not be reached: the token cannot be read.');
+      throw new AppError(
+        'BAD_REQUEST',
+        `${asset} is not an ERC-20 token on this chain (it answers no symbol and decimals).`,
+      );
+    } finally {
+      ethersProvider.destroy();
+    }
+  }
+
+  /** Reads the symbols and decimals of tokens seen in the index for the first time (when online). */
+  private async learnTokens(assets: string[]): Promise<void> {
+    for (const asset of new Set(assets.map((a) => a.toLowerCase()))) {
+      if (isEth(asset) || tokenKnown(asset) || this.unreadableTokens.has(asset) || !this.onlineProvider())
+        continue;
+      await this.tokenInfo(getAddress(asset)).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'BAD_REQUEST') this.unreadableTokens.add(asset);
+      });
+    }
+  }
+
   /** Sends one transaction from the active identity, waits for it and for the index to see it. */
   private send(
     storeTwinId: string,
     summary: string,
-    action: (contract: MaintenanceManager) => Promise<ContractTransactionResponse>,
+    action: (contract: MaintenanceManager, signer: Signer) => Promise<ContractTransactionResponse>,
   ): Promise<MaintenanceTx> {
     return this.exclusive(async () => {
       const { sync, vault } = this.options;
@@ -1027,7 +1119,7 @@ export class MaintenanceService {
         const contract = MaintenanceManager__factory.connect(target.contract, signer);
         let receipt: TransactionReceipt | null;
         try {
-          const tx = await action(contract);
+          const tx = await action(contract, signer);
           receipt = await tx.wait();
         } catch (error) {
           throw maintenanceError(error);

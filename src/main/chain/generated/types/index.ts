@@ -2,7 +2,9 @@
 /* tslint:disable */
 /* eslint-disable */
 export type { MaintenanceManager } from "./MaintenanceManager";
+export type { SandboxCredit } from "./SandboxCredit";
 export type { TwinRegistry } from "./TwinRegistry";
 export * as factories from "./factories";
 export { TwinRegistry__factory } from "./factories/TwinRegistry__factory";
 export { MaintenanceManager__factory } from "./factories/MaintenanceManager__factory";
+export { SandboxCredit__factory } from "./factories/SandboxCredit__factory";

@@ -8,6 +8,8 @@ import type { MaintenanceOverview } from '../../../../shared/api/maintenance';
 import { formatAmount, formatDuration, parseAmount, shortAddress } from './format';
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const ETH_ASSET = '0x0000000000000000000000000000000000000000';
+const isEthAsset = (address: string) => address.toLowerCase() === ETH_ASSET;
 
 export function SlaPanel({
   overview,
@@ -69,6 +71,8 @@ function TermsEditor({
   const [penalty, setPenalty] = useState(t ? formatAmount(t.penalty, 18, '').trim() : '0.1');
   const [provider, setProvider] = useState(t?.provider ?? '');
   const [contact, setContact] = useState(t?.escalationContact ?? overview.owner ?? '');
+  // Empty: penalties and bonds in ETH; an address: in that ERC-20.
+  const [token, setToken] = useState(t && !isEthAsset(t.asset.address) ? t.asset.address : '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   if (!open) {
@@ -82,12 +86,15 @@ function TermsEditor({
     e.preventDefault();
     const response = Math.round(Number(responseHours) * 3600);
     const resolution = Math.round(Number(resolutionHours) * 3600);
-    const wei = parseAmount(penalty.replace(/,/g, ''));
+    const sameAsset = t && token && t.asset.address.toLowerCase() === token.toLowerCase();
+    const wei = parseAmount(penalty.replace(/,/g, ''), sameAsset ? t.asset.decimals : 18);
     if (!Number.isFinite(response) || response < 60)
       return setError('The response time must be at least a minute.');
     if (!Number.isFinite(resolution) || resolution < response)
       return setError('The resolution time must be at least the response time.');
-    if (!wei) return setError('The penalty must be an amount above 0 (in ETH).');
+    if (!wei) return setError(`The penalty must be an amount above 0 (in ${token ? 'the token' : 'ETH'}).`);
+    if (token && !ADDRESS.test(token))
+      return setError('The token must be an ERC-20 address (0x…), or empty for ETH.');
     if (provider && !ADDRESS.test(provider))
       return setError('The provider must be an address (0x…) or empty.');
     if (!ADDRESS.test(contact)) return setError('The escalation contact must be an address (0x…).');
@@ -100,6 +107,7 @@ function TermsEditor({
       responseSeconds: response,
       resolutionSeconds: resolution,
       escalationContact: contact,
+      ...(token ? { asset: token } : {}),
     });
     setBusy(false);
     if (!r.ok) return setError(r.error.message);
@@ -133,10 +141,30 @@ function TermsEditor({
           />
         </label>
       </div>
-      <label className="field">
-        <span>Penalty per breach (ETH)</span>
-        <input value={penalty} onChange={(e) => setPenalty(e.target.value)} inputMode="decimal" />
-      </label>
+      <div className="maint-row">
+        <label className="field">
+          <span>
+            Penalty per breach (
+            {token
+              ? t && t.asset.address.toLowerCase() === token.toLowerCase()
+                ? t.asset.symbol
+                : 'tokens'
+              : 'ETH'}
+            )
+          </span>
+          <input value={penalty} onChange={(e) => setPenalty(e.target.value)} inputMode="decimal" />
+        </label>
+        <label className="field">
+          <span>Paid in (empty: ETH; or an ERC-20 address)</span>
+          <input
+            value={token}
+            placeholder="ETH"
+            onChange={(e) => setToken(e.target.value.trim())}
+            spellCheck={false}
+            data-testid="sla-token"
+          />
+        </label>
+      </div>
       <AddressField
         label="Provider (assigned automatically once bonded)"
         value={provider}
@@ -213,12 +241,25 @@ function BondSection({ overview }: { overview: MaintenanceOverview }) {
   const { toast } = useWorkspace();
   const [amount, setAmount] = useState('0.5');
   const [busy, setBusy] = useState(false);
-  const mine = overview.bonds.find((b) => b.provider.toLowerCase() === overview.account?.toLowerCase());
+  // Bonds are posted in the asset of the current terms' penalties (ETH without terms).
+  const asset = overview.terms?.asset ?? { address: ETH_ASSET, symbol: 'ETH', decimals: 18 };
+  const token = !isEthAsset(asset.address);
+  const mine = overview.bonds.find(
+    (b) =>
+      b.provider.toLowerCase() === overview.account?.toLowerCase() &&
+      b.asset.address.toLowerCase() === asset.address.toLowerCase(),
+  );
   const act = async (method: 'maintenance.postBond' | 'maintenance.withdrawBond') => {
-    const wei = parseAmount(amount);
-    if (!wei) return toast('error', 'Enter an amount above 0 (in ETH).');
+    const units = parseAmount(amount, asset.decimals);
+    if (!units) return toast('error', `Enter an amount above 0 (in ${asset.symbol}).`);
     setBusy(true);
-    const r = await api.call(method, { twinId: overview.twinId, amount: wei });
+    if (token && method === 'maintenance.postBond')
+      toast('info', `Approving ${amount} ${asset.symbol} for the bond, then posting it…`);
+    const r = await api.call(method, {
+      twinId: overview.twinId,
+      amount: units,
+      ...(token ? { asset: asset.address } : {}),
+    });
     setBusy(false);
     if (r.ok) toast('ok', r.value.summary);
     else toast('error', r.error.message);
@@ -251,13 +292,13 @@ function BondSection({ overview }: { overview: MaintenanceOverview }) {
       {overview.unavailable === null && overview.account && (
         <div className="maint-inline">
           <input
-            aria-label="Bond amount in ETH"
+            aria-label={`Bond amount in ${asset.symbol}`}
             value={amount}
             onChange={(e) => setAmount(e.target.value)}
             inputMode="decimal"
             className="amount"
           />
-          <span className="muted small">ETH</span>
+          <span className="muted small">{asset.symbol}</span>
           <button
             className="button small primary"
             disabled={busy}

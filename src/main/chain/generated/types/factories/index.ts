@@ -2,4 +2,5 @@
 /* tslint:disable */
 /* eslint-disable */
 export { MaintenanceManager__factory } from "./MaintenanceManager__factory";
+export { SandboxCredit__factory } from "./SandboxCredit__factory";
 export { TwinRegistry__factory } from "./TwinRegistry__factory";
