@@ -333,6 +333,30 @@ async function journey(
   await expect(card.getByTestId('pending-completion')).toHaveCount(0);
   await expect(card).toContainText('Completed by Demo maintenance crew');
   await page.screenshot({ path: `${screenshots}/maintenance-${label}-completed.png` });
+
+  // Terms in an ERC-20: the owner picks the sandbox's test token; the crew bonds in it (approved,
+  // then posted), beside its ETH bond.
+  await page.getByTestId('identity').click();
+  await page.getByRole('menuitemradio', { name: /Demo owner/ }).click();
+  await expect(page.getByTestId('identity')).toContainText('Demo owner');
+  await page.getByRole('tab', { name: 'SLA & bonds' }).click();
+  await page.getByTestId('edit-sla').click();
+  await page.getByTestId('use-sandbox-credit').click();
+  await page.getByLabel(/Penalty per breach/).fill('1');
+  await page.getByRole('button', { name: 'Set terms' }).click();
+  await expect(page.getByTestId('sla-terms')).toContainText('1 TLC', { timeout: 15_000 });
+  await page.getByTestId('identity').click();
+  await page.getByRole('menuitemradio', { name: /Demo maintenance crew/ }).click();
+  await expect(page.getByTestId('identity')).toContainText('Demo maintenance crew');
+  await page.getByLabel('Bond amount in TLC').fill('5');
+  await page.getByTestId('post-bond').click();
+  await expect(page.getByTestId('bonds').getByRole('row').filter({ hasText: 'TLC' })).toContainText('5 TLC', {
+    timeout: 15_000,
+  });
+  await expect(page.getByTestId('bonds').getByRole('row').filter({ hasText: 'TLC' })).toContainText(
+    '5 penalties',
+  );
+  await page.screenshot({ path: `${screenshots}/maintenance-${label}-token-bond.png` });
 }
 
 test.describe('maintenance and SLA', () => {

@@ -7,7 +7,6 @@ import {
   MaintenanceManager__factory,
   MaintenanceManagerArtifact,
   SandboxCredit__factory,
-  SandboxCreditArtifact,
 } from '../../src/main/chain/generated';
 import type { ServiceHost } from '../../src/main/services/host';
 import {
@@ -115,44 +114,6 @@ export async function reportReading(
     status: string;
   };
   if (receipt.status !== '0x1') throw new Error('the reading was refused');
-}
-
-/** Sends a transaction from a demo wallet on the host's sandbox; returns its receipt (status checked). */
-export async function sendAs(
-  host: ServiceHost,
-  role: Parameters<typeof demoWallet>[0],
-  tx: { to?: string; data: string },
-): Promise<{ contractAddress: string | null; blockNumber: string }> {
-  const chain = host.chain.sandbox!;
-  const wallet = demoWallet(role);
-  const raw = await wallet.signTransaction({
-    type: 2,
-    chainId: chain.chainId,
-    nonce: Number(
-      await chain.request({ method: 'eth_getTransactionCount', params: [wallet.address, 'pending'] }),
-    ),
-    maxFeePerGas: 10n ** 11n,
-    maxPriorityFeePerGas: 10n ** 9n,
-    gasLimit: 3_000_000n,
-    ...(tx.to ? { to: tx.to } : {}),
-    data: tx.data,
-  });
-  const hash = (await chain.request({ method: 'eth_sendRawTransaction', params: [raw] })) as string;
-  const receipt = (await chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as {
-    status: string;
-    contractAddress: string | null;
-    blockNumber: string;
-  };
-  if (receipt.status !== '0x1') throw new Error(`the ${role}'s transaction was reverted`);
-  return receipt;
-}
-
-/** The sandbox's faucet token (SandboxCredit, "TLC"), deployed by the crew, which mints itself `amount`. */
-export async function deploySandboxCredit(host: ServiceHost, amount: bigint): Promise<string> {
-  const deployed = await sendAs(host, 'crew', { data: SandboxCreditArtifact.bytecode });
-  const token = deployed.contractAddress!;
-  await sendAs(host, 'crew', { to: token, data: creditInterface.encodeFunctionData('mint', [amount]) });
-  return token;
 }
 
 const creditInterface = SandboxCredit__factory.createInterface();

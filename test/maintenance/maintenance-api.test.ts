@@ -10,7 +10,7 @@ import type { EventName } from '../../src/shared/api';
 import type { ServiceHost } from '../../src/main/services/host';
 import { call, seededHost, tempDir } from '../sync/helpers';
 import { demoWallet } from '../../src/main/vault/demo-identities';
-import { deploySandboxCredit, ensureMaintenanceContract, reportReading, tokenCall } from './host-fixture';
+import { ensureMaintenanceContract, reportReading, tokenCall } from './host-fixture';
 
 let dir: { dir: string; remove: () => void };
 let host: ServiceHost;
@@ -366,8 +366,12 @@ describe('maintenance API', () => {
 
   it('takes SLA terms and bonds in an ERC-20: its symbol read from the token, the balance checked, the exact amount approved, then posted', async () => {
     const crew = demoWallet('crew').address;
-    const token = getAddress(await deploySandboxCredit(host, parseEther('10')));
     await as('owner');
+    // The sandbox's own test token, deployed beside the maintenance contract, 100 TLC given to the crew.
+    const { sandboxCredit } = await call(host, 'maintenance.overview', { twinId });
+    expect(sandboxCredit).toMatchObject({ symbol: 'TLC', decimals: 18 });
+    const token = getAddress(sandboxCredit!.address);
+    expect(await tokenCall(host, token, 'balanceOf', [crew])).toBe(parseEther('100'));
     const notToken = await failure(
       call(host, 'maintenance.setSlaTerms', {
         twinId,
@@ -394,10 +398,10 @@ describe('maintenance API', () => {
 
     await as('crew');
     const short = await failure(
-      call(host, 'maintenance.postBond', { twinId, asset: token, amount: parseEther('20').toString() }),
+      call(host, 'maintenance.postBond', { twinId, asset: token, amount: parseEther('200').toString() }),
     );
     expect(short.code).toBe('BAD_REQUEST');
-    expect(short.message).toBe('You hold 10 TLC: a bond of 20 TLC needs more TLC.');
+    expect(short.message).toBe('You hold 100 TLC: a bond of 200 TLC needs more TLC.');
     const posted = await call(host, 'maintenance.postBond', {
       twinId,
       asset: token,
@@ -406,7 +410,7 @@ describe('maintenance API', () => {
     expect(posted.summary).toBe('Bond topped up by 4 TLC');
     // Approved for exactly the bond, and all of it spent by the transfer.
     expect(await tokenCall(host, token, 'allowance', [crew, contract])).toBe(0n);
-    expect(await tokenCall(host, token, 'balanceOf', [crew])).toBe(parseEther('6'));
+    expect(await tokenCall(host, token, 'balanceOf', [crew])).toBe(parseEther('96'));
     await call(host, 'maintenance.postBond', { twinId, asset: token, amount: parseEther('1').toString() });
     const overview = await call(host, 'maintenance.overview', { twinId });
     expect(overview.terms).toMatchObject({ asset: { address: token, symbol: 'TLC', decimals: 18 } });
@@ -422,6 +426,6 @@ describe('maintenance API', () => {
       asset: token,
       amount: parseEther('2').toString(),
     });
-    expect(await tokenCall(host, token, 'balanceOf', [crew])).toBe(parseEther('7'));
+    expect(await tokenCall(host, token, 'balanceOf', [crew])).toBe(parseEther('97'));
   });
 });

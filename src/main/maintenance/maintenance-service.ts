@@ -48,6 +48,7 @@ import type { TwinStore } from '../store/twin-store';
 import { formatChainDate } from '../sync/permissions';
 import { isUnreachable } from '../sync/relayer';
 import type { SyncService } from '../sync/sync-service';
+import { SANDBOX_CREDIT } from '../sync/sandbox-maintenance';
 import { revertData } from '../timeline/element-verification';
 import type { Vault } from '../vault/vault';
 import { CompletionQueue } from './completion-queue';
@@ -177,6 +178,8 @@ export class MaintenanceService {
     let terms: SlaTerms | null = null;
     let bonds: MaintenanceOverview['bonds'] = [];
     let claimable: MaintenanceOverview['claimable'] = [];
+    const credit = this.options.sync.deployment.get()?.manifest.contracts[SANDBOX_CREDIT]?.address ?? null;
+    if (credit) await this.learnTokens([credit]);
     if (chainTwinId !== null) {
       for (const order of this.index.workOrders(chainTwinId)) counts[boardColumn(clockSource(order), now)]++;
       await this.learnTokens([
@@ -218,6 +221,7 @@ export class MaintenanceService {
       unavailable,
       chainTime: sync.chainTime(),
       sandbox: this.options.chain.status().mode === 'sandbox',
+      sandboxCredit: credit ? assetInfo(getAddress(credit)) : null,
       owner: chainTwin ? getAddress(chainTwin.owner) : null,
       ownerLabel: chainTwin ? label(chainTwin.owner) : null,
       account: permissions.account,

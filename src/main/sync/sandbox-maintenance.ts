@@ -15,7 +15,12 @@ import {
   type TransactionResponse,
 } from 'ethers';
 import { createHash } from 'node:crypto';
-import { MaintenanceManager__factory, MaintenanceManagerArtifact } from '../chain/generated';
+import {
+  MaintenanceManager__factory,
+  MaintenanceManagerArtifact,
+  SandboxCredit__factory,
+  SandboxCreditArtifact,
+} from '../chain/generated';
 import { DEMO_CHANNELS } from '../gateway/demo-channels';
 import type { Vault } from '../vault/vault';
 import { elementKeyOf } from '../../shared/fingerprint';
@@ -24,6 +29,10 @@ import { sandboxRelayerWallet, writeManifest, type DeploymentManifest } from './
 
 /** The manifest's name of the maintenance contract. */
 export const SANDBOX_MAINTENANCE = 'MaintenanceManager';
+/** The manifest's name of the sandbox's faucet ERC-20 (TLC), for bonds and penalties in a token. */
+export const SANDBOX_CREDIT = 'SandboxCredit';
+/** What the demo crew holds of it after seeding. */
+export const DEMO_CREDIT = parseEther('100');
 /** The demo SLA: the crew's company answers in 4 h, fixes in 24 h, or loses 0.5 ETH per breach. */
 export const DEMO_SLA = {
   penalty: parseEther('0.5'),
@@ -87,6 +96,46 @@ export async function ensureSandboxMaintenance(
     },
   };
   writeManifest(manifestPath, next);
+  return ensureSandboxCredit(ethers, next, manifestPath, mined);
+}
+
+/**
+ * Adds the sandbox's faucet token to the manifest unless it names a live one: found on chain (a
+ * manifest lost or written before the token existed), or deployed now by the relayer.
+ */
+async function ensureSandboxCredit(
+  ethers: BrowserProvider,
+  manifest: DeploymentManifest,
+  manifestPath: string,
+  mined: Mined,
+): Promise<DeploymentManifest> {
+  const named = manifest.contracts[SANDBOX_CREDIT];
+  if (named && (await isSandboxCredit(ethers, named.address))) return manifest;
+  const relayer = sandboxRelayerWallet().connect(ethers);
+  let receipt = await findRelayerDeployment(ethers, relayer.address, manifest.startBlock, (address) =>
+    isSandboxCredit(ethers, address),
+  );
+  if (!receipt) {
+    if ((await ethers.getBalance(relayer.address)) < DEPLOYMENT_FUNDS) {
+      await ethers.send('hardhat_setBalance', [relayer.address, toQuantity(DEPLOYMENT_FUNDS)]);
+    }
+    const factory = new ContractFactory(SandboxCredit__factory.abi, SandboxCreditArtifact.bytecode, relayer);
+    const deployed = await factory.deploy();
+    receipt = await mined(ethers, deployed.deploymentTransaction()!, 'Deploying the sandbox credit token');
+  }
+  const next: DeploymentManifest = {
+    ...manifest,
+    contracts: {
+      ...manifest.contracts,
+      [SANDBOX_CREDIT]: {
+        address: getAddress(receipt.contractAddress!),
+        transactionHash: receipt.hash,
+        blockNumber: receipt.blockNumber,
+        bytecodeSha256: createHash('sha256').update(SandboxCreditArtifact.bytecode).digest('hex'),
+      },
+    },
+  };
+  writeManifest(manifestPath, next);
   return next;
 }
 
@@ -100,11 +149,23 @@ async function servesRegistry(provider: Provider, address: string, registry: str
 }
 
 /** The relayer's deployment of a maintenance contract for `registry`, found block by block. */
-async function findMaintenanceDeployment(
+function findMaintenanceDeployment(
   provider: Provider,
   relayer: string,
   registry: string,
   fromBlock: number,
+): Promise<TransactionReceipt | null> {
+  return findRelayerDeployment(provider, relayer, fromBlock, (address) =>
+    servesRegistry(provider, address, registry),
+  );
+}
+
+/** The first contract the relayer deployed since `fromBlock` that `matches`, found block by block. */
+async function findRelayerDeployment(
+  provider: Provider,
+  relayer: string,
+  fromBlock: number,
+  matches: (address: string) => Promise<boolean>,
 ): Promise<TransactionReceipt | null> {
   if ((await provider.getTransactionCount(relayer, 'latest')) === 0) return null;
   const head = await provider.getBlockNumber();
@@ -113,12 +174,22 @@ async function findMaintenanceDeployment(
     for (const tx of block?.prefetchedTransactions ?? []) {
       if (tx.from !== relayer || tx.to !== null) continue;
       const receipt = await provider.getTransactionReceipt(tx.hash);
-      if (receipt?.contractAddress && (await servesRegistry(provider, receipt.contractAddress, registry))) {
-        return receipt;
-      }
+      if (receipt?.contractAddress && (await matches(receipt.contractAddress))) return receipt;
     }
   }
   return null;
+}
+
+/** Whether `address` holds the sandbox credit token (it answers SandboxCredit's name and cap). */
+async function isSandboxCredit(provider: Provider, address: string): Promise<boolean> {
+  if ((await provider.getCode(address)) === '0x') return false;
+  try {
+    const token = SandboxCredit__factory.connect(address, provider);
+    const [name, cap] = await Promise.all([token.name(), token.MAX_MINT()]);
+    return name === 'TwinLedger Sandbox Credit' && cap > 0n;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -130,6 +201,8 @@ export async function seedSandboxMaintenance(options: {
   chainId: number;
   vault: Vault;
   maintenance: string;
+  /** The sandbox credit token: the demo crew is given some to bond in it. */
+  credit?: string;
   chainTwinId: string;
   onStep?: (step: string) => void;
   closed?: () => boolean;
@@ -141,6 +214,14 @@ export async function seedSandboxMaintenance(options: {
   const twinId = BigInt(options.chainTwinId);
   const owner = vault.connectedSigner('demo-owner', ethers, chainId);
   const contract = MaintenanceManager__factory.connect(options.maintenance, owner);
+  if (options.credit && !options.closed?.()) {
+    const crewSigner = vault.connectedSigner('demo-crew', ethers, chainId);
+    const credit = SandboxCredit__factory.connect(options.credit, crewSigner);
+    if ((await credit.balanceOf(await crewSigner.getAddress())) === 0n) {
+      onStep('Giving the crew sandbox credit (TLC)');
+      await mined(ethers, await credit.mint(DEMO_CREDIT), 'Minting sandbox credit');
+    }
+  }
   if ((await contract.currentSlaTermsIndex(twinId)) !== 0n) return;
   const address = (role: string) => vault.list().find((identity) => identity.demoRole === role)!.address;
   const sensor = address('sensor');

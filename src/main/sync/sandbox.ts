@@ -41,7 +41,12 @@ import {
   type Deployment,
   type DeploymentManifest,
 } from './deployment';
-import { ensureSandboxMaintenance, SANDBOX_MAINTENANCE, seedSandboxMaintenance } from './sandbox-maintenance';
+import {
+  ensureSandboxMaintenance,
+  SANDBOX_CREDIT,
+  SANDBOX_MAINTENANCE,
+  seedSandboxMaintenance,
+} from './sandbox-maintenance';
 
 /** The sample twin's metadata URI on chain: how seeding finds it again after a restart. */
 export const SAMPLE_TWIN_URI = 'twinledger:sample/duplex';
@@ -333,6 +338,7 @@ export async function ensureSampleOnChain(
         chainId: chain.chainId,
         vault: ctx.vault,
         maintenance: maintenance.address,
+        credit: deployment.manifest.contracts[SANDBOX_CREDIT]?.address,
         chainTwinId,
         onStep: ctx.onStep,
         closed: ctx.closed,

@@ -236,6 +236,8 @@ export const MaintenanceOverview = z.object({
   /** The chain's time (Unix seconds) the clocks were judged at; the UI ticks from it. */
   chainTime: UnixSeconds.nullable(),
   sandbox: z.boolean(),
+  /** The sandbox's faucet ERC-20 (TLC) for terms and bonds in a token; null off the sandbox. */
+  sandboxCredit: Asset.nullable(),
   owner: Address.nullable(),
   ownerLabel: z.string().nullable(),
   account: Address.nullable(),

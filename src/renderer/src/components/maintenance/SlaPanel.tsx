@@ -165,6 +165,16 @@ function TermsEditor({
           />
         </label>
       </div>
+      {overview.sandboxCredit && token.toLowerCase() !== overview.sandboxCredit.address.toLowerCase() && (
+        <button
+          type="button"
+          className="link"
+          onClick={() => setToken(overview.sandboxCredit!.address)}
+          data-testid="use-sandbox-credit"
+        >
+          Use the sandbox's test token ({overview.sandboxCredit.symbol})
+        </button>
+      )}
       <AddressField
         label="Provider (assigned automatically once bonded)"
         value={provider}
