@@ -83,19 +83,13 @@ export async function ensureSandboxMaintenance(
     const deployed = await factory.deploy(registry);
     receipt = await mined(ethers, deployed.deploymentTransaction()!, 'Deploying the maintenance contract');
   }
-  const next: DeploymentManifest = {
-    ...manifest,
-    contracts: {
-      ...manifest.contracts,
-      [SANDBOX_MAINTENANCE]: {
-        address: getAddress(receipt.contractAddress!),
-        transactionHash: receipt.hash,
-        blockNumber: receipt.blockNumber,
-        bytecodeSha256: createHash('sha256').update(MaintenanceManagerArtifact.bytecode).digest('hex'),
-      },
-    },
-  };
-  writeManifest(manifestPath, next);
+  const next = recordDeployment(
+    manifestPath,
+    manifest,
+    SANDBOX_MAINTENANCE,
+    receipt,
+    MaintenanceManagerArtifact,
+  );
   return ensureSandboxCredit(ethers, next, manifestPath, mined);
 }
 
@@ -123,15 +117,26 @@ async function ensureSandboxCredit(
     const deployed = await factory.deploy();
     receipt = await mined(ethers, deployed.deploymentTransaction()!, 'Deploying the sandbox credit token');
   }
+  return recordDeployment(manifestPath, manifest, SANDBOX_CREDIT, receipt, SandboxCreditArtifact);
+}
+
+/** The manifest with `name` deployed by `receipt`, written to disk. */
+function recordDeployment(
+  manifestPath: string,
+  manifest: DeploymentManifest,
+  name: string,
+  receipt: TransactionReceipt,
+  artifact: { bytecode: string },
+): DeploymentManifest {
   const next: DeploymentManifest = {
     ...manifest,
     contracts: {
       ...manifest.contracts,
-      [SANDBOX_CREDIT]: {
+      [name]: {
         address: getAddress(receipt.contractAddress!),
         transactionHash: receipt.hash,
         blockNumber: receipt.blockNumber,
-        bytecodeSha256: createHash('sha256').update(SandboxCreditArtifact.bytecode).digest('hex'),
+        bytecodeSha256: createHash('sha256').update(artifact.bytecode).digest('hex'),
       },
     },
   };
