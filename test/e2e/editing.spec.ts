@@ -1,10 +1,10 @@
 // The engineer's and the planner's journey on a seeded sandbox (the sample Duplex twin on the
 // embedded chain, demo identities with their roles), in Chromium against the real serve host:
 // as the planner (VIEWER) every edit control is disabled with main's reason; switching to the
-// engineer (EDITOR) enables them at once; a property edit, a status change and a move (the gizmo)
-// become pending changes, undo and redo walk them back and forth, the draft is committed through
-// the outbox (signed, relayed, confirmed on chain), appears in the history with its author and
-// transaction, and the diff of the two versions highlights the door in 3D.
+// engineer (EDITOR) enables them at once; a property edit, a status change and a move (a mouse drag
+// on the gizmo's X arrow) become pending changes, undo and redo walk them back and forth, the draft
+// is committed through the outbox (signed, relayed, confirmed on chain), appears in the history with
+// its author and transaction, and the diff of the two versions highlights the door in 3D.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { keccak256, toUtf8Bytes } from 'ethers';
@@ -42,7 +42,17 @@ interface EditProbe {
     ghosts(): string[];
     moving(): string | null;
     moveBy(x: number, y: number, z: number): boolean;
+    moveHandle(axis: 'x' | 'y' | 'z'): Handle | null;
+    camera(): { alpha: number; beta: number; radius: number; minZ: number; target: number[] };
   };
+}
+
+/** Where the gizmo's arrow is grabbed (canvas CSS pixels) and its screen direction per metre. */
+interface Handle {
+  x: number;
+  y: number;
+  dx: number;
+  dy: number;
 }
 
 async function switchIdentity(page: Page, label: RegExp): Promise<void> {
@@ -124,11 +134,28 @@ test('planner read-only, engineer edits, undo/redo, commit on chain, history and
   await expect(pendingCount(page)).toHaveText('2');
   await expect(page.getByTestId('status-select')).toHaveValue('out of service');
 
-  // The move gizmo: lifted out of the model; a drag along X (through the probe) becomes a move edit.
+  // The move gizmo: lifted out of the model; a mouse drag along its X arrow becomes a move edit.
   await page.getByTestId('move-toggle').click();
   await expect.poll(() => page.evaluate(() => (window as EditProbe).__twinViewer!.moving())).toBe(DOOR_KEY);
-  await page.evaluate(() => (window as EditProbe).__twinViewer!.moveBy(0.5, 0, 0));
+  let handle: Handle | null = null;
+  await expect
+    .poll(
+      async () => (handle = await page.evaluate(() => (window as EditProbe).__twinViewer!.moveHandle('x'))),
+    )
+    .not.toBeNull();
+  const grab = handle! as Handle;
+  const box = (await canvas.boundingBox())!;
+  const length = Math.hypot(grab.dx, grab.dy);
+  const [ux, uy] = [grab.dx / length, grab.dy / length];
+  const cameraBefore = await page.evaluate(() => (window as EditProbe).__twinViewer!.camera());
+  await page.mouse.move(box.x + grab.x, box.y + grab.y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + grab.x + ux * 80, box.y + grab.y + uy * 80, { steps: 10 });
+  await page.mouse.up();
   await expect(pendingCount(page)).toHaveText('3');
+  // The drag moved the door, not the view: the camera is where it was, the walls in front of the
+  // door still clipped (a press on a handle is not a press on the scene).
+  expect(await page.evaluate(() => (window as EditProbe).__twinViewer!.camera())).toEqual(cameraBefore);
   // The model reloads from the draft with the door moved; the gizmo comes back on it.
   await expect
     .poll(() => page.evaluate(() => (window as EditProbe).__twinViewer!.moving()), { timeout: 20_000 })
@@ -154,7 +181,8 @@ test('planner read-only, engineer edits, undo/redo, commit on chain, history and
   await page.keyboard.press('Control+y');
   await expect(page.getByTestId('pending-edit')).toHaveCount(3); // nothing left to redo
   await expect(page.getByTestId('pending-edit').first()).toContainText('Pset_DoorCommon.FireRating');
-  await expect(page.getByTestId('pending-edit').last()).toContainText('Moved by (0.5, 0, 0) m');
+  // Along X only, and forward: the arrow constrains the drag to its axis.
+  await expect(page.getByTestId('pending-edit').last()).toContainText(/Moved by \(\d+(\.\d+)?, 0, 0\) m/);
   await page.screenshot({ path: `${screenshots}/editing-pending.png` });
 
   // ---- commit: signed by the engineer, queued, relayed, confirmed on chain ----

@@ -1,6 +1,7 @@
 // A window hook for benchmarks and tests (installed only with `?probe` in the URL): frame timing,
 // draw calls, picking, the change colouring and ghosts, without reaching into Babylon from outside;
-// `moveBy` drives the move gizmo as a drag would (the one thing it changes).
+// `moveBy` drives the move gizmo as a drag would (the one thing it changes); `moveHandle` says where
+// a real drag grabs it.
 import type { TwinViewer } from './twin-viewer';
 
 export interface ViewerProbe {
@@ -21,10 +22,14 @@ export interface ViewerProbe {
   statuses(): Record<string, 'in service' | 'out of service' | 'replaced'>;
   /** Element keys drawn as translucent ghosts (removed in the comparison). */
   ghosts(): string[];
+  /** The orbit camera: angles, distance and target (to check what moved it). */
+  camera(): { alpha: number; beta: number; radius: number; minZ: number; target: [number, number, number] };
   /** The element the move gizmo is on, or null. */
   moving(): string | null;
   /** Moves the gizmo's element by a translation (viewer axes, metres) and lets go. */
   moveBy(x: number, y: number, z: number): boolean;
+  /** Where to grab the gizmo's arrow for an axis (CSS pixels) and its on-screen direction per metre. */
+  moveHandle(axis: 'x' | 'y' | 'z'): { x: number; y: number; dx: number; dy: number } | null;
 }
 
 declare global {
@@ -47,7 +52,18 @@ export function installViewerProbe(viewer: TwinViewer): () => void {
     statuses: () => viewer.statusKinds(),
     ghosts: () => viewer.ghostKeys(),
     moving: () => viewer.state.moving,
+    camera: () => {
+      const c = viewer.world.camera;
+      return {
+        alpha: c.alpha,
+        beta: c.beta,
+        radius: c.radius,
+        minZ: c.minZ,
+        target: [c.target.x, c.target.y, c.target.z],
+      };
+    },
     moveBy: (x, y, z) => viewer.nudgeMove([x, y, z]),
+    moveHandle: (axis) => viewer.moveHandle(axis),
     lastLoad: () => viewer.lastLoad,
     meshes: () =>
       viewer.world.scene.meshes.map((m) => ({

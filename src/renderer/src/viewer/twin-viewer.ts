@@ -327,6 +327,7 @@ export class TwinViewer {
     });
     gizmo.events.on('moved', ({ translation }) => this.events.emit('moveEnded', { key, translation }));
     this.mover = { key, index, gizmo };
+    this.world.handleGrabbed = () => gizmo.grabbed;
     this.applyVisibility();
     return true;
   }
@@ -337,6 +338,7 @@ export class TwinViewer {
     if (!this.mover) return;
     this.mover.gizmo.dispose();
     this.mover = null;
+    this.world.handleGrabbed = () => false;
     this.dragQuietUntil = 0;
     this.applyVisibility();
   }
@@ -347,6 +349,11 @@ export class TwinViewer {
     this.mover.gizmo.nudge(by);
     this.world.requestRender();
     return true;
+  }
+
+  /** Where the move gizmo's axis arrow is on screen (see MoveGizmo.handlePoint); for tests. */
+  moveHandle(axis: 'x' | 'y' | 'z'): { x: number; y: number; dx: number; dy: number } | null {
+    return this.mover?.gizmo.handlePoint(axis) ?? null;
   }
 
   /** Fits a ghost (a removed element); answers whether there was one to fit. */

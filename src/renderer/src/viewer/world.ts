@@ -68,6 +68,12 @@ export class ViewerWorld {
   private mode: CameraMode = 'orbit';
   private modelBounds: Bounds | null = null;
   private readonly inputListener = (event: Event) => {
+    // A press that grabbed a handle (Babylon's listeners ran first and started its drag) works on
+    // the element in view: the walls stay clipped.
+    if (event.type === 'pointerdown' && this.handleGrabbed()) {
+      this.requestRender(1200);
+      return;
+    }
     if (this.occludersClipped && (event.type === 'pointerdown' || event.type === 'wheel')) {
       this.occludersClipped = false;
       this.camera.minZ = Math.max(0.02, this.camera.radius / 2000);
@@ -75,6 +81,8 @@ export class ViewerWorld {
     this.requestRender(1200);
   };
   private occludersClipped = false;
+  /** Whether a gizmo handle is being dragged (set by whoever puts one in the scene). */
+  handleGrabbed: () => boolean = () => false;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
