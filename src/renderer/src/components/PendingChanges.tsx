@@ -218,7 +218,11 @@ export function EditingProvider({ children }: { children: ReactNode }) {
           setMovingState(false);
         }
       });
-    } else if (v.state.moving !== null) v.stopMove();
+    } else {
+      // Also when no gizmo is up yet: a start still loading (after a reload) is voided, else it
+      // would put the gizmo back after Esc.
+      v.stopMove();
+    }
   }, [moving, target, canEdit, loadSummary, toast]);
   useEffect(() => {
     if (!target || !canEdit) setMovingState(false);
