@@ -6,31 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { network } from 'hardhat';
 import { TWIN_ROLES } from '../src/shared/eip712';
+import { COMPLETE_WORK_ORDER_TYPES, READING_TYPES } from '../src/main/gateway/maintenance-abi';
 import { MaintenanceManager__factory, TwinRegistry__factory } from '../src/main/chain/generated';
 
 /** EVM floor of the breaching reading: 21k tx + 22.1k fresh order slot + ecrecover 3k + a cold external call (role) 2.6k. */
 const READING_FLOOR = 48_700n;
-const READING_TYPES = {
-  Reading: [
-    { name: 'twinId', type: 'uint256' },
-    { name: 'elementKey', type: 'bytes32' },
-    { name: 'metric', type: 'bytes32' },
-    { name: 'value', type: 'int128' },
-    { name: 'timestamp', type: 'uint64' },
-    { name: 'sequence', type: 'uint64' },
-  ],
-};
-const COMPLETE_TYPES = {
-  CompleteWorkOrder: [
-    { name: 'signer', type: 'address' },
-    { name: 'twinId', type: 'uint256' },
-    { name: 'orderId', type: 'uint256' },
-    { name: 'reportHash', type: 'bytes32' },
-    { name: 'uri', type: 'string' },
-    { name: 'nonce', type: 'uint64' },
-    { name: 'deadline', type: 'uint64' },
-  ],
-};
 const BATCH_SIZE = 20;
 
 const { ethers } = await network.create();
@@ -160,7 +140,7 @@ rows.push({
     nonce: await manager.intentNonce(crew.address, twinId),
     deadline: 2n ** 40n,
   };
-  const signature = await crew.signTypedData(domain, COMPLETE_TYPES, intent);
+  const signature = await crew.signTypedData(domain, COMPLETE_WORK_ORDER_TYPES, intent);
   const call = manager.interface.encodeFunctionData('completeWorkOrderBySig', [intent, signature]);
   rows.push({
     op: 'completeWorkOrderBySig via relayBatch',

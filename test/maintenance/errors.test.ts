@@ -3,7 +3,11 @@
 // failed), a missing role is FORBIDDEN, an early enforcement names its deadline.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keccak256, toUtf8Bytes } from 'ethers';
-import { decodeMaintenanceError, maintenanceDomain } from '../../src/main/maintenance/contract';
+import {
+  COMPLETE_WORK_ORDER_TYPES,
+  decodeMaintenanceError,
+  maintenanceDomain,
+} from '../../src/main/maintenance/contract';
 import { demoWallet } from '../../src/main/vault/demo-identities';
 import { MaintenanceLab, maintenanceInterface } from './fixture';
 
@@ -32,18 +36,6 @@ async function revertOf(from: string, data: string): Promise<string> {
   throw new Error('the call did not revert');
 }
 
-const COMPLETE = {
-  CompleteWorkOrder: [
-    { name: 'signer', type: 'address' },
-    { name: 'twinId', type: 'uint256' },
-    { name: 'orderId', type: 'uint256' },
-    { name: 'reportHash', type: 'bytes32' },
-    { name: 'uri', type: 'string' },
-    { name: 'nonce', type: 'uint64' },
-    { name: 'deadline', type: 'uint64' },
-  ],
-};
-
 async function signedCompletion(who: 'crew' | 'planner', nonce: bigint): Promise<string> {
   const wallet = demoWallet(who);
   const intent = {
@@ -57,7 +49,7 @@ async function signedCompletion(who: 'crew' | 'planner', nonce: bigint): Promise
   };
   const signature = await wallet.signTypedData(
     maintenanceDomain(lab.chainId, lab.maintenance),
-    COMPLETE,
+    COMPLETE_WORK_ORDER_TYPES,
     intent,
   );
   return maintenanceInterface.encodeFunctionData('completeWorkOrderBySig', [intent, signature]);

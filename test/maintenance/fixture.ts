@@ -16,6 +16,7 @@ import { EmbeddedChain } from '../../src/main/chain/embedded-chain';
 import { sandboxGenesis } from '../../src/main/chain/sandbox-genesis';
 import { demoWallet, type DemoRole } from '../../src/main/vault/demo-identities';
 import { sandboxRelayerWallet } from '../../src/main/sync/deployment';
+import { READING_TYPES } from '../../src/main/gateway/maintenance-abi';
 
 /** Plain ethers interfaces: the tests call functions by name. */
 export const registryInterface: Interface = TwinRegistry__factory.createInterface();
@@ -26,17 +27,6 @@ export const PUMP = keccak256(toUtf8Bytes(PUMP_GLOBAL_ID));
 export const VIBRATION = encodeBytes32String('vibration_mm_s');
 export const PENALTY = parseEther('0.1');
 export const BOND = parseEther('1');
-
-const READING_TYPES = {
-  Reading: [
-    { name: 'twinId', type: 'uint256' },
-    { name: 'elementKey', type: 'bytes32' },
-    { name: 'metric', type: 'bytes32' },
-    { name: 'value', type: 'int128' },
-    { name: 'timestamp', type: 'uint64' },
-    { name: 'sequence', type: 'uint64' },
-  ],
-};
 
 interface Receipt {
   status: string;

@@ -16,17 +16,8 @@ import {
   writeManifest,
 } from '../../src/main/sync/deployment';
 import { demoWallet } from '../../src/main/vault/demo-identities';
+import { READING_TYPES } from '../../src/main/gateway/maintenance-abi';
 
-const READING_TYPES = {
-  Reading: [
-    { name: 'twinId', type: 'uint256' },
-    { name: 'elementKey', type: 'bytes32' },
-    { name: 'metric', type: 'bytes32' },
-    { name: 'value', type: 'int128' },
-    { name: 'timestamp', type: 'uint64' },
-    { name: 'sequence', type: 'uint64' },
-  ],
-};
 const maintenanceInterface = MaintenanceManager__factory.createInterface();
 
 /** The maintenance contract's address on the host's sandbox, deploying it when seeding did not. */

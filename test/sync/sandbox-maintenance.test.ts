@@ -9,6 +9,7 @@ import { MaintenanceManager__factory } from '../../src/main/chain/generated';
 import { createEthersProvider } from '../../src/main/chain/ethers';
 import type { ServiceHost } from '../../src/main/services/host';
 import { DEMO_CHANNELS, DUPLEX_PUMP_1 } from '../../src/main/gateway/demo-channels';
+import { READING_TYPES } from '../../src/main/gateway/maintenance-abi';
 import { sandboxManifestPath } from '../../src/main/sync/deployment';
 import { DEMO_SLA, seedSandboxMaintenance } from '../../src/main/sync/sandbox-maintenance';
 import { demoWallet } from '../../src/main/vault/demo-identities';
@@ -107,16 +108,7 @@ describe('sandbox maintenance seeding', () => {
       const { chainId } = await provider.getNetwork();
       const signature = await demoWallet('sensor').signTypedData(
         { name: 'TwinLedger Maintenance', version: '1', chainId, verifyingContract: address },
-        {
-          Reading: [
-            { name: 'twinId', type: 'uint256' },
-            { name: 'elementKey', type: 'bytes32' },
-            { name: 'metric', type: 'bytes32' },
-            { name: 'value', type: 'int128' },
-            { name: 'timestamp', type: 'uint64' },
-            { name: 'sequence', type: 'uint64' },
-          ],
-        },
+        READING_TYPES,
         reading,
       );
       const relayer = demoWallet('planner').connect(provider);

@@ -19,6 +19,19 @@ export const READING_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/** IMaintenance's COMPLETE_WORK_ORDER_TYPE, field by field (a crew's offline completion). */
+export const COMPLETE_WORK_ORDER_TYPES: Record<string, TypedDataField[]> = {
+  CompleteWorkOrder: [
+    { name: 'signer', type: 'address' },
+    { name: 'twinId', type: 'uint256' },
+    { name: 'orderId', type: 'uint256' },
+    { name: 'reportHash', type: 'bytes32' },
+    { name: 'uri', type: 'string' },
+    { name: 'nonce', type: 'uint64' },
+    { name: 'deadline', type: 'uint64' },
+  ],
+};
+
 export interface ChainReading {
   twinId: bigint;
   elementKey: string;

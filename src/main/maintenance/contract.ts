@@ -12,31 +12,20 @@ import { MaintenanceManager__factory } from '../chain/generated/types';
 import type { BreachKind, Comparator, RuleAction } from '../../shared/api/maintenance';
 import { fromChainValue } from '../../shared/api/sensors';
 import { AppError } from '../../shared/result';
+import { MAINTENANCE_CONTRACT, MAINTENANCE_EIP712 } from '../gateway/maintenance-abi';
 import { decodeIntentFailure } from '../sync/intents';
 import { formatChainDate } from '../sync/permissions';
 
-/** The manifest's name of the maintenance contract (scripts/deploy.ts, sandbox seeding). */
-export const MAINTENANCE_CONTRACT = 'MaintenanceManager';
-export const MAINTENANCE_DOMAIN = { name: 'TwinLedger Maintenance', version: '1' } as const;
+// The contract's name in manifests, its EIP-712 domain name and version and the completion type
+// are defined once, with the gateway's Reading type, in gateway/maintenance-abi.ts.
+export { COMPLETE_WORK_ORDER_TYPES, MAINTENANCE_CONTRACT } from '../gateway/maintenance-abi';
+export const MAINTENANCE_DOMAIN = MAINTENANCE_EIP712;
 
 export const maintenanceInterface = MaintenanceManager__factory.createInterface();
 
 export function maintenanceDomain(chainId: number, verifyingContract: string): TypedDataDomain {
   return { ...MAINTENANCE_DOMAIN, chainId, verifyingContract };
 }
-
-/** IMaintenance's COMPLETE_WORK_ORDER_TYPE, field by field. */
-export const COMPLETE_WORK_ORDER_TYPES = {
-  CompleteWorkOrder: [
-    { name: 'signer', type: 'address' },
-    { name: 'twinId', type: 'uint256' },
-    { name: 'orderId', type: 'uint256' },
-    { name: 'reportHash', type: 'bytes32' },
-    { name: 'uri', type: 'string' },
-    { name: 'nonce', type: 'uint64' },
-    { name: 'deadline', type: 'uint64' },
-  ],
-};
 
 /** The maintenance contract's address in a manifest, or null when the deployment has none. */
 export function maintenanceAddressOf(

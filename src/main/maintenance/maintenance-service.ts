@@ -179,18 +179,23 @@ export class MaintenanceService {
     let bonds: MaintenanceOverview['bonds'] = [];
     let claimable: MaintenanceOverview['claimable'] = [];
     const credit = this.options.sync.deployment.get()?.manifest.contracts[SANDBOX_CREDIT]?.address ?? null;
-    if (credit) await this.learnTokens([credit]);
-    if (chainTwinId !== null) {
+    if (chainTwinId === null) {
+      if (credit) await this.learnTokens([credit]);
+    } else {
       for (const order of this.index.workOrders(chainTwinId)) counts[boardColumn(clockSource(order), now)]++;
-      await this.learnTokens([
-        ...this.index.slaTerms(chainTwinId).map((t) => t.asset),
-        ...this.index.bonds(chainTwinId).map((b) => b.asset),
-        ...this.index.claimable().map((c) => c.asset),
-      ]);
       const all = this.index.slaTerms(chainTwinId);
+      const bondRows = this.index.bonds(chainTwinId);
+      const claimRows = this.index.claimable();
+      // Tokens seen for the first time have their symbol and decimals read before they are shown.
+      await this.learnTokens([
+        ...(credit ? [credit] : []),
+        ...all.map((t) => t.asset),
+        ...bondRows.map((b) => b.asset),
+        ...claimRows.map((c) => c.asset),
+      ]);
       const current = all.at(-1);
       terms = current ? this.termsView(current, label) : null;
-      bonds = this.index.bonds(chainTwinId).map((b) => ({
+      bonds = bondRows.map((b) => ({
         provider: getAddress(b.provider),
         providerLabel: label(b.provider),
         asset: assetInfo(b.asset),
@@ -204,8 +209,7 @@ export class MaintenanceService {
       const accounts = new Set(
         [chainTwin?.owner, permissions.account].filter((a): a is string => !!a).map((a) => a.toLowerCase()),
       );
-      claimable = this.index
-        .claimable()
+      claimable = claimRows
         .filter((c) => accounts.has(c.account.toLowerCase()))
         .map((c) => ({
           account: getAddress(c.account),

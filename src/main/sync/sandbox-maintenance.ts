@@ -22,13 +22,14 @@ import {
   SandboxCreditArtifact,
 } from '../chain/generated';
 import { DEMO_CHANNELS } from '../gateway/demo-channels';
+import { MAINTENANCE_CONTRACT } from '../gateway/maintenance-abi';
 import type { Vault } from '../vault/vault';
 import { elementKeyOf } from '../../shared/fingerprint';
 import { toChainValue } from '../../shared/api/sensors';
 import { sandboxRelayerWallet, writeManifest, type DeploymentManifest } from './deployment';
 
 /** The manifest's name of the maintenance contract. */
-export const SANDBOX_MAINTENANCE = 'MaintenanceManager';
+export const SANDBOX_MAINTENANCE = MAINTENANCE_CONTRACT;
 /** The manifest's name of the sandbox's faucet ERC-20 (TLC), for bonds and penalties in a token. */
 export const SANDBOX_CREDIT = 'SandboxCredit';
 /** What the demo crew holds of it after seeding. */

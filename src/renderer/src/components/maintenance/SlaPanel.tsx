@@ -68,13 +68,19 @@ function TermsEditor({
   const [open, setOpen] = useState(false);
   const [responseHours, setResponseHours] = useState(String((t?.responseSeconds ?? 4 * 3600) / 3600));
   const [resolutionHours, setResolutionHours] = useState(String((t?.resolutionSeconds ?? 48 * 3600) / 3600));
-  const [penalty, setPenalty] = useState(t ? formatAmount(t.penalty, 18, '').trim() : '0.1');
+  const [penalty, setPenalty] = useState(t ? formatAmount(t.penalty, t.asset.decimals, '').trim() : '0.1');
   const [provider, setProvider] = useState(t?.provider ?? '');
   const [contact, setContact] = useState(t?.escalationContact ?? overview.owner ?? '');
   // Empty: penalties and bonds in ETH; an address: in that ERC-20.
   const [token, setToken] = useState(t && !isEthAsset(t.asset.address) ? t.asset.address : '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The token typed in, when the app knows it (the current terms' or the sandbox's): its symbol and
+  // decimals; another address is taken as an 18-decimal token and checked by main.
+  const tokenAsset = token
+    ? ([t?.asset, overview.sandboxCredit].find((a) => a?.address.toLowerCase() === token.toLowerCase()) ??
+      null)
+    : null;
   if (!open) {
     return (
       <button className="button small" onClick={() => setOpen(true)} data-testid="edit-sla">
@@ -86,8 +92,7 @@ function TermsEditor({
     e.preventDefault();
     const response = Math.round(Number(responseHours) * 3600);
     const resolution = Math.round(Number(resolutionHours) * 3600);
-    const sameAsset = t && token && t.asset.address.toLowerCase() === token.toLowerCase();
-    const wei = parseAmount(penalty.replace(/,/g, ''), sameAsset ? t.asset.decimals : 18);
+    const wei = parseAmount(penalty.replace(/,/g, ''), tokenAsset?.decimals ?? 18);
     if (!Number.isFinite(response) || response < 60)
       return setError('The response time must be at least a minute.');
     if (!Number.isFinite(resolution) || resolution < response)
@@ -143,15 +148,7 @@ function TermsEditor({
       </div>
       <div className="maint-row">
         <label className="field">
-          <span>
-            Penalty per breach (
-            {token
-              ? t && t.asset.address.toLowerCase() === token.toLowerCase()
-                ? t.asset.symbol
-                : 'tokens'
-              : 'ETH'}
-            )
-          </span>
+          <span>Penalty per breach ({token ? (tokenAsset?.symbol ?? 'tokens') : 'ETH'})</span>
           <input value={penalty} onChange={(e) => setPenalty(e.target.value)} inputMode="decimal" />
         </label>
         <label className="field">
