@@ -541,7 +541,26 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   ): PropertyValue =>
     // Members in canonical (sorted) order, so that JSON.stringify writes canonical JSON.
     ({ name, type, unit, value });
+  // A property line is often named by several sets (an exporter writes a value once and lists it in
+  // every set that has it): read once, its value object is shared (it never changes once built).
+  const propertyCache = new Map<number, PropertyValue[]>();
   const propertyOf = (id: number, prefix: string, out: PropertyValue[], depth = 0): void => {
+    if (prefix === '') {
+      const cached = propertyCache.get(id);
+      if (cached !== undefined) {
+        propertyCount++;
+        for (const value of cached) out.push(value);
+        return;
+      }
+      const own: PropertyValue[] = [];
+      propertyRead(id, prefix, own, depth);
+      propertyCache.set(id, own);
+      for (const value of own) out.push(value);
+      return;
+    }
+    propertyRead(id, prefix, out, depth);
+  };
+  const propertyRead = (id: number, prefix: string, out: PropertyValue[], depth: number): void => {
     const line = readRaw(id);
     if (!line || depth > 8) return;
     propertyCount++;
@@ -807,16 +826,20 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       if (definitionId !== null && !definitionCache.has(definitionId) && !fetchedAhead.has(definitionId))
         sets.push(definitionId);
     }
-    fetchAhead([...new Set(sets)]);
-    const properties: number[] = [];
-    for (const setId of sets) {
+    const uniqueSets = [...new Set(sets)];
+    fetchAhead(uniqueSets);
+    const properties = new Set<number>();
+    const want = (ids: number[]) => {
+      for (const id of ids) if (!propertyCache.has(id)) properties.add(id);
+    };
+    for (const setId of uniqueSets) {
       const set = fetchedAhead.get(setId);
       if (!set) continue;
       const kind = typeName(set.type);
-      if (kind === 'IFCPROPERTYSET') properties.push(...rawRefs(set.arguments[4]));
-      else if (kind === 'IFCELEMENTQUANTITY') properties.push(...rawRefs(set.arguments[5]));
+      if (kind === 'IFCPROPERTYSET') want(rawRefs(set.arguments[4]));
+      else if (kind === 'IFCELEMENTQUANTITY') want(rawRefs(set.arguments[5]));
     }
-    fetchAhead(properties);
+    fetchAhead([...properties]);
   };
   for (let i = 0; i < relIds.length; i++) {
     if (i % FETCH_AHEAD_WINDOW === 0) {
