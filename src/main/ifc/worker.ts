@@ -11,7 +11,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
-import { openDatabase, StoreError, type SqliteDatabase } from '../store/database';
+import { openDatabase, primeWal, StoreError, type SqliteDatabase } from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
 import { sweepSourceFiles, writeSourceFile } from '../store/source-files';
 import { runImport, type GeometryHelper } from './import-job';
@@ -228,8 +228,10 @@ function runImportRole(): void {
     }
     if (message.type === 'open') {
       try {
-        prepareImportWriter(database(message.dbPath));
+        const db = database(message.dbPath);
+        prepareImportWriter(db);
         sweep(message.dbPath); // what an import killed in an earlier run left beside it
+        primeWal(db);
       } catch {
         // The import into it reports the problem (a newer schema, a damaged file...).
       }
@@ -279,7 +281,9 @@ function runImportRole(): void {
       );
       post({ type: 'done', jobId: job.jobId, report });
       try {
-        database(dbPath).pragma('wal_checkpoint(PASSIVE)');
+        const db = database(dbPath);
+        db.pragma('wal_checkpoint(PASSIVE)');
+        primeWal(db); // the next import's commit then pays for no WAL header
       } catch {
         // A busy database checkpoints next time; the WAL stays valid meanwhile.
       }

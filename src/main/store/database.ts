@@ -103,3 +103,17 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDat
     throw classifySqliteError(error, path);
   }
 }
+
+/**
+ * Starts the WAL's next cycle ahead of a large write: a write transaction that changes nothing (the
+ * schema version set to itself) makes SQLite write and fsync the WAL's header, and on a new
+ * connection its folder, now. Otherwise the first commit after a checkpoint pays both fsyncs on
+ * top of its own (~2-6 ms here: an IfcOpenHouse import's commit 4.4-8.8 ms instead of 2.6-2.9 ms).
+ * The import worker calls it when it opens the database and after each import's checkpoint.
+ */
+export function primeWal(db: SqliteDatabase): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    db.pragma(`user_version = ${version}`);
+  }).immediate();
+}

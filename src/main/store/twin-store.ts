@@ -76,6 +76,34 @@ const toVersion = (row: VersionRow): VersionSummary => ({
         },
 });
 
+/**
+ * The statements of the hot read paths (listing twins, reopening one, streaming its geometry),
+ * prepared when the store opens: a twin reopened after an import then pays only for its reads.
+ */
+const HOT_SQL = {
+  twinIds: 'SELECT id FROM twins ORDER BY created_at, id',
+  twin: 'SELECT id, name, created_at, head_version_id, chain_twin_id FROM twins WHERE id = ?',
+  draftVersion: `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
+    WHERE v.twin_id = ? AND v.status = 'draft'`,
+  draftId: "SELECT id FROM versions WHERE twin_id = ? AND status = 'draft'",
+  meshBytes: 'SELECT vertices, indices FROM geometries WHERE hash = ?',
+  twinRow: 'SELECT id, head_version_id FROM twins WHERE id = ?',
+  versionRow: `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`,
+  models: `SELECT m.id, m.name, m.discipline, m.created_at, s.file_name, s.sha256, s.byte_size, s.ifc_schema, s.authoring_app
+         FROM models m
+         LEFT JOIN model_revisions r ON r.model_id = m.id AND r.version_id = ?
+         LEFT JOIN source_files s ON s.sha256 = r.source_sha256
+         WHERE m.twin_id = ? ORDER BY m.created_at, m.name`,
+  geometryPlan: `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.storey_global_id,
+              m.geometry_hash, m.color, m.matrix, g.vertex_count, g.index_count
+       FROM version_elements ve
+       JOIN element_states s ON s.state_hash = ve.state_hash
+       JOIN element_meshes m ON m.state_hash = ve.state_hash
+       JOIN geometries g ON g.hash = m.geometry_hash
+       WHERE ve.version_id = ?
+       ORDER BY ve.model_id, s.global_id, m.ordinal`,
+} as const;
+
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class TwinStore {
@@ -88,6 +116,7 @@ export class TwinStore {
   private constructor(db: SqliteDatabase, path: string) {
     this.db = db;
     this.path = path;
+    for (const sql of Object.values(HOT_SQL)) this.statement(sql);
   }
 
   private statement(sql: string): Database.Statement {
@@ -113,14 +142,12 @@ export class TwinStore {
   // ---- twins, models, versions ---------------------------------------------------------------
 
   listTwins(): TwinSummary[] {
-    const ids = this.statement('SELECT id FROM twins ORDER BY created_at, id').pluck().all() as string[];
+    const ids = this.statement(HOT_SQL.twinIds).pluck().all() as string[];
     return ids.map((id) => this.getTwin(id));
   }
 
   getTwin(twinId: string): TwinSummary {
-    const twin = this.statement(
-      'SELECT id, name, created_at, head_version_id, chain_twin_id FROM twins WHERE id = ?',
-    ).get(twinId) as
+    const twin = this.statement(HOT_SQL.twin).get(twinId) as
       | {
           id: string;
           name: string;
@@ -131,10 +158,7 @@ export class TwinStore {
       | undefined;
     if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${twinId}.`);
     const head = twin.head_version_id === null ? null : this.versionRow(twin.head_version_id);
-    const draft = this.statement(
-      `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
-                WHERE v.twin_id = ? AND v.status = 'draft'`,
-    ).get(twinId) as VersionRow | undefined;
+    const draft = this.statement(HOT_SQL.draftVersion).get(twinId) as VersionRow | undefined;
     return {
       id: twin.id,
       name: twin.name,
@@ -147,13 +171,7 @@ export class TwinStore {
   }
 
   listModels(twinId: string, headVersionId: number | null): ModelSummary[] {
-    const rows = this.statement(
-      `SELECT m.id, m.name, m.discipline, m.created_at, s.file_name, s.sha256, s.byte_size, s.ifc_schema, s.authoring_app
-         FROM models m
-         LEFT JOIN model_revisions r ON r.model_id = m.id AND r.version_id = ?
-         LEFT JOIN source_files s ON s.sha256 = r.source_sha256
-         WHERE m.twin_id = ? ORDER BY m.created_at, m.name`,
-    ).all(headVersionId ?? -1, twinId) as {
+    const rows = this.statement(HOT_SQL.models).all(headVersionId ?? -1, twinId) as {
       id: string;
       name: string;
       discipline: string;
@@ -203,7 +221,7 @@ export class TwinStore {
       return row;
     }
     if (twin.head_version_id !== null) return this.versionRow(twin.head_version_id)!;
-    const draft = this.statement("SELECT id FROM versions WHERE twin_id = ? AND status = 'draft'")
+    const draft = this.statement(HOT_SQL.draftId)
       .pluck()
       .get(twinId) as number | undefined;
     if (draft === undefined) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version yet.`);
@@ -582,7 +600,7 @@ export class TwinStore {
       return out;
     }
     // Sizes come from the plan: the chunk is allocated once and each mesh's bytes copied in once.
-    const get = this.statement('SELECT vertices, indices FROM geometries WHERE hash = ?').raw();
+    const get = this.statement(HOT_SQL.meshBytes).raw();
     const first = Math.max(cursor, firstMeshCursor) - firstMeshCursor;
     let size = GEOMETRY_CHUNK_HEADER_BYTES;
     let end = first;
@@ -617,16 +635,7 @@ export class TwinStore {
     const cached = this.plans.get(versionId);
     if (cached) return cached;
     // One query: every placed mesh of the version with its element and its mesh's sizes.
-    const rows = this.statement(
-      `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.storey_global_id,
-              m.geometry_hash, m.color, m.matrix, g.vertex_count, g.index_count
-       FROM version_elements ve
-       JOIN element_states s ON s.state_hash = ve.state_hash
-       JOIN element_meshes m ON m.state_hash = ve.state_hash
-       JOIN geometries g ON g.hash = m.geometry_hash
-       WHERE ve.version_id = ?
-       ORDER BY ve.model_id, s.global_id, m.ordinal`,
-    )
+    const rows = this.statement(HOT_SQL.geometryPlan)
       .raw()
       .all(versionId) as [
       string,
@@ -703,16 +712,14 @@ export class TwinStore {
   }
 
   private getTwinRow(twinId: string): { id: string; head_version_id: number | null } {
-    const twin = this.statement('SELECT id, head_version_id FROM twins WHERE id = ?').get(twinId) as
+    const twin = this.statement(HOT_SQL.twinRow).get(twinId) as
       { id: string; head_version_id: number | null } | undefined;
     if (!twin) throw new AppError('NOT_FOUND', `There is no twin ${twinId}.`);
     return twin;
   }
 
   private versionRow(versionId: number): VersionRow | undefined {
-    return this.statement(
-      `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`,
-    ).get(versionId) as VersionRow | undefined;
+    return this.statement(HOT_SQL.versionRow).get(versionId) as VersionRow | undefined;
   }
 }
 
