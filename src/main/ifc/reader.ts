@@ -1205,6 +1205,10 @@ const streamedType = new Map<number, boolean>();
  * an order fixed by the file alone: the geometry worker and the import thread compute the same
  * list from their own copies of the model and share it out by index (streamClaimedGeometry).
  * Streaming them one by one with StreamMeshes gives byte-identical meshes (checked on every sample).
+ *
+ * Hosts of openings come first, most openings first: cutting the openings out is most of a small
+ * model's geometry time (IfcOpenHouse: three walls take 4.6 of its 6 ms), and the two threads
+ * split the work evenly only when the long products are claimed before the short ones.
  */
 export function meshProductIds(api: WebIFC.IfcAPI, modelId: number): number[] {
   const vector = api.GetLineIDsWithType(modelId, WebIFC.IFCPRODUCT, true);
@@ -1219,7 +1223,24 @@ export function meshProductIds(api: WebIFC.IfcAPI, modelId: number): number[] {
     }
     if (streamed) out.push(id);
   }
-  return out;
+  const openings = new Map<number, number>();
+  const voids = api.GetLineIDsWithType(modelId, WebIFC.IFCRELVOIDSELEMENT);
+  for (let i = 0; i < voids.size(); i++) {
+    let host: number | undefined;
+    try {
+      // GlobalId, OwnerHistory, Name, Description, RelatingBuildingElement, RelatedOpeningElement
+      const arg = api.GetRawLineData(modelId, voids.get(i))?.arguments?.[4];
+      host = arg && arg.type === 5 ? (arg.value as number) : undefined;
+    } catch {
+      host = undefined; // an unreadable relationship only loses its place in the order
+    }
+    if (host !== undefined) openings.set(host, (openings.get(host) ?? 0) + 1);
+  }
+  if (openings.size === 0) return out;
+  const position = new Map(out.map((id, i) => [id, i]));
+  return out.sort(
+    (a, b) => (openings.get(b) ?? 0) - (openings.get(a) ?? 0) || position.get(a)! - position.get(b)!,
+  );
 }
 
 /**
