@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   // BENCH_IMPORT_ONLY=IfcOpenHouse,Duplex runs the samples whose names contain one of the words;
-  // BENCH_IMPORT_RUNS=N runs each N times (default 11, 7 for files over 2 MB).
+  // BENCH_IMPORT_RUNS=N runs each N times (default 21, 9 for files over 3 MB).
   const only = (process.env.BENCH_IMPORT_ONLY ?? '').split(',').filter(Boolean);
   const files = SAMPLES.filter((f) => {
     if (only.length > 0 && !only.some((word) => basename(f).includes(word))) return false;
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
   );
   for (const file of files) {
     const bytes = new Uint8Array(readFileSync(file));
-    const runs = Number(process.env.BENCH_IMPORT_RUNS) || (bytes.byteLength > 2_000_000 ? 7 : 11);
+    const runs = Number(process.env.BENCH_IMPORT_RUNS) || (bytes.byteLength > 3_000_000 ? 9 : 21);
     const floors: number[] = [];
     const imports: number[] = [];
     const reopens: number[] = [];

@@ -1,11 +1,11 @@
 // The store's database: schema from migrations, STRICT tables, WAL with synchronous=FULL, a newer
 // database refused untouched, migration lists checked, failed transactions leaving nothing behind.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
-import { openDatabase, StoreError } from '../../src/main/store/database';
+import { openDatabase, primeWal, StoreError } from '../../src/main/store/database';
 import { checkMigrationsMonotonic, migrations } from '../../src/main/store/migrations';
 import { TwinStore } from '../../src/main/store/twin-store';
 
@@ -26,6 +26,22 @@ describe('opening the twin database', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  test('primeWal starts the WAL afresh with a FULL commit that changes nothing, at any level', () => {
+    const path = tempDb();
+    const db = openDatabase(path);
+    db.pragma('synchronous = NORMAL'); // as the import worker's connection
+    db.prepare("INSERT INTO twins (id, name, created_at) VALUES ('t', 'Twin', 1)").run();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(statSync(`${path}-wal`).size).toBe(0);
+    primeWal(db);
+    // The WAL's header and one frame are written now, not by the next (large) commit.
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(32);
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // the connection's own level back
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.prepare('SELECT name FROM twins').pluck().all()).toEqual(['Twin']);
     db.close();
   });
 

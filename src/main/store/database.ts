@@ -109,11 +109,19 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDat
  * schema version set to itself) makes SQLite write and fsync the WAL's header, and on a new
  * connection its folder, now. Otherwise the first commit after a checkpoint pays both fsyncs on
  * top of its own (~2-6 ms here: an IfcOpenHouse import's commit 4.4-8.8 ms instead of 2.6-2.9 ms).
- * The import worker calls it when it opens the database and after each import's checkpoint.
+ * The commit is a FULL one whatever the connection's level, so it also makes every earlier commit
+ * on the database durable (they are in the WAL before it). The import worker calls it when it opens
+ * the database and right after each import is reported.
  */
 export function primeWal(db: SqliteDatabase): void {
-  db.transaction(() => {
-    const version = db.pragma('user_version', { simple: true }) as number;
-    db.pragma(`user_version = ${version}`);
-  }).immediate();
+  const level = db.pragma('synchronous', { simple: true }) as number;
+  if (level !== 2) db.pragma('synchronous = FULL');
+  try {
+    db.transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      db.pragma(`user_version = ${version}`);
+    }).immediate();
+  } finally {
+    if (level !== 2) db.pragma(`synchronous = ${level}`);
+  }
 }
