@@ -221,9 +221,7 @@ export class TwinStore {
       return row;
     }
     if (twin.head_version_id !== null) return this.versionRow(twin.head_version_id)!;
-    const draft = this.statement(HOT_SQL.draftId)
-      .pluck()
-      .get(twinId) as number | undefined;
+    const draft = this.statement(HOT_SQL.draftId).pluck().get(twinId) as number | undefined;
     if (draft === undefined) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version yet.`);
     return this.versionRow(draft)!;
   }
@@ -635,9 +633,7 @@ export class TwinStore {
     const cached = this.plans.get(versionId);
     if (cached) return cached;
     // One query: every placed mesh of the version with its element and its mesh's sizes.
-    const rows = this.statement(HOT_SQL.geometryPlan)
-      .raw()
-      .all(versionId) as [
+    const rows = this.statement(HOT_SQL.geometryPlan).raw().all(versionId) as [
       string,
       string,
       string,
