@@ -10,7 +10,6 @@ import {
   ZeroAddress,
   type ContractTransactionResponse,
   type Signer,
-  type TransactionReceipt,
 } from 'ethers';
 import type {
   BoardColumn,
@@ -47,6 +46,7 @@ import type {
 import type { TwinStore } from '../store/twin-store';
 import { formatChainDate } from '../sync/permissions';
 import { isUnreachable } from '../sync/relayer';
+import { sendFromActiveIdentity } from '../sync/send-transaction';
 import type { SyncService } from '../sync/sync-service';
 import { SANDBOX_CREDIT } from '../sync/sandbox-maintenance';
 import { revertData } from '../timeline/element-verification';
@@ -1121,38 +1121,26 @@ export class MaintenanceService {
           'The chain is offline: this needs a transaction. Try again once it is back (a crew can still complete work orders offline).',
         );
       }
-      const ethersProvider = createEthersProvider(provider, deployment.chainId);
-      try {
-        const signer = vault.connectedSigner(undefined, ethersProvider, deployment.chainId);
-        const contract = MaintenanceManager__factory.connect(target.contract, signer);
-        let receipt: TransactionReceipt | null;
-        try {
-          const tx = await action(contract, signer);
-          receipt = await tx.wait();
-        } catch (error) {
-          throw maintenanceError(error);
-        }
-        if (!receipt || receipt.status !== 1) {
-          throw new AppError(
-            'CONFLICT',
-            'The maintenance contract reverted the transaction without a reason.',
-          );
-        }
-        let orderId: string | null = null;
-        let ruleId: string | null = null;
-        for (const log of receipt.logs) {
-          if (log.address.toLowerCase() !== target.contract.toLowerCase()) continue;
-          const parsed = maintenanceInterface.parseLog(log);
-          if (parsed?.name === 'WorkOrderOpened') orderId = String(parsed.args.orderId);
-          if (parsed?.name === 'RuleAdded') ruleId = String(parsed.args.ruleId);
-        }
-        await sync.caughtUp(10_000).catch(() => undefined);
-        await sync.refreshChainTime();
-        this.changed(storeTwinId);
-        return { txHash: receipt.hash, blockNumber: receipt.blockNumber, summary, orderId, ruleId };
-      } finally {
-        ethersProvider.destroy();
+      const receipt = await sendFromActiveIdentity({
+        sync,
+        vault,
+        provider,
+        chainId: deployment.chainId,
+        connect: (signer) => MaintenanceManager__factory.connect(target.contract, signer),
+        send: action,
+        explain: maintenanceError,
+        revertedWithoutReason: 'The maintenance contract reverted the transaction without a reason.',
+      });
+      let orderId: string | null = null;
+      let ruleId: string | null = null;
+      for (const log of receipt.logs) {
+        if (log.address.toLowerCase() !== target.contract.toLowerCase()) continue;
+        const parsed = maintenanceInterface.parseLog(log);
+        if (parsed?.name === 'WorkOrderOpened') orderId = String(parsed.args.orderId);
+        if (parsed?.name === 'RuleAdded') ruleId = String(parsed.args.ruleId);
       }
+      this.changed(storeTwinId);
+      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, summary, orderId, ruleId };
     });
   }
 

@@ -8,13 +8,13 @@ import type { SyncRole } from '../../shared/api/sync';
 import { TWIN_ROLES, type TwinRoleName } from '../../shared/eip712';
 import { AppError } from '../../shared/result';
 import type { Eip1193Provider } from '../chain/embedded-chain';
-import { createEthersProvider } from '../chain/ethers';
 import { TwinRegistry__factory } from '../chain/generated/types/factories/TwinRegistry__factory';
 import type { TwinRegistry } from '../chain/generated/types';
 import type { SyncService } from '../sync/sync-service';
 import { formatChainDate } from '../sync/permissions';
 import { decodeIntentFailure, registryInterface } from '../sync/intents';
 import { isUnreachable } from '../sync/relayer';
+import { sendFromActiveIdentity } from '../sync/send-transaction';
 import { revertData } from '../timeline/element-verification';
 import type { Vault } from '../vault/vault';
 
@@ -183,28 +183,18 @@ export class RoleService {
         'The chain is offline: roles change by a transaction, which needs the chain. Try again once it is back.',
       );
     }
-    const ethersProvider = createEthersProvider(provider, deployment.chainId);
-    try {
-      const signer = vault.connectedSigner(undefined, ethersProvider, deployment.chainId);
-      const registry = TwinRegistry__factory.connect(deployment.registry, signer);
-      let receipt;
-      try {
-        const tx = await action(registry);
-        receipt = await tx.wait();
-      } catch (error) {
-        throw roleError(error);
-      }
-      if (!receipt || receipt.status !== 1) {
-        throw new AppError('CONFLICT', 'The registry reverted the transaction without a reason.');
-      }
-      // Show the change once the index holds it (a local chain indexes within milliseconds).
-      await sync.caughtUp(10_000).catch(() => undefined);
-      await sync.refreshChainTime();
-      this.options.onChanged?.(storeTwinId);
-      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, summary };
-    } finally {
-      ethersProvider.destroy();
-    }
+    const receipt = await sendFromActiveIdentity({
+      sync,
+      vault,
+      provider,
+      chainId: deployment.chainId,
+      connect: (signer) => TwinRegistry__factory.connect(deployment.registry, signer),
+      send: action,
+      explain: roleError,
+      revertedWithoutReason: 'The registry reverted the transaction without a reason.',
+    });
+    this.options.onChanged?.(storeTwinId);
+    return { txHash: receipt.hash, blockNumber: receipt.blockNumber, summary };
   }
 }
 
