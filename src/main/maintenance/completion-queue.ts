@@ -14,6 +14,7 @@ import { isUnreachable } from '../sync/relayer';
 import { revertData } from '../timeline/element-verification';
 import type { Vault } from '../vault/vault';
 import { decodeMaintenanceError, maintenanceInterface, orderNumber } from './contract';
+import { BackgroundLoop } from '../services/background-loop';
 
 export interface CompletionQueueOptions {
   index: MaintenanceIndex;
@@ -36,30 +37,21 @@ export interface CompletionQueueOptions {
 const WAITING_FOR_VAULT = 'waiting for the vault to be unlocked to sign it again';
 
 export class CompletionQueue {
-  private loop: Promise<void> | null = null;
-  private stopped = true;
-  private wakeUp: (() => void) | null = null;
+  private readonly background = new BackgroundLoop(() => this.run());
   private lastProblem: string | null = null;
 
   constructor(private readonly options: CompletionQueueOptions) {}
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop = this.run();
+    this.background.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake();
-    await this.loop?.catch(() => undefined);
-    this.loop = null;
+    await this.background.stop();
   }
 
   wake(): void {
-    const wake = this.wakeUp;
-    this.wakeUp = null;
-    wake?.();
+    this.background.wake();
   }
 
   /** The lane's next nonce: past the chain's count and every nonce the queue holds. */
@@ -88,14 +80,14 @@ export class CompletionQueue {
 
   private async run(): Promise<void> {
     let delay = 500;
-    while (!this.stopped) {
+    while (this.background.running) {
       try {
         const worked = await this.round();
         delay = 500;
         this.lastProblem = null;
         if (!worked) await this.sleep(this.options.idleMs ?? 2000);
       } catch (error) {
-        if (this.stopped) return;
+        if (!this.background.running) return;
         const message = (error as Error).message ?? String(error);
         if (message !== this.lastProblem && !isUnreachable(error)) {
           this.options.logger.warn(`maintenance completions: ${message}`);
@@ -336,17 +328,6 @@ export class CompletionQueue {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((done) => {
-      const timer = setTimeout(() => {
-        this.wakeUp = null;
-        done();
-      }, ms);
-      timer.unref?.();
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        done();
-      };
-    });
+    return this.background.sleep(ms);
   }
 }

@@ -10,6 +10,7 @@ import type { Eip1193Provider } from '../chain/embedded-chain';
 import type { Logger } from '../services/logger';
 import type { BatchRow, ItemOutcome, OutboxItemRow, OutboxStore } from '../store/outbox';
 import { decodeIntentFailure, registryInterface, relayBatchCalldata, type DecodedFailure } from './intents';
+import { BackgroundLoop } from '../services/background-loop';
 
 /** Pays gas for batches; signs raw transactions only (its key stays where it lives). */
 export interface RelayerAccount {
@@ -91,9 +92,7 @@ export function isUnreachable(error: unknown): boolean {
 
 export class Relayer {
   private state: RelayerState = 'stopped';
-  private loop: Promise<void> | null = null;
-  private stopped = true;
-  private wakeUp: (() => void) | null = null;
+  private readonly background = new BackgroundLoop(() => this.run());
   private lastProblem: string | null = null;
   private readonly maxBatch: number;
   /** Shrinks after a batch that ran out of gas; grows back after successes. */
@@ -109,30 +108,23 @@ export class Relayer {
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop = this.run();
+    this.background.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake();
-    await this.loop?.catch(() => undefined);
-    this.loop = null;
+    await this.background.stop();
     this.state = 'stopped';
   }
 
   /** Look for work now (a new item, the chain came back, the vault unlocked). */
   wake(): void {
-    const wake = this.wakeUp;
-    this.wakeUp = null;
-    wake?.();
+    this.background.wake();
   }
 
   private async run(): Promise<void> {
     const backoff = this.options.backoffMs ?? { initial: 500, max: 30_000 };
     let delay = backoff.initial;
-    while (!this.stopped) {
+    while (this.background.running) {
       try {
         const progressed = await this.round();
         delay = backoff.initial;
@@ -150,7 +142,7 @@ export class Relayer {
           await this.sleep(this.options.idleMs ?? 2000);
         }
       } catch (error) {
-        if (this.stopped) return;
+        if (!this.background.running) return;
         const offline = isUnreachable(error);
         const message = (error as Error).message ?? String(error);
         // One line per change of situation, not one per retry.
@@ -565,18 +557,7 @@ export class Relayer {
 
   /** Waits `ms`, or less when woken (new work, the chain back, the vault unlocked). */
   private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((done) => {
-      const timer = setTimeout(() => {
-        this.wakeUp = null;
-        done();
-      }, ms);
-      timer.unref?.();
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        done();
-      };
-    });
+    return this.background.sleep(ms);
   }
 }
 
