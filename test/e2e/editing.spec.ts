@@ -5,33 +5,19 @@
 // on the gizmo's X arrow) become pending changes, undo and redo walk them back and forth, the draft
 // is committed through the outbox (signed, relayed, confirmed on chain), appears in the history with
 // its author and transaction, and the diff of the two versions highlights the door in 3D.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { keccak256, toUtf8Bytes } from 'ethers';
-import { test as base, expect as baseExpect, type Page } from '@playwright/test';
-import { startServe, stopServe, type ServeProcess } from './fixtures';
+import { expect as baseExpect, type Page } from '@playwright/test';
+import { screenshotsDir as screenshots, seededSandbox } from './fixtures';
 import { inspectCanvas } from './canvas';
+
+const test = seededSandbox();
 
 // SwiftShader draws on the CPU and the host answers one request at a time: give the UI some slack.
 const expect = baseExpect.configure({ timeout: 20_000 });
-const screenshots = resolve(import.meta.dirname, '../../test-results/screenshots');
-mkdirSync(screenshots, { recursive: true });
 
 // A door of the Duplex architecture model, with Pset_DoorCommon.FireRating.
 const DOOR = '1aj$VJZFn2TxepZUBcKpac';
 const DOOR_KEY = keccak256(toUtf8Bytes(DOOR));
-
-const test = base.extend<object, { seeded: ServeProcess }>({
-  seeded: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const serve = await startServe({ seed: true });
-      await use(serve);
-      await stopServe(serve);
-    },
-    { scope: 'worker' },
-  ],
-});
 
 test.use({ viewport: { width: 1280, height: 760 } });
 

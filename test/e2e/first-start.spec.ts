@@ -2,26 +2,11 @@
 // federated Duplex twin minted and committed on the embedded chain), the twin is listed and drawn,
 // the status bar shows the demo owner, a synced outbox and the index; switching identity is
 // one click and main answers with the new identity.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { test as base, expect } from '@playwright/test';
-import { startServe, stopServe, type ServeProcess } from './fixtures';
+import { expect } from '@playwright/test';
+import { screenshotsDir as screenshots, seededSandbox } from './fixtures';
 import { inspectCanvas } from './canvas';
 
-const screenshots = resolve(import.meta.dirname, '../../test-results/screenshots');
-mkdirSync(screenshots, { recursive: true });
-
-const test = base.extend<object, { seeded: ServeProcess }>({
-  seeded: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const serve = await startServe({ seed: true });
-      await use(serve);
-      await stopServe(serve);
-    },
-    { scope: 'worker' },
-  ],
-});
+const test = seededSandbox();
 
 test.use({ viewport: { width: 1280, height: 760 } });
 

@@ -2,7 +2,7 @@
 // with a temporary data folder, and hands tests the URL it prints.
 import { test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -81,5 +81,27 @@ export const test = base.extend<object, { serve: ServeProcess }>({
     { scope: 'worker' },
   ],
 });
+
+/**
+ * A seeded sandbox (the sample Duplex twin on the embedded chain, the demo identities) for one spec
+ * file's tests: each call makes a fixture of its own, so a journey that switches identity or grants
+ * a role in its file leaves the next file a fresh sandbox (one worker runs the files in turn).
+ */
+export const seededSandbox = () =>
+  base.extend<object, { seeded: ServeProcess }>({
+    seeded: [
+      // eslint-disable-next-line no-empty-pattern
+      async ({}, use) => {
+        const serve = await startServe({ seed: true });
+        await use(serve);
+        await stopServe(serve);
+      },
+      { scope: 'worker' },
+    ],
+  });
+
+/** Where the journeys leave their screenshots (README's come from there). */
+export const screenshotsDir = resolve(import.meta.dirname, '../../test-results/screenshots');
+mkdirSync(screenshotsDir, { recursive: true });
 
 export { expect } from '@playwright/test';

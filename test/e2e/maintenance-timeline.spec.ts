@@ -2,34 +2,20 @@
 // pump of the Duplex electrical model, stop the chain node from the status bar, log service
 // with an attachment (hashed in the page), see it pending in the timeline and in the outbox, start
 // the node again, and see it confirmed on chain with its transaction; its state is verified on chain.
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
 import { EmbeddedChain } from '../../src/main/chain/embedded-chain';
 import { createEthersProvider } from '../../src/main/chain/ethers';
 import { TwinRegistry__factory } from '../../src/main/chain/generated/types';
 import { readManifest, sandboxManifestPath } from '../../src/main/sync/deployment';
 import { demoWallet } from '../../src/main/vault/demo-identities';
 import { TWIN_ROLES } from '../../src/shared/eip712';
-import { startServe, stopServe, type ServeProcess } from './fixtures';
+import { screenshotsDir as screenshots, seededSandbox, type ServeProcess } from './fixtures';
 
-const screenshots = resolve(import.meta.dirname, '../../test-results/screenshots');
-mkdirSync(screenshots, { recursive: true });
+const test = seededSandbox();
 
 // A circulator pump of the Duplex electrical model (IfcFlowMovingDevice, "M_Inline Pump - Circulator").
 const PUMP = '13kXneVBL8egWoGKRJw4xa';
-
-const test = base.extend<object, { seeded: ServeProcess }>({
-  seeded: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const serve = await startServe({ seed: true });
-      await use(serve);
-      await stopServe(serve);
-    },
-    { scope: 'worker' },
-  ],
-});
 
 test.use({ viewport: { width: 1440, height: 900 } });
 

@@ -1,26 +1,11 @@
 // The owner's journey on a seeded sandbox: the Roles tab lists the twin's grants with their end
 // dates; the owner grants the demo planner EDITOR until a date (one transaction), sees it in the
 // list and the timeline's audit, then revokes it; the planner sees the list read-only with why.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { test as base, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { demoWallet } from '../../src/main/vault/demo-identities';
-import { startServe, stopServe, type ServeProcess } from './fixtures';
+import { screenshotsDir as screenshots, seededSandbox } from './fixtures';
 
-const screenshots = resolve(import.meta.dirname, '../../test-results/screenshots');
-mkdirSync(screenshots, { recursive: true });
-
-const test = base.extend<object, { seeded: ServeProcess }>({
-  seeded: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const serve = await startServe({ seed: true });
-      await use(serve);
-      await stopServe(serve);
-    },
-    { scope: 'worker' },
-  ],
-});
+const test = seededSandbox();
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
