@@ -61,6 +61,46 @@ test('import an IFC through the UI: progress, the new twin in the list, the mode
   expect(errors).toEqual([]);
 });
 
+test('files that are not importable are refused in the dialog with the problem named; nothing is imported', async ({
+  page,
+  host,
+  client,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await openApp(page, host);
+  const twinsBefore = ((await client.call('twins.list', {})) as { value: unknown[] }).value.length;
+  await page.getByTestId('import-ifc').click();
+  const dialog = page.getByTestId('import-dialog');
+  await expect(dialog).toBeVisible();
+  const input = page.getByTestId('import-file-input');
+  const importButton = dialog.getByRole('button', { name: 'Import', exact: true });
+  const cases: [string, RegExp][] = [
+    ['truncated.ifc', /truncated: it does not end with "END-ISO-10303-21;"/],
+    ['binary-renamed.ifc', /binary file, not an IFC file/],
+    ['not-ifc-ap214.stp', /STEP file of schema "AUTOMOTIVE_DESIGN .*", not an IFC model/],
+    ['unknown-schema-ifc5.ifc', /IFC schema "IFC5X9", which this version of TwinLedger cannot read/],
+  ];
+  for (const [file, problem] of cases) {
+    await input.setInputFiles(resolve(repo, 'test/fixtures', file));
+    await expect(page.getByTestId('import-file-name')).toContainText(file);
+    // A new pick clears the last file's problem.
+    await expect(dialog.getByRole('alert')).toHaveCount(0);
+    await importButton.click();
+    // The dialog stays open, names the problem, and can take another file.
+    await expect(dialog.getByRole('alert')).toContainText(problem, { timeout: 30_000 });
+    await expect(dialog).toBeVisible();
+    await expect(importButton).toBeEnabled();
+  }
+  await page.screenshot({ path: `${screenshots}/import-refused.png` });
+  const twinsAfter = ((await client.call('twins.list', {})) as { value: unknown[] }).value.length;
+  expect(twinsAfter).toBe(twinsBefore);
+  // Escape closes the dialog once nothing runs.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  expect(errors).toEqual([]);
+});
+
 test('click an element in 3D: the tree and the properties show it, and search finds it', async ({
   page,
   host,

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApi, useEvent } from '../api-context';
 import { useWorkspace } from '../workspace';
+import { useEscapeKey } from './modal-keys';
 import type { ImportResult, TwinSummary } from '../../../shared/api/twins';
 
 export type ImportMode =
@@ -121,8 +122,10 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
   };
 
   const running = job !== null;
+  const backdrop = useRef<HTMLDivElement>(null);
+  useEscapeKey(backdrop, onClose, running);
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && !running && onClose()}>
+    <div className="modal-backdrop" ref={backdrop}>
       <div className="modal" role="dialog" aria-modal="true" aria-label={title} data-testid="import-dialog">
         <header>
           <h3>{title}</h3>

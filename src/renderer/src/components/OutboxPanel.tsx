@@ -6,6 +6,7 @@ import { useApi, useEvent } from '../api-context';
 import { useWorkspace } from '../workspace';
 import type { ConflictView, OutboxItem, OutboxStatus } from '../../../shared/api/outbox';
 import { CopyButton, shortHash } from './MaintenancePanel';
+import { useEscapeKey } from './modal-keys';
 import '../styles/ledger-panels.css';
 
 type Filter = 'all' | 'pending' | 'failed' | 'confirmed';
@@ -34,6 +35,7 @@ export function OutboxPanel({ onClose, initial = 'all' }: { onClose: () => void;
   const [tick, setTick] = useState(0);
   const refresh = useCallback(() => setTick((n) => n + 1), []);
   const dialog = useRef<HTMLDivElement>(null);
+  const backdrop = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     let live = true;
@@ -67,17 +69,10 @@ export function OutboxPanel({ onClose, initial = 'all' }: { onClose: () => void;
   };
 
   const item = resolving !== null ? items?.find((i) => i.id === resolving) : undefined;
+  // Esc leaves the conflict view first, then closes the outbox.
+  useEscapeKey(backdrop, () => (resolving !== null ? setResolving(null) : onClose()));
   return (
-    <div
-      className="modal-backdrop"
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          if (resolving !== null) setResolving(null);
-          else onClose();
-        }
-      }}
-      onClick={(e) => e.target === e.currentTarget && onClose()}
-    >
+    <div className="modal-backdrop" ref={backdrop} onClick={(e) => e.target === e.currentTarget && onClose()}>
       <div
         className="modal outbox-dialog"
         role="dialog"

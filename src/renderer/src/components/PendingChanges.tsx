@@ -19,6 +19,7 @@ import type { DraftState, EditOp } from '../../../shared/api/edits';
 import type { OutboxItem } from '../../../shared/api/outbox';
 import type { TwinPermissions } from '../../../shared/api/sync';
 import '../styles/editing.css';
+import { isModalOpen } from './modal-keys';
 
 export interface Editing {
   permissions: TwinPermissions | null;
@@ -297,7 +298,7 @@ export function EditingProvider({ children }: { children: ReactNode }) {
   latest.current = { undo, redo, setMoving, moving, canEdit, draft };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e.target) || e.altKey) return;
+      if (isTyping(e.target) || e.altKey || isModalOpen()) return;
       const ctrl = e.ctrlKey || e.metaKey;
       const now = latest.current;
       const key = e.key.toLowerCase();

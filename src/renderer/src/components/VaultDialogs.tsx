@@ -3,6 +3,7 @@
 // they close) and are never logged; main's error messages never contain them, so they show inline.
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useApi } from '../api-context';
+import { useEscapeKey } from './modal-keys';
 import type { VaultStatus } from '../../../shared/api/vault';
 
 const ENCRYPTING = 'Encrypting… (scrypt takes about a second)';
@@ -40,25 +41,14 @@ function VaultModal({
     )?.focus();
   }, [initialFocus]);
   // Esc closes wherever focus is (the dialog is modal), except while main is working.
-  const [latest] = useState(() => ({ busy, onClose }));
-  latest.busy = busy;
-  latest.onClose = onClose;
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && !latest.busy) {
-        event.preventDefault();
-        latest.onClose();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [latest]);
+  const backdrop = useRef<HTMLDivElement>(null);
+  useEscapeKey(backdrop, onClose, busy);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!busy && !submitDisabled && onSubmit) onSubmit();
   };
   return (
-    <div className="modal-backdrop">
+    <div className="modal-backdrop" ref={backdrop}>
       <form
         ref={formRef}
         className="modal vault-dialog"

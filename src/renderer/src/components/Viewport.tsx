@@ -9,6 +9,7 @@ import { ReviewBanner } from './ReviewBanner';
 import { DraftBar } from './PendingChanges';
 import { installViewerProbe } from '../viewer/probe';
 import { classColourCss, rgbaCss, statusColours, type StatusKind } from '../viewer/palette';
+import { isModalOpen } from './modal-keys';
 
 const phaseLabel = {
   manifest: 'Reading the model',
@@ -236,7 +237,7 @@ function useKeyboardShortcuts(toggleHelp: () => void, toast: (kind: 'info', text
   latest.current = workspace;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e.target) || e.altKey) return;
+      if (isTyping(e.target) || e.altKey || isModalOpen()) return;
       const { viewer: getViewer, selection, select, view, viewState } = latest.current;
       const viewer = getViewer();
       const ctrl = e.ctrlKey || e.metaKey;

@@ -15,6 +15,7 @@ import {
 } from '../../../../shared/api/maintenance';
 import { formatAmount, formatChainDate, formatCountdown, useChainNow } from './format';
 import { CancelDialog, CompleteDialog, OpenOrderDialog } from './WorkOrderDialogs';
+import { isModalOpen } from '../modal-keys';
 
 const COLUMNS: { id: BoardColumn; title: string; empty: string }[] = [
   { id: 'overdue', title: 'Overdue', empty: 'Nothing overdue.' },
@@ -89,7 +90,7 @@ export function WorkOrderBoard({
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
-      if (e.key !== 'n' || e.ctrlKey || e.metaKey || e.altKey || !mayOpen) return;
+      if (e.key !== 'n' || e.ctrlKey || e.metaKey || e.altKey || !mayOpen || isModalOpen()) return;
       if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)))
         return;
       e.preventDefault();

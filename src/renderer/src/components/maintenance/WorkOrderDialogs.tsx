@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useApi } from '../../api-context';
 import { useWorkspace } from '../../workspace';
+import { useEscapeKey } from '../modal-keys';
 import type { WorkOrder } from '../../../../shared/api/maintenance';
 
 function Dialog({
@@ -28,8 +29,10 @@ function Dialog({
     e.preventDefault();
     if (!busy) onSubmit();
   };
+  const backdrop = useRef<HTMLDivElement>(null);
+  useEscapeKey(backdrop, onClose, busy);
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && !busy && onClose()}>
+    <div className="modal-backdrop" ref={backdrop}>
       <form
         className="modal"
         role="dialog"
