@@ -84,7 +84,10 @@ test('files that are not importable are refused in the dialog with the problem n
   for (const [file, problem] of cases) {
     await input.setInputFiles(resolve(repo, 'test/fixtures', file));
     await expect(page.getByTestId('import-file-name')).toContainText(file);
-    // A new pick clears the last file's problem.
+    // The twin's name follows the picked file (nothing typed), and a new pick clears the last problem.
+    await expect(dialog.getByLabel('Twin name')).toHaveValue(
+      file.replace(/\.ifc$/i, '').replace(/[_-]+/g, ' '),
+    );
     await expect(dialog.getByRole('alert')).toHaveCount(0);
     await importButton.click();
     // The dialog stays open, names the problem, and can take another file.

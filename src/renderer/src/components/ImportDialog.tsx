@@ -36,6 +36,8 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
   const inputRef = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [twinName, setTwinName] = useState('');
+  // The name follows the picked file until the user types one.
+  const [nameTyped, setNameTyped] = useState(false);
   const [discipline, setDiscipline] = useState('ARCH');
   const [modelId, setModelId] = useState(
     mode.kind === 'newIteration' ? (mode.modelId ?? mode.twin.models[0]?.id ?? '') : '',
@@ -63,7 +65,7 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
   const pick = (f: File | null) => {
     setFile(f);
     setError(null);
-    if (f && !twinName) setTwinName(baseName(f.name));
+    if (f && !nameTyped) setTwinName(baseName(f.name));
   };
 
   const start = async () => {
@@ -152,7 +154,14 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
           {mode.kind === 'newTwin' && (
             <label className="field">
               <span>Twin name</span>
-              <input value={twinName} disabled={running} onChange={(e) => setTwinName(e.target.value)} />
+              <input
+                value={twinName}
+                disabled={running}
+                onChange={(e) => {
+                  setTwinName(e.target.value);
+                  setNameTyped(true);
+                }}
+              />
             </label>
           )}
           {mode.kind !== 'newIteration' && (
