@@ -86,7 +86,9 @@ const HOT_SQL = {
   draftVersion: `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id
     WHERE v.twin_id = ? AND v.status = 'draft'`,
   draftId: "SELECT id FROM versions WHERE twin_id = ? AND status = 'draft'",
-  meshBytes: 'SELECT vertices, indices FROM geometries WHERE hash = ?',
+  // One statement per chunk, in the chunk's order (a lookup per mesh cost twice as much).
+  meshBytes: `SELECT g.vertices, g.indices FROM json_each(?) j JOIN geometries g ON g.hash = j.value
+    ORDER BY j.key`,
   twinRow: 'SELECT id, head_version_id FROM twins WHERE id = ?',
   versionRow: `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`,
   models: `SELECT m.id, m.name, m.discipline, m.created_at, s.file_name, s.sha256, s.byte_size, s.ifc_schema, s.authoring_app
@@ -97,9 +99,9 @@ const HOT_SQL = {
   geometryPlan: `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.storey_global_id,
               m.geometry_hash, m.color, m.matrix, g.vertex_count, g.index_count
        FROM version_elements ve
-       JOIN element_states s ON s.state_hash = ve.state_hash
+       JOIN element_states s INDEXED BY element_states_summary ON s.state_hash = ve.state_hash
        JOIN element_meshes m ON m.state_hash = ve.state_hash
-       JOIN geometries g ON g.hash = m.geometry_hash
+       JOIN geometries g INDEXED BY geometries_sizes ON g.hash = m.geometry_hash
        WHERE ve.version_id = ?
        ORDER BY ve.model_id, s.global_id, m.ordinal`,
 } as const;
@@ -285,7 +287,8 @@ export class TwinStore {
       .prepare(
         `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.parent_global_id, s.is_spatial,
                 s.geometry_hash IS NOT NULL AS has_geometry
-         FROM version_elements ve JOIN element_states s ON s.state_hash = ve.state_hash
+         FROM version_elements ve
+         JOIN element_states s INDEXED BY element_states_summary ON s.state_hash = ve.state_hash
          WHERE ve.version_id = ?`,
       )
       .all(version.id) as {
@@ -598,7 +601,6 @@ export class TwinStore {
       return out;
     }
     // Sizes come from the plan: the chunk is allocated once and each mesh's bytes copied in once.
-    const get = this.statement(HOT_SQL.meshBytes).raw();
     const first = Math.max(cursor, firstMeshCursor) - firstMeshCursor;
     let size = GEOMETRY_CHUNK_HEADER_BYTES;
     let end = first;
@@ -615,8 +617,17 @@ export class TwinStore {
     const view = new DataView(out.buffer);
     writeHeader(out, 2, end - first, end < meshCount ? firstMeshCursor + end : -1);
     let offset = GEOMETRY_CHUNK_HEADER_BYTES;
+    const blobs = this.statement(HOT_SQL.meshBytes)
+      .raw()
+      .all(JSON.stringify(plan.meshHashes.slice(first, end))) as [Buffer, Buffer][];
+    if (blobs.length !== end - first) {
+      throw new AppError(
+        'INTERNAL',
+        `The twin cache lacks ${end - first - blobs.length} meshes of this version.`,
+      );
+    }
     for (let index = first; index < end; index++) {
-      const [vertices, indices] = get.get(plan.meshHashes[index]) as [Buffer, Buffer];
+      const [vertices, indices] = blobs[index - first]!;
       const vertexCount = plan.meshCounts[2 * index]!;
       view.setUint32(offset, index, true);
       view.setUint32(offset + 4, vertexCount, true);

@@ -7,6 +7,7 @@ import { migration004 } from './004-sensors';
 import { migration005 } from './005-maintenance-index';
 import { migration006 } from './006-draft-edits';
 import { migration007 } from './007-source-files-beside';
+import { migration008 } from './008-covering-indexes';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -17,6 +18,7 @@ export const migrations: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
 
 /** Throws unless the migrations run 1, 2, 3... with no gap, repeat or reordering. */
