@@ -22,3 +22,25 @@ export function writeOpenHouseInput(): string {
   writeFileSync(path, openHouseText(), 'latin1');
   return path;
 }
+
+/**
+ * A model large enough that an import takes a while on any machine: the sample Duplex
+ * architecture model's entities `copies` times over (each copy's line ids shifted past the last;
+ * its GlobalIds repeat, which the importer reads tolerantly). Written under test-results.
+ */
+export function writeLargeInput(copies = 4): string {
+  const text = readFileSync(join(repo, 'resources/samples/duplex/Duplex_A_20110907.ifc'), 'latin1');
+  const start = text.indexOf('DATA;') + 'DATA;'.length;
+  const end = text.lastIndexOf('ENDSEC;');
+  const data = text.slice(start, end);
+  let maxId = 0;
+  for (const match of data.matchAll(/#(\d+)/g)) maxId = Math.max(maxId, Number(match[1]));
+  const shifted = Array.from({ length: copies - 1 }, (_, k) =>
+    data.replace(/#(\d+)/g, (_m, id: string) => `#${Number(id) + (k + 1) * maxId}`),
+  );
+  const dir = join(repo, 'test-results/e2e-inputs');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'Duplex_A_large.ifc');
+  writeFileSync(path, text.slice(0, end) + shifted.join('') + text.slice(end), 'latin1');
+  return path;
+}

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test, expect, openApp, importByPath, waitForModel, elementPoint } from './workspace-fixtures';
 import { sampleCanvas, changedShare } from './viewer-canvas';
-import { writeOpenHouseInput } from './ifc-inputs';
+import { writeLargeInput, writeOpenHouseInput } from './ifc-inputs';
 
 const repo = resolve(import.meta.dirname, '../..');
 const screenshots = resolve(repo, 'test-results/screenshots');
@@ -102,6 +102,34 @@ test('files that are not importable are refused in the dialog with the problem n
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   expect(errors).toEqual([]);
+});
+
+test('cancel an import from its dialog: nothing is imported and the dialog closes', async ({
+  page,
+  host,
+  client,
+}) => {
+  const large = writeLargeInput();
+  await openApp(page, host);
+  const twinsBefore = ((await client.call('twins.list', {})) as { value: unknown[] }).value.length;
+  await page.getByTestId('import-ifc').click();
+  const dialog = page.getByTestId('import-dialog');
+  await page.getByTestId('import-file-input').setInputFiles(large);
+  await dialog.getByLabel('Twin name').fill(`Cancelled${tag}`);
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByTestId('import-progress')).toBeVisible();
+  // Cancel at once: while the page still reads the file, or while main imports it.
+  await dialog.getByRole('button', { name: 'Cancel import' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Import cancelled.' })).toBeVisible({
+    timeout: 30_000,
+  });
+  await expect(dialog).toBeHidden();
+  // Nothing arrives later either: the store is as it was.
+  await page.waitForTimeout(1000);
+  const twins = ((await client.call('twins.list', {})) as { value: { name: string }[] }).value;
+  expect(twins).toHaveLength(twinsBefore);
+  expect(twins.map((t) => t.name)).not.toContain(`Cancelled${tag}`);
+  await expect(page.getByTestId('twin-item').filter({ hasText: `Cancelled${tag}` })).toHaveCount(0);
 });
 
 test('click an element in 3D: the tree and the properties show it, and search finds it', async ({
