@@ -543,19 +543,33 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     ({ name, type, unit, value });
   // A property line is often named by several sets (an exporter writes a value once and lists it in
   // every set that has it): read once, its value object is shared (it never changes once built).
-  const propertyCache = new Map<number, PropertyValue[]>();
+  // Each use counts as the first read did (a complex property's parts too, an unreadable line not).
+  const propertyCache = new Map<
+    number,
+    { values: PropertyValue[]; counted: number; skipped: readonly string[] }
+  >();
+  const skipLog: string[] = [];
+  const skip = (kind: string): void => {
+    skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
+    skipLog.push(kind);
+  };
   const propertyOf = (id: number, prefix: string, out: PropertyValue[], depth = 0): void => {
     if (prefix === '') {
-      const cached = propertyCache.get(id);
-      if (cached !== undefined) {
-        propertyCount++;
-        for (const value of cached) out.push(value);
-        return;
+      let cached = propertyCache.get(id);
+      if (cached === undefined) {
+        const before = propertyCount;
+        const skippedBefore = skipLog.length;
+        const values: PropertyValue[] = [];
+        propertyRead(id, prefix, values, depth);
+        cached = { values, counted: propertyCount - before, skipped: skipLog.slice(skippedBefore) };
+        skipLog.length = 0;
+        propertyCache.set(id, cached);
+      } else {
+        propertyCount += cached.counted;
+        for (const kind of cached.skipped)
+          skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
       }
-      const own: PropertyValue[] = [];
-      propertyRead(id, prefix, own, depth);
-      propertyCache.set(id, own);
-      for (const value of own) out.push(value);
+      for (const value of cached.values) out.push(value);
       return;
     }
     propertyRead(id, prefix, out, depth);
@@ -628,7 +642,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
           out.push(propertyValue(name, kind, v.value, unit));
           return;
         }
-        skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
+        skip(kind);
     }
   };
   const definitionCache = new Map<number, PropertySetState | null>();
