@@ -61,6 +61,7 @@ export class ViewerWorld {
   private readonly gridParts: Mesh[] = [];
   private readonly sun: DirectionalLight;
   private firstFrameSeen = false;
+  private settleStep = 0;
   private renderUntil = 0;
   private lastFrameMs = 0;
   private lastDrawCalls = 0;
@@ -144,7 +145,16 @@ export class ViewerWorld {
         this.engine.resize();
         this.requestRender();
       }
-      if (!this.options.continuous && performance.now() > this.renderUntil && this.firstFrameSeen) return;
+      const now = performance.now();
+      if (!this.options.continuous && now > this.renderUntil && this.firstFrameSeen) {
+        // Settling frames after the view went still (0.5, 1, 2 and 4 s later): a software GPU
+        // finishing shader work late otherwise left the last frame without the grid, or blank, at
+        // a fresh start, until the next input.
+        if (this.settleStep >= 4 || now < this.renderUntil + 500 * 2 ** this.settleStep) return;
+        this.settleStep++;
+      } else if (now <= this.renderUntil) {
+        this.settleStep = 0;
+      }
       this.renderFrame();
     });
     this.resizeObserver = new ResizeObserver(() => {
