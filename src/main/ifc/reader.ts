@@ -548,9 +548,13 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     number,
     { values: PropertyValue[]; counted: number; skipped: readonly string[] }
   >();
+  /** Kinds skipped while reading the current top-level property (replayed on each later use). */
   const skipLog: string[] = [];
-  const skip = (kind: string): void => {
+  const countSkip = (kind: string): void => {
     skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
+  };
+  const skip = (kind: string): void => {
+    countSkip(kind);
     skipLog.push(kind);
   };
   const propertyOf = (id: number, prefix: string, out: PropertyValue[], depth = 0): void => {
@@ -558,16 +562,14 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       let cached = propertyCache.get(id);
       if (cached === undefined) {
         const before = propertyCount;
-        const skippedBefore = skipLog.length;
+        skipLog.length = 0; // top-level reads do not nest: the log is this property's alone
         const values: PropertyValue[] = [];
         propertyRead(id, prefix, values, depth);
-        cached = { values, counted: propertyCount - before, skipped: skipLog.slice(skippedBefore) };
-        skipLog.length = 0;
+        cached = { values, counted: propertyCount - before, skipped: [...skipLog] };
         propertyCache.set(id, cached);
       } else {
         propertyCount += cached.counted;
-        for (const kind of cached.skipped)
-          skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
+        cached.skipped.forEach(countSkip);
       }
       for (const value of cached.values) out.push(value);
       return;

@@ -283,15 +283,13 @@ export class TwinStore {
 
   spatialTree(twinId: string, versionId?: number): SpatialTree {
     const version = this.resolveVersion(twinId, versionId);
-    const rows = this.db
-      .prepare(
-        `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.parent_global_id, s.is_spatial,
+    const rows = this.statement(
+      `SELECT ve.element_key, ve.model_id, s.global_id, s.ifc_class, s.name, s.parent_global_id, s.is_spatial,
                 s.geometry_hash IS NOT NULL AS has_geometry
          FROM version_elements ve
          JOIN element_states s INDEXED BY element_states_summary ON s.state_hash = ve.state_hash
          WHERE ve.version_id = ?`,
-      )
-      .all(version.id) as {
+    ).all(version.id) as {
       element_key: string;
       model_id: string;
       global_id: string;

@@ -38,7 +38,6 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
   const [twinName, setTwinName] = useState('');
   // The name follows the picked file until the user types one.
   const [nameTyped, setNameTyped] = useState(false);
-  const cancelAsked = useRef(false);
   const [discipline, setDiscipline] = useState('ARCH');
   const [modelId, setModelId] = useState(
     mode.kind === 'newIteration' ? (mode.modelId ?? mode.twin.models[0]?.id ?? '') : '',
@@ -73,13 +72,12 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
     if (!file) return;
     const jobId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     jobRef.current = jobId;
-    cancelAsked.current = false;
     setError(null);
     setJob({ id: jobId, stage: 'reading', percent: 0 });
     const bytes = new Uint8Array(await file.arrayBuffer());
-    // Cancel pressed while the file was still being read here: main has not heard of the job yet.
-    if (cancelAsked.current) {
-      jobRef.current = null;
+    // Cancel pressed while the file was still being read here (it let go of the job): main has
+    // not heard of the job yet.
+    if (jobRef.current !== jobId) {
       setJob(null);
       toast('info', 'Import cancelled.');
       onClose();
@@ -129,9 +127,10 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
   };
 
   const cancel = async () => {
-    if (job && jobRef.current) {
-      cancelAsked.current = true;
-      await api.call('twins.cancelImport', { jobId: jobRef.current });
+    const jobId = jobRef.current;
+    if (job && jobId) {
+      jobRef.current = null;
+      await api.call('twins.cancelImport', { jobId });
     } else onClose();
   };
 
