@@ -23,12 +23,17 @@ export function writeOpenHouseInput(): string {
   return path;
 }
 
+const ifcBase64 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$';
+
 /**
  * A model large enough that an import takes a while on any machine: the sample Duplex
- * architecture model's entities `copies` times over (each copy's line ids shifted past the last;
- * its GlobalIds repeat, which the importer reads tolerantly). Written under test-results.
+ * architecture model's entities `copies` times over, each copy's line ids shifted past the last
+ * and its GlobalIds made its own (the second character rotated by the copy's number), so every
+ * copy's elements, property sets and meshes are really read and stored: with repeated GlobalIds
+ * the importer skipped the copies and finished before a user could press Cancel. Written under
+ * test-results.
  */
-export function writeLargeInput(copies = 4): string {
+export function writeLargeInput(copies = 8): string {
   const text = readFileSync(join(repo, 'resources/samples/duplex/Duplex_A_20110907.ifc'), 'latin1');
   const start = text.indexOf('DATA;') + 'DATA;'.length;
   const end = text.lastIndexOf('ENDSEC;');
@@ -36,7 +41,12 @@ export function writeLargeInput(copies = 4): string {
   let maxId = 0;
   for (const match of data.matchAll(/#(\d+)/g)) maxId = Math.max(maxId, Number(match[1]));
   const shifted = Array.from({ length: copies - 1 }, (_, k) =>
-    data.replace(/#(\d+)/g, (_m, id: string) => `#${Number(id) + (k + 1) * maxId}`),
+    data
+      .replace(/#(\d+)/g, (_m, id: string) => `#${Number(id) + (k + 1) * maxId}`)
+      .replace(/\('([0-9A-Za-z_$]{22})',/g, (_m, id: string) => {
+        const rotated = ifcBase64[(ifcBase64.indexOf(id[1]!) + k + 1) % 64]!;
+        return `('${id[0]}${rotated}${id.slice(2)}',`;
+      }),
   );
   const dir = join(repo, 'test-results/e2e-inputs');
   mkdirSync(dir, { recursive: true });
