@@ -109,24 +109,47 @@ function guessDiscipline(elements: ReadElement[]): string {
 }
 
 /**
- * JSON.stringify(state), with the text of shared members (an element's type object and its
- * property sets, the same objects for every element using them) written once per import and
- * reused (memoizedText): element states repeat their type's property sets many times over.
+ * JSON.stringify(state) in two parts, around the geometry fingerprint's value: the state is
+ * written before its meshes are read, and only that value is filled in once they are. The text of
+ * shared members (an element's type object and its property sets, the same objects for every
+ * element using them) is written once per import and reused (memoizedText): element states repeat
+ * their type's property sets many times over.
  */
-function stateText(state: ElementState): string {
+function stateTextParts(state: ElementState): [head: string, tail: string] {
   const once = (value: unknown): string =>
     value === null || typeof value !== 'object' ? JSON.stringify(value) : memoizedText(value);
+  let head = '';
   let out = '{';
+  let first = true;
   for (const key of Object.keys(state)) {
     const value = (state as unknown as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    let text: string;
-    if (key === 'type') text = once(value);
-    else if (key === 'propertySets' && Array.isArray(value)) text = `[${value.map(once).join(',')}]`;
-    else text = JSON.stringify(value);
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    if (key === 'geometry') {
+      head = out;
+      out = '';
+      continue;
+    }
+    if (key === 'type') out += once(value);
+    else if (key === 'propertySets' && Array.isArray(value)) out += `[${value.map(once).join(',')}]`;
+    else out += JSON.stringify(value);
   }
-  return `${out}}`;
+  if (first || !head) throw new Error('an element state without its geometry member');
+  return [head, `${out}}`];
+}
+
+/** An element's fingerprint inputs that need no mesh: its key and its state's text around the geometry. */
+interface StateParts {
+  elementKey: string;
+  head: string;
+  tail: string;
+}
+
+function statePartsOf(state: ElementState): StateParts {
+  const [head, tail] = stateTextParts(state);
+  // elementKeyOf (shared/fingerprint.ts), on hash-wasm's Keccak.
+  return { elementKey: keccak256Hex(state.globalId), head, tail };
 }
 
 /**
@@ -142,7 +165,29 @@ export const SOURCE_FILE_BESIDE_MIN_BYTES = 512 * 1024;
  * from `claim` (an Int32 counter this thread claims from too, once it has read the rest).
  */
 export interface GeometryHelper {
-  read(bytes: Uint8Array, claim: SharedArrayBuffer): Promise<GeometryRead>;
+  read(source: GeometrySource, claim: SharedArrayBuffer): Promise<GeometryRead>;
+  /**
+   * Blocks this thread briefly until the geometry worker's answer is in (it has no other work
+   * left), so that the answer is taken at once instead of on the event loop's next turn.
+   */
+  settle?(): void;
+}
+
+/**
+ * What the geometry worker reads: the file itself (it checks the size limit and runs the same
+ * preflight as the import thread), or a copy of the bytes sent with the job. It is handed over
+ * before the import thread reads and checks the file, so that the two threads open their models
+ * side by side; a file the checks refuse fails both, and the import thread says why.
+ */
+export type GeometrySource =
+  { kind: 'path'; path: string; maxBytes: number } | { kind: 'bytes'; bytes: Uint8Array; fileName: string };
+
+/** The geometry worker's side of reading a job's file: the bytes web-ifc should open. */
+export function readGeometrySource(source: GeometrySource): Uint8Array {
+  if (source.kind === 'bytes') return preflight(source.bytes, source.fileName).bytes;
+  if (statSync(source.path).size > source.maxBytes)
+    throw new AppError('BAD_REQUEST', `${basename(source.path)} is over the import limit.`);
+  return preflight(new Uint8Array(readFileSync(source.path)), basename(source.path)).bytes;
 }
 
 export async function runImport(
@@ -172,6 +217,20 @@ async function importSteps(
 ): Promise<ImportReport> {
   const timings: Record<string, number> = {};
   let mark = performance.now();
+  // Geometry is read in parallel by the geometry worker from its own copy of the file, handed over
+  // first thing so that it opens its model while this thread reads, checks and opens its own; this
+  // thread takes its share of the products once it has read the rest (even a small file's meshes
+  // are most of its reading time: IfcOpenHouse, 113 KB, ~5 ms of meshes against ~1 ms of the rest).
+  let external: Promise<GeometryRead> | null = null;
+  const claim = new Int32Array(new SharedArrayBuffer(4));
+  if (geometryHelper) {
+    const source: GeometrySource =
+      job.source.kind === 'path'
+        ? { kind: 'path', path: job.source.path, maxBytes: job.maxBytes }
+        : { kind: 'bytes', bytes: job.source.bytes.slice(), fileName: job.source.fileName };
+    external = geometryHelper.read(source, claim.buffer as SharedArrayBuffer);
+    external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
+  }
   const lap = (name: string) => {
     const now = performance.now();
     timings[name] = Math.round((now - mark) * 10) / 10;
@@ -224,15 +283,6 @@ async function importSteps(
   background.sourceWrite = sourceWrite;
   lap('read');
   hooks.checkpoint();
-  // Geometry is read in parallel by the geometry worker from its own copy of the file; this
-  // thread takes its share of the products once it has read the rest (even a small file's meshes
-  // are most of its reading time: IfcOpenHouse, 113 KB, ~5 ms of meshes against ~1 ms of the rest).
-  let external: Promise<GeometryRead> | null = null;
-  const claim = new Int32Array(new SharedArrayBuffer(4));
-  if (geometryHelper) {
-    external = geometryHelper.read(checked.bytes.slice(), claim.buffer as SharedArrayBuffer);
-    external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
-  }
 
   // Parsing.
   stage('parsing', 0);
@@ -269,14 +319,19 @@ async function importSteps(
     const partial = readModel(api, modelId, readHooks);
     lap('read-model');
     let geometry: GeometryRead | undefined;
+    const parts = new Map<ReadElement, StateParts>();
     if (external) {
       // The states but for their geometry fingerprints, while the geometry worker streams meshes.
-      partial.prepare();
+      const prepared = partial.prepare();
       lap('prepare-states');
       stage('geometry', 0);
       const own = streamClaimedGeometry(api, modelId, meshProductIds(api, modelId), claim, readHooks);
       lap('geometry-share');
+      // The fingerprints' inputs that need no mesh, while the geometry worker finishes its share.
+      for (const e of prepared) parts.set(e, statePartsOf(e.state));
+      lap('state-text');
       try {
+        geometryHelper!.settle?.();
         geometry = mergeGeometry(own, await external);
       } catch (error) {
         if (error instanceof AppError && error.code === 'CANCELLED') throw error;
@@ -303,12 +358,13 @@ async function importSteps(
     for (const e of model.elements) {
       // The reader builds states with their members in canonical order and numbers made finite,
       // so the native serialiser writes RFC 8785 text (test/ifc/fingerprint.test.ts checks it).
-      const canonical = stateText(e.state);
+      const { elementKey, head, tail } = parts.get(e) ?? statePartsOf(e.state);
+      const canonical = `${head}${JSON.stringify(e.state.geometry)}${tail}`;
       countsByClass[e.state.ifcClass] = (countsByClass[e.state.ifcClass] ?? 0) + 1;
       if (e.state.ifcClass === 'IfcBuildingStorey') storeys++;
       elements.push({
-        // elementKeyOf and stateHashOfCanonical (shared/fingerprint.ts), on Node's hashing.
-        elementKey: keccak256Hex(e.state.globalId),
+        // stateHashOfCanonical (shared/fingerprint.ts), on Node's hashing.
+        elementKey,
         stateHash: `0x${createHash('sha256').update(canonical, 'utf8').digest('hex')}`,
         globalId: e.state.globalId,
         ifcClass: e.state.ifcClass,

@@ -238,7 +238,7 @@ export interface PartialModel {
    * Builds every element's state but its geometry fingerprint now (it needs no mesh): the import
    * thread does it while the geometry worker is still streaming. complete() does it otherwise.
    */
-  prepare(): void;
+  prepare(): ReadElement[];
   complete(geometry?: GeometryRead): ReadModel;
 }
 
@@ -990,9 +990,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   const prepare = (): ReadElement[] => (prepared ??= prepareElements());
   return {
     productsWithRepresentation: represented,
-    prepare: () => {
-      prepare();
-    },
+    prepare,
     complete: (external?: GeometryRead): ReadModel => {
       const geometry = external ?? streamGeometry(api, modelId, hooks, represented);
       hooks.checkpoint();

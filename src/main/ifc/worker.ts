@@ -8,13 +8,21 @@
 // - geometry (a worker thread of the import thread): opens its own copy of the model and streams
 //   meshes while the import thread reads properties and relationships; the two share the products
 //   out through a shared counter, so the import thread takes its part of the meshes once it is done.
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import {
+  isMainThread,
+  MessageChannel,
+  parentPort,
+  receiveMessageOnPort,
+  Worker,
+  workerData,
+  type MessagePort,
+} from 'node:worker_threads';
 import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
 import { openDatabase, primeWal, StoreError, type SqliteDatabase } from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
 import { sweepSourceFiles, writeSourceFile } from '../store/source-files';
-import { runImport, type GeometryHelper } from './import-job';
+import { readGeometrySource, runImport, type GeometryHelper, type GeometrySource } from './import-job';
 import {
   meshProductIds,
   streamClaimedGeometry,
@@ -38,7 +46,7 @@ function selfUrl(): URL {
 type ToGeometry = {
   type: 'geometry';
   id: number;
-  bytes: Uint8Array;
+  source: GeometrySource;
   cancel: SharedArrayBuffer;
   /** Int32 next-product index, shared with the import thread (see streamClaimedGeometry). */
   claim: SharedArrayBuffer;
@@ -56,12 +64,35 @@ type FromGeometry =
 let api: WebIFC.IfcAPI | null = null;
 
 function runGeometryRole(): void {
+  // Answers go on their own channel, each counted in `answered` (and the import thread woken), so
+  // that the import thread, once it has nothing left to do but wait, takes the answer at once.
+  const { answers, answered: count } = workerData as { answers: MessagePort; answered: SharedArrayBuffer };
+  const answered = new Int32Array(count);
+  const answer = (reply: FromGeometry, transfer: ArrayBuffer[] = []) => {
+    answers.postMessage(reply, transfer);
+    Atomics.add(answered, 0, 1);
+    Atomics.notify(answered, 0);
+  };
   port.on('message', async (message: ToGeometry) => {
     const flag = new Int32Array(message.cancel);
     let modelId = -1;
+    let bytes: Uint8Array;
+    try {
+      bytes = readGeometrySource(message.source);
+    } catch (error) {
+      // Refused before web-ifc saw a byte (the import thread refuses the file too, and says why).
+      const reply: FromGeometry = {
+        type: 'geometry-failed',
+        id: message.id,
+        code: 'BAD_REQUEST',
+        message: (error as Error)?.message ?? String(error),
+      };
+      answer(reply);
+      return;
+    }
     try {
       api ??= await startWebIfc();
-      modelId = api.OpenModel(message.bytes);
+      modelId = api.OpenModel(bytes);
       if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
       const read = streamClaimedGeometry(
         api,
@@ -85,7 +116,7 @@ function runGeometryRole(): void {
         placed: [...read.placed],
         meshCount: read.meshCount,
       };
-      port.postMessage(reply, transfer);
+      answer(reply, transfer);
     } catch (error) {
       const cancelled = error instanceof AppError && error.code === 'CANCELLED';
       const reply: FromGeometry = {
@@ -94,7 +125,7 @@ function runGeometryRole(): void {
         code: cancelled ? 'CANCELLED' : 'BAD_REQUEST',
         message: (error as Error)?.message ?? String(error),
       };
-      port.postMessage(reply);
+      answer(reply);
       // After an unexpected failure web-ifc may be in a bad state: exit, the import worker respawns.
       if (!cancelled) process.exit(1);
     } finally {
@@ -112,7 +143,10 @@ function runGeometryRole(): void {
 /** The import worker's side of the geometry worker: one at a time, restarted after a failure. */
 class GeometryWorker implements GeometryHelper {
   private worker: Worker | null = null;
+  private answers: MessagePort | null = null;
+  private answered: Int32Array | null = null;
   private next = 1;
+  private last = 0;
   private readonly pending = new Map<
     number,
     { resolve: (r: GeometryRead) => void; reject: (e: Error) => void }
@@ -121,40 +155,75 @@ class GeometryWorker implements GeometryHelper {
 
   start(): void {
     if (this.worker) return;
-    const worker = new Worker(selfUrl(), { workerData: { role: 'geometry' } });
-    worker.unref();
-    worker.on('message', (message: FromGeometry) => {
-      const waiting = this.pending.get(message.id);
-      if (!waiting) return;
-      this.pending.delete(message.id);
-      if (message.type === 'geometry-done') {
-        waiting.resolve({
-          geometries: message.geometries,
-          placed: new Map(message.placed),
-          meshCount: message.meshCount,
-        });
-      } else {
-        waiting.reject(new AppError(message.code, message.message));
-      }
+    const { port1, port2 } = new MessageChannel();
+    const answered = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(selfUrl(), {
+      workerData: { role: 'geometry', answers: port2, answered: answered.buffer },
+      transferList: [port2],
     });
+    worker.unref();
+    port1.on('message', (message: FromGeometry) => this.receive(message));
+    port1.unref();
     const fail = (error: Error) => {
-      if (this.worker === worker) this.worker = null;
+      if (this.worker === worker) {
+        this.worker = null;
+        this.answers = null;
+      }
+      port1.close();
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`geometry worker exited (${code})`)));
     this.worker = worker;
+    this.answers = port1;
+    this.answered = answered;
   }
 
-  read(bytes: Uint8Array, claim: SharedArrayBuffer): Promise<GeometryRead> {
+  private receive(message: FromGeometry): void {
+    const waiting = this.pending.get(message.id);
+    if (!waiting) return;
+    this.pending.delete(message.id);
+    if (message.type === 'geometry-done') {
+      waiting.resolve({
+        geometries: message.geometries,
+        placed: new Map(message.placed),
+        meshCount: message.meshCount,
+      });
+    } else {
+      waiting.reject(new AppError(message.code, message.message));
+    }
+  }
+
+  read(source: GeometrySource, claim: SharedArrayBuffer): Promise<GeometryRead> {
     this.start();
     const id = this.next++;
+    this.last = id;
     return new Promise<GeometryRead>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const message: ToGeometry = { type: 'geometry', id, bytes, cancel: this.cancel, claim };
-      this.worker!.postMessage(message, [bytes.buffer as ArrayBuffer]);
+      const message: ToGeometry = { type: 'geometry', id, source, cancel: this.cancel, claim };
+      this.worker!.postMessage(message, source.kind === 'bytes' ? [source.bytes.buffer as ArrayBuffer] : []);
     });
+  }
+
+  /**
+   * Takes the last read's answer off the channel as soon as it is posted (Atomics.wait on the
+   * answer count, then receiveMessageOnPort), at most 50 ms; after that, or if the worker is gone,
+   * the answer (or the failure) comes on the event loop as usual.
+   */
+  settle(): void {
+    const deadline = performance.now() + 50;
+    while (this.pending.has(this.last) && this.answers && this.answered) {
+      const seen = Atomics.load(this.answered, 0);
+      const got = receiveMessageOnPort(this.answers);
+      if (got) {
+        this.receive(got.message as FromGeometry);
+        continue;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      Atomics.wait(this.answered, 0, seen, left);
+    }
   }
 
   close(): void {
