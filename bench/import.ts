@@ -163,7 +163,8 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   // BENCH_IMPORT_ONLY=IfcOpenHouse,Duplex runs the samples whose names contain one of the words;
-  // BENCH_IMPORT_RUNS=N runs each N times (default 21, 9 for files over 3 MB).
+  // BENCH_IMPORT_RUNS=N runs each N times (default 61 for files under 1 MB, whose import takes a few
+  // ms and whose best of 21 still swings by a millisecond here; 21 up to 3 MB; 9 above).
   const only = (process.env.BENCH_IMPORT_ONLY ?? '').split(',').filter(Boolean);
   const files = SAMPLES.filter((f) => {
     if (only.length > 0 && !only.some((word) => basename(f).includes(word))) return false;
@@ -211,7 +212,9 @@ async function main(): Promise<void> {
   );
   for (const file of files) {
     const bytes = new Uint8Array(readFileSync(file));
-    const runs = Number(process.env.BENCH_IMPORT_RUNS) || (bytes.byteLength > 3_000_000 ? 9 : 21);
+    const runs =
+      Number(process.env.BENCH_IMPORT_RUNS) ||
+      (bytes.byteLength > 3_000_000 ? 9 : bytes.byteLength > 1_000_000 ? 21 : 61);
     const floors: number[] = [];
     const imports: number[] = [];
     const reopens: number[] = [];
@@ -247,7 +250,7 @@ async function main(): Promise<void> {
     const f = Math.min(...floors);
     const im = Math.min(...imports);
     const re = Math.min(...reopens);
-    const medians = `median: floor ${ms(median(floors))}, import ${ms(median(imports))} (${(median(imports) / median(floors)).toFixed(2)}x), reopen+stream ${ms(median(reopens))}; cold (database file opened in the clock too) best ${Math.min(...colds).toFixed(1)} ms, median ${median(colds).toFixed(1)} ms`;
+    const medians = `${runs} runs; median: floor ${ms(median(floors))}, import ${ms(median(imports))} (${(median(imports) / median(floors)).toFixed(2)}x), reopen+stream ${ms(median(reopens))}; cold (database file opened in the clock too) best ${Math.min(...colds).toFixed(1)} ms, median ${median(colds).toFixed(1)} ms`;
     const ratio = im / f;
     const speedup = im / re;
     console.log(

@@ -122,3 +122,37 @@ test('another store on another run computes the same roots (pinned)', async () =
     await other.close();
   }
 }, 60_000);
+
+test("a new twin's first version lists every element as added, read from the version itself (no copied entries)", async () => {
+  const first = await h.importFile(DUPLEX_A, { twinName: 'Duplex first version' });
+  const changeset = h.store.changeset(first.twinId, first.versionId);
+  expect([changeset.baseVersionId, changeset.added, changeset.removed, changeset.modified]).toEqual([
+    null,
+    first.elementCount,
+    0,
+    0,
+  ]);
+  // Nothing is copied into changeset_entries for it...
+  const stored = h.store.db
+    .prepare('SELECT COUNT(*) FROM changeset_entries WHERE changeset_id = ?')
+    .pluck()
+    .get(changeset.id);
+  expect(stored).toBe(0);
+  // ...and its entries are the version's elements with their states, in the changeset's order.
+  const states = new Map(
+    (
+      h.store.db
+        .prepare('SELECT element_key, state_hash FROM version_elements WHERE version_id = ?')
+        .all(first.versionId) as { element_key: string; state_hash: string }[]
+    ).map((r) => [r.element_key, r.state_hash]),
+  );
+  expect(changeset.entries).toHaveLength(first.elementCount);
+  for (const e of changeset.entries) {
+    expect(e).toMatchObject({ change: 'added', fields: [], details: [], oldStateHash: null });
+    expect(e.newStateHash).toBe(states.get(e.elementKey));
+  }
+  const order = changeset.entries.map((e) => [e.ifcClass, e.name ?? '', e.globalId].join('\u0000'));
+  expect(order).toEqual([...order].sort());
+  const door = changeset.entries.find((e) => e.ifcClass === 'IfcDoor')!;
+  expect(door.globalId).toMatch(/^[0-9A-Za-z_$]{22}$/);
+}, 60_000);

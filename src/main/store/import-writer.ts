@@ -401,7 +401,11 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
         now,
       ).lastInsertRowid,
     );
-    for (const entry of entries) statements.insertEntry.run(changesetId, ...entry);
+    // A new twin's first version adds every element it holds: its entries are that version's
+    // elements themselves, which TwinStore.changeset lists from version_elements instead of a copy
+    // here (Office_A: 1,091 rows fewer). A draft keeps them written out: edits replace its entries.
+    const implicit = baseVersionId === null && record.commit && removed === 0 && modified === 0;
+    if (!implicit) for (const entry of entries) statements.insertEntry.run(changesetId, ...entry);
     if (record.commit) statements.setHead.run(versionId, target.twinId);
     deps.checkpoint();
     return {
