@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AppError } from '../../shared/result';
 import type { ImportJob, ImportReport, ImportStage } from './import-job';
+import { IMPORT_GC_SINGLE_THREADED } from './limits';
 import type { FromWorker, ToImportProcess } from './worker-protocol';
 
 export interface ImportProgressUpdate {
@@ -197,6 +198,7 @@ export class ImportService {
       const fromSource = url.pathname.endsWith('.mjs');
       // From source the importer needs the resolve hook for the project's extensionless imports.
       const execArgv = fromSource ? ['--import', fileURLToPath(new URL('source-hooks.mjs', url))] : [];
+      if (IMPORT_GC_SINGLE_THREADED) execArgv.push('--single-threaded-gc'); // see limits.ts
       const launched = (this.options.launch ?? forkImportProcess)(fileURLToPath(url), execArgv);
       launched.unref?.();
       launched.on('error', (error) => this.options.logError?.('import process failed', error));
