@@ -1,6 +1,7 @@
 // Bad input: each file is read tolerantly (saying what was skipped) or refused with a message naming
 // the problem; none crashes the importer, hangs, or leaves a half-imported twin behind.
-import { copyFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FIXTURES, createHarness, storeFingerprint, type Harness } from './helpers';
@@ -50,6 +51,26 @@ describe('refused with a message naming the problem, store unchanged', () => {
       message: expect.stringMatching(/Duplex_A_iteration2\.ifc is 2\.3 MB, over the import limit of 1 MB/),
     });
     expect(storeFingerprint(h.store)).toEqual(before);
+  });
+
+  test('bytes sent over the configured size limit (as the UI sends a file): refused, the importer goes on', async () => {
+    const before = storeFingerprint(h.store);
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'Duplex_A_iteration2.ifc')));
+    await expect(
+      h.importer.run({
+        jobId: randomUUID(),
+        source: { kind: 'bytes', bytes, fileName: 'picked.ifc' },
+        target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'too big', modelId: randomUUID() },
+        commit: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/picked\.ifc is over the import limit of 1 MB/),
+    });
+    expect(storeFingerprint(h.store)).toEqual(before);
+    // The importer (and its geometry worker) still imports the next file.
+    const next = await h.importFile(join(FIXTURES, 'duplicate-globalids.ifc'), { twinName: 'after' });
+    expect(next.countsByClass.IfcWindow).toBe(4);
   });
 
   test('a file that does not exist', async () => {

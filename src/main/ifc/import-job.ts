@@ -223,7 +223,8 @@ async function importSteps(
   // are most of its reading time: IfcOpenHouse, 113 KB, ~5 ms of meshes against ~1 ms of the rest).
   let external: Promise<GeometryRead> | null = null;
   const claim = new Int32Array(new SharedArrayBuffer(4));
-  if (geometryHelper) {
+  // Bytes over the limit are refused below; they are not copied for the geometry worker first.
+  if (geometryHelper && (job.source.kind === 'path' || job.source.bytes.byteLength <= job.maxBytes)) {
     const source: GeometrySource =
       job.source.kind === 'path'
         ? { kind: 'path', path: job.source.path, maxBytes: job.maxBytes }
