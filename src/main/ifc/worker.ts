@@ -369,6 +369,8 @@ function runImportRole(): void {
       }
       sweep(dbPath);
     } catch (error) {
+      // The job's flag also stops the geometry worker, if it still reads for a job that failed here.
+      Atomics.store(flag, 0, 1);
       // The source file a failed import wrote beside the database goes before the failure is told.
       sweep(dbPath);
       const known = error instanceof AppError;
