@@ -22,6 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import * as WebIFC from 'web-ifc';
 import { decodeGeometryChunk } from '../src/shared/geometry-stream';
 import { ImportService } from '../src/main/ifc/import-service';
@@ -107,6 +108,58 @@ function reopenAndStream(dbPath: string, held?: TwinStore): { ms: number; bytes:
   return { ms: performance.now() - t0, bytes, chunks };
 }
 
+/**
+ * How much of a second core the machine gives web-ifc now: IfcOpenHouse's meshes read on one
+ * thread alone, then on two threads at once, each with its own web-ifc (best of 15 each); 2.00
+ * means two free cores. The import reads geometry on two threads and the floor on one, so where a
+ * shared machine gives less (its neighbours busy, or the two threads slowing each other), the
+ * import's ratio rises with no change in the code: read the bench's ratios with this figure.
+ */
+async function parallelCapacity(api: WebIFC.IfcAPI, bytes: Uint8Array): Promise<number> {
+  const read = (id: number) => api.StreamAllMeshes(id, () => {});
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const WebIFC = require('web-ifc');
+     const api = new WebIFC.IfcAPI();
+     api.Init().then(() => {
+       api.SetLogLevel(WebIFC.LogLevel.LOG_LEVEL_OFF);
+       parentPort.on('message', () => {
+         const id = api.OpenModel(workerData);
+         const t = performance.now();
+         api.StreamAllMeshes(id, () => {});
+         parentPort.postMessage(performance.now() - t);
+         api.CloseModel(id);
+       });
+       parentPort.postMessage(0);
+     });`,
+    { eval: true, workerData: bytes },
+  );
+  const inWorker = () => {
+    const done = new Promise<number>((r) => worker.once('message', r));
+    worker.postMessage('go');
+    return done;
+  };
+  await new Promise((r) => worker.once('message', r));
+  let alone = Infinity;
+  let both = Infinity;
+  for (let i = 0; i < 15; i++) {
+    let id = api.OpenModel(bytes);
+    let t = performance.now();
+    read(id);
+    alone = Math.min(alone, performance.now() - t);
+    api.CloseModel(id);
+    id = api.OpenModel(bytes);
+    const other = inWorker();
+    t = performance.now();
+    read(id);
+    const mine = performance.now() - t;
+    api.CloseModel(id);
+    both = Math.min(both, Math.max(mine, await other));
+  }
+  await worker.terminate();
+  return (2 * alone) / both;
+}
+
 /** Child mode: Office_A imported three times in a fresh process, as the app does it. */
 async function appProbe(file: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'twinledger-bench-app-'));
@@ -179,6 +232,10 @@ async function main(): Promise<void> {
     return path;
   };
   const api = await startWebIfc();
+  const capacity = async () =>
+    existsSync(SAMPLES[0]!)
+      ? (await parallelCapacity(api, new Uint8Array(readFileSync(SAMPLES[0]!)))).toFixed(2)
+      : 'not measured (IfcOpenHouse is absent)';
   const importer = new ImportService({ dbPath: freshDb(), maxBytes: () => 1024 * 1024 * 1024 });
   const importOnce = async (file: string, dbPath: string) => {
     const t0 = performance.now();
@@ -205,7 +262,8 @@ async function main(): Promise<void> {
   console.log(
     `load average ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')} on ${cpus().length} cores`,
+      .join(' ')} on ${cpus().length} cores; parallel capacity now ${await capacity()} ` +
+      '(two web-ifc threads read that many times the meshes of one; 2.00 = two free cores)',
   );
   console.log(
     'best of N runs:                   bytes   floor    import   ratio  reopen+stream  speedup  elements meshes props',
@@ -317,7 +375,7 @@ async function main(): Promise<void> {
   console.log(
     `load average at the end ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}`,
+      .join(' ')}; parallel capacity ${await capacity()}`,
   );
   if (failures.length > 0) {
     console.log(`\nFAILED bounds:\n  ${failures.join('\n  ')}`);
