@@ -232,10 +232,9 @@ async function main(): Promise<void> {
     return path;
   };
   const api = await startWebIfc();
+  const openHouse = existsSync(SAMPLES[0]!) ? new Uint8Array(readFileSync(SAMPLES[0]!)) : null;
   const capacity = async () =>
-    existsSync(SAMPLES[0]!)
-      ? (await parallelCapacity(api, new Uint8Array(readFileSync(SAMPLES[0]!)))).toFixed(2)
-      : 'not measured (IfcOpenHouse is absent)';
+    openHouse ? (await parallelCapacity(api, openHouse)).toFixed(2) : 'not measured (IfcOpenHouse is absent)';
   const importer = new ImportService({ dbPath: freshDb(), maxBytes: () => 1024 * 1024 * 1024 });
   const importOnce = async (file: string, dbPath: string) => {
     const t0 = performance.now();

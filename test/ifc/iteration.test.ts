@@ -156,3 +156,16 @@ test("a new twin's first version lists every element as added, read from the ver
   const door = changeset.entries.find((e) => e.ifcClass === 'IfcDoor')!;
   expect(door.globalId).toMatch(/^[0-9A-Za-z_$]{22}$/);
 }, 60_000);
+
+test("a new twin's first version imported as a draft keeps its entries written out, each listed once", async () => {
+  const draft = await h.importFile(DUPLEX_A, { twinName: 'Duplex first draft' }, false);
+  expect(draft.status).toBe('draft');
+  const changeset = h.store.changeset(draft.twinId, draft.versionId);
+  const stored = h.store.db
+    .prepare('SELECT COUNT(*) FROM changeset_entries WHERE changeset_id = ?')
+    .pluck()
+    .get(changeset.id);
+  expect(stored).toBe(draft.elementCount);
+  expect(changeset.entries).toHaveLength(draft.elementCount);
+  expect(new Set(changeset.entries.map((e) => e.elementKey)).size).toBe(draft.elementCount);
+}, 60_000);

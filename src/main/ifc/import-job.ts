@@ -170,24 +170,57 @@ export interface GeometryHelper {
    * Blocks this thread briefly until the geometry worker's answer is in (it has no other work
    * left), so that the answer is taken at once instead of on the event loop's next turn.
    */
-  settle?(): void;
+  settle(): void;
 }
 
 /**
- * What the geometry worker reads: the file itself (it checks the size limit and runs the same
- * preflight as the import thread), or a copy of the bytes sent with the job. It is handed over
- * before the import thread reads and checks the file, so that the two threads open their models
- * side by side; a file the checks refuse fails both, and the import thread says why.
+ * What the geometry worker reads: the job's file (the path, or a copy of the bytes sent with it)
+ * and the size limit. It is handed over before the import thread reads and checks the file, so that
+ * the two threads open their models side by side; it reads and checks the file the same way
+ * (readJobSource, preflight), so a file refused here is refused there too.
  */
-export type GeometrySource =
-  { kind: 'path'; path: string; maxBytes: number } | { kind: 'bytes'; bytes: Uint8Array; fileName: string };
+export interface GeometrySource {
+  source: ImportJob['source'];
+  maxBytes: number;
+}
+
+/**
+ * A job's file as bytes, with the size limit checked before a byte of a path is read; refusals
+ * name the problem (the import thread's and the geometry worker's reading alike).
+ */
+function readJobSource(
+  source: ImportJob['source'],
+  maxBytes: number,
+): { bytes: Uint8Array; fileName: string } {
+  const limitText = `${Math.round(maxBytes / (1024 * 1024))} MB`;
+  if (source.kind === 'bytes') {
+    if (source.bytes.byteLength > maxBytes)
+      throw new AppError('BAD_REQUEST', `${source.fileName} is over the import limit of ${limitText}.`);
+    return { bytes: source.bytes, fileName: source.fileName };
+  }
+  const fileName = basename(source.path);
+  let size: number;
+  try {
+    const stat = statSync(source.path);
+    if (!stat.isFile()) throw new AppError('BAD_REQUEST', `${source.path} is not a file.`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('NOT_FOUND', `Cannot read ${source.path}: ${(error as Error).message}`);
+  }
+  if (size > maxBytes) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `${fileName} is ${(size / (1024 * 1024)).toFixed(1)} MB, over the import limit of ${limitText} (Settings: largest IFC file).`,
+    );
+  }
+  return { bytes: new Uint8Array(readFileSync(source.path)), fileName };
+}
 
 /** The geometry worker's side of reading a job's file: the bytes web-ifc should open. */
-export function readGeometrySource(source: GeometrySource): Uint8Array {
-  if (source.kind === 'bytes') return preflight(source.bytes, source.fileName).bytes;
-  if (statSync(source.path).size > source.maxBytes)
-    throw new AppError('BAD_REQUEST', `${basename(source.path)} is over the import limit.`);
-  return preflight(new Uint8Array(readFileSync(source.path)), basename(source.path)).bytes;
+export function readGeometrySource({ source, maxBytes }: GeometrySource): Uint8Array {
+  const { bytes, fileName } = readJobSource(source, maxBytes);
+  return preflight(bytes, fileName).bytes;
 }
 
 export async function runImport(
@@ -225,10 +258,10 @@ async function importSteps(
   const claim = new Int32Array(new SharedArrayBuffer(4));
   // Bytes over the limit are refused below; they are not copied for the geometry worker first.
   if (geometryHelper && (job.source.kind === 'path' || job.source.bytes.byteLength <= job.maxBytes)) {
-    const source: GeometrySource =
-      job.source.kind === 'path'
-        ? { kind: 'path', path: job.source.path, maxBytes: job.maxBytes }
-        : { kind: 'bytes', bytes: job.source.bytes.slice(), fileName: job.source.fileName };
+    const source: GeometrySource = {
+      source: job.source.kind === 'path' ? job.source : { ...job.source, bytes: job.source.bytes.slice() },
+      maxBytes: job.maxBytes,
+    };
     external = geometryHelper.read(source, claim.buffer as SharedArrayBuffer);
     external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
   }
@@ -244,34 +277,7 @@ async function importSteps(
 
   // Reading: size limit first, before a byte is read.
   stage('reading', 0);
-  let bytes: Uint8Array;
-  let fileName: string;
-  const limitText = `${Math.round(job.maxBytes / (1024 * 1024))} MB`;
-  if (job.source.kind === 'path') {
-    fileName = basename(job.source.path);
-    let size: number;
-    try {
-      const stat = statSync(job.source.path);
-      if (!stat.isFile()) throw new AppError('BAD_REQUEST', `${job.source.path} is not a file.`);
-      size = stat.size;
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw new AppError('NOT_FOUND', `Cannot read ${job.source.path}: ${(error as Error).message}`);
-    }
-    if (size > job.maxBytes) {
-      throw new AppError(
-        'BAD_REQUEST',
-        `${fileName} is ${(size / (1024 * 1024)).toFixed(1)} MB, over the import limit of ${limitText} (Settings: largest IFC file).`,
-      );
-    }
-    bytes = new Uint8Array(readFileSync(job.source.path));
-  } else {
-    fileName = job.source.fileName;
-    bytes = job.source.bytes;
-    if (bytes.byteLength > job.maxBytes) {
-      throw new AppError('BAD_REQUEST', `${fileName} is over the import limit of ${limitText}.`);
-    }
-  }
+  const { bytes, fileName } = readJobSource(job.source, job.maxBytes);
   const checked = preflight(bytes, fileName);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   // A larger file itself is kept beside the database: written and fsynced on the I/O threads while
@@ -332,7 +338,7 @@ async function importSteps(
       for (const e of prepared) parts.set(e, statePartsOf(e.state));
       lap('state-text');
       try {
-        geometryHelper!.settle?.();
+        geometryHelper!.settle();
         geometry = mergeGeometry(own, await external);
       } catch (error) {
         if (error instanceof AppError && error.code === 'CANCELLED') throw error;

@@ -73,6 +73,8 @@ function runGeometryRole(): void {
     Atomics.add(answered, 0, 1);
     Atomics.notify(answered, 0);
   };
+  const failed = (id: number, code: 'CANCELLED' | 'BAD_REQUEST', error: unknown) =>
+    answer({ type: 'geometry-failed', id, code, message: (error as Error)?.message ?? String(error) });
   port.on('message', async (message: ToGeometry) => {
     const flag = new Int32Array(message.cancel);
     let modelId = -1;
@@ -81,13 +83,7 @@ function runGeometryRole(): void {
       bytes = readGeometrySource(message.source);
     } catch (error) {
       // Refused before web-ifc saw a byte (the import thread refuses the file too, and says why).
-      const reply: FromGeometry = {
-        type: 'geometry-failed',
-        id: message.id,
-        code: 'BAD_REQUEST',
-        message: (error as Error)?.message ?? String(error),
-      };
-      answer(reply);
+      failed(message.id, 'BAD_REQUEST', error);
       return;
     }
     try {
@@ -119,13 +115,7 @@ function runGeometryRole(): void {
       answer(reply, transfer);
     } catch (error) {
       const cancelled = error instanceof AppError && error.code === 'CANCELLED';
-      const reply: FromGeometry = {
-        type: 'geometry-failed',
-        id: message.id,
-        code: cancelled ? 'CANCELLED' : 'BAD_REQUEST',
-        message: (error as Error)?.message ?? String(error),
-      };
-      answer(reply);
+      failed(message.id, cancelled ? 'CANCELLED' : 'BAD_REQUEST', error);
       // After an unexpected failure web-ifc may be in a bad state: exit, the import worker respawns.
       if (!cancelled) process.exit(1);
     } finally {
@@ -143,8 +133,8 @@ function runGeometryRole(): void {
 /** The import worker's side of the geometry worker: one at a time, restarted after a failure. */
 class GeometryWorker implements GeometryHelper {
   private worker: Worker | null = null;
-  private answers: MessagePort | null = null;
-  private answered: Int32Array | null = null;
+  /** The worker's answers, and how many it has posted (set with the worker, gone with it). */
+  private channel: { answers: MessagePort; answered: Int32Array } | null = null;
   private next = 1;
   private last = 0;
   private readonly pending = new Map<
@@ -167,7 +157,7 @@ class GeometryWorker implements GeometryHelper {
     const fail = (error: Error) => {
       if (this.worker === worker) {
         this.worker = null;
-        this.answers = null;
+        this.channel = null;
       }
       port1.close();
       for (const waiting of this.pending.values()) waiting.reject(error);
@@ -176,8 +166,7 @@ class GeometryWorker implements GeometryHelper {
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`geometry worker exited (${code})`)));
     this.worker = worker;
-    this.answers = port1;
-    this.answered = answered;
+    this.channel = { answers: port1, answered };
   }
 
   private receive(message: FromGeometry): void {
@@ -202,7 +191,8 @@ class GeometryWorker implements GeometryHelper {
     return new Promise<GeometryRead>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const message: ToGeometry = { type: 'geometry', id, source, cancel: this.cancel, claim };
-      this.worker!.postMessage(message, source.kind === 'bytes' ? [source.bytes.buffer as ArrayBuffer] : []);
+      const file = source.source;
+      this.worker!.postMessage(message, file.kind === 'bytes' ? [file.bytes.buffer as ArrayBuffer] : []);
     });
   }
 
@@ -213,16 +203,17 @@ class GeometryWorker implements GeometryHelper {
    */
   settle(): void {
     const deadline = performance.now() + 50;
-    while (this.pending.has(this.last) && this.answers && this.answered) {
-      const seen = Atomics.load(this.answered, 0);
-      const got = receiveMessageOnPort(this.answers);
+    while (this.pending.has(this.last) && this.channel) {
+      const { answers, answered } = this.channel;
+      const seen = Atomics.load(answered, 0);
+      const got = receiveMessageOnPort(answers);
       if (got) {
         this.receive(got.message as FromGeometry);
         continue;
       }
       const left = deadline - performance.now();
       if (left <= 0) return;
-      Atomics.wait(this.answered, 0, seen, left);
+      Atomics.wait(answered, 0, seen, left);
     }
   }
 

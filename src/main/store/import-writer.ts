@@ -340,7 +340,11 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
     deps.progress?.(0.8);
     deps.checkpoint();
 
-    // 5. The changeset of this model against the base version.
+    // 5. The changeset of this model against the base version. A new twin's first version adds
+    // every element it holds: its entries are that version's elements themselves, which
+    // TwinStore.changeset lists from version_elements instead of a copy here (Office_A: 1,091 rows
+    // fewer). A draft keeps them written out: edits replace its entries.
+    const writeEntries = baseVersionId !== null || !record.commit;
     let added = 0;
     let removed = 0;
     let modified = 0;
@@ -351,7 +355,18 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
       const old = previous.get(e.elementKey);
       if (!old) {
         added++;
-        entries.push([e.elementKey, e.globalId, e.ifcClass, e.name, 'added', '[]', '[]', null, e.stateHash]);
+        if (writeEntries)
+          entries.push([
+            e.elementKey,
+            e.globalId,
+            e.ifcClass,
+            e.name,
+            'added',
+            '[]',
+            '[]',
+            null,
+            e.stateHash,
+          ]);
       } else if (old.state_hash !== e.stateHash) {
         modified++;
         const before = statements.canonicalOf.get(old.state_hash) as { canonical: string };
@@ -401,11 +416,7 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
         now,
       ).lastInsertRowid,
     );
-    // A new twin's first version adds every element it holds: its entries are that version's
-    // elements themselves, which TwinStore.changeset lists from version_elements instead of a copy
-    // here (Office_A: 1,091 rows fewer). A draft keeps them written out: edits replace its entries.
-    const implicit = baseVersionId === null && record.commit && removed === 0 && modified === 0;
-    if (!implicit) for (const entry of entries) statements.insertEntry.run(changesetId, ...entry);
+    for (const entry of entries) statements.insertEntry.run(changesetId, ...entry);
     if (record.commit) statements.setHead.run(versionId, target.twinId);
     deps.checkpoint();
     return {

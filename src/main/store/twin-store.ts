@@ -488,29 +488,18 @@ export class TwinStore {
       | undefined;
     if (!cs) throw new AppError('NOT_FOUND', `Version ${version.seq} of twin ${twinId} has no changeset.`);
     // A new twin's committed first version stores no entries: every element of it was added
-    // (import-writer.ts), listed here from the version itself in the same order.
-    const implicit = cs.base_version_id === null && cs.removed === 0 && cs.modified === 0;
-    const entries = (
-      implicit
-        ? this.db
-            .prepare(
-              `SELECT e.element_key, s.global_id, s.ifc_class, s.name, 'added' AS change, '[]' AS fields,
-                 '[]' AS details, NULL AS old_state_hash, e.state_hash AS new_state_hash
-               FROM version_elements e JOIN element_states s ON s.state_hash = e.state_hash
-               WHERE e.version_id = ? AND NOT EXISTS (SELECT 1 FROM changeset_entries WHERE changeset_id = ?)
-               UNION ALL
-               SELECT element_key, global_id, ifc_class, name, change, fields, details, old_state_hash, new_state_hash
-               FROM changeset_entries WHERE changeset_id = ?
-               ORDER BY change, ifc_class, name, global_id`,
-            )
-            .all(version.id, cs.id, cs.id)
-        : this.db
-            .prepare(
-              `SELECT element_key, global_id, ifc_class, name, change, fields, details, old_state_hash, new_state_hash
-               FROM changeset_entries WHERE changeset_id = ? ORDER BY change, ifc_class, name, global_id`,
-            )
-            .all(cs.id)
-    ) as {
+    // (import-writer.ts), listed from the version itself in the same order (databases written
+    // before that keep theirs, read as stored).
+    const entries = this.statement(
+      `SELECT element_key, global_id, ifc_class, name, change, fields, details, old_state_hash, new_state_hash
+       FROM changeset_entries WHERE changeset_id = @changeset
+       UNION ALL
+       SELECT e.element_key, s.global_id, s.ifc_class, s.name, 'added', '[]', '[]', NULL, e.state_hash
+       FROM version_elements e JOIN element_states s ON s.state_hash = e.state_hash
+       WHERE @firstVersion AND e.version_id = @version
+         AND NOT EXISTS (SELECT 1 FROM changeset_entries WHERE changeset_id = @changeset)
+       ORDER BY change, ifc_class, name, global_id`,
+    ).all({ changeset: cs.id, version: version.id, firstVersion: cs.base_version_id === null ? 1 : 0 }) as {
       element_key: string;
       global_id: string;
       ifc_class: string;
