@@ -15,6 +15,7 @@ import {
   roundPlacement,
   type ClassificationState,
   type ElementState,
+  type Hex32,
   type PlacedMeshFingerprint,
   type PortState,
   type PropertySetState,
@@ -722,7 +723,6 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     systems: Map<string, string | null>;
     ports: PortState[];
     meshes: PlacedMesh[];
-    relative: PlacedMeshFingerprint[];
   }
   const drafts = new Map<number, Draft>();
   const byGlobalId = new Map<string, number>();
@@ -759,7 +759,6 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       systems: new Map(),
       ports: [],
       meshes: [],
-      relative: [],
     });
   }
   if (duplicates > 5) warnings.push(`${duplicates} elements in all were skipped for a duplicate GlobalId.`);
@@ -995,27 +994,15 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       const geometry = external ?? streamGeometry(api, modelId, hooks, represented);
       hooks.checkpoint();
       const elements = prepare();
-      for (const [expressId, meshes] of geometry.placed) {
-        const draft = drafts.get(expressId);
-        if (!draft) continue;
-        let first: Matrix | null = null;
-        for (const mesh of meshes) {
-          if (first === null) first = invertAffine(mesh.matrix);
-          draft.meshes.push(mesh);
-          draft.relative.push({
-            color: mesh.color.map((c) => roundTo(c, COLOR_DECIMALS)),
-            mesh: mesh.geometryHash,
-            relative: roundPlacement(multiply(first, mesh.matrix)),
-          });
-        }
-      }
-      // Each state's geometry fingerprint (geometryHashOf, shared/fingerprint.ts, on Node's sha256)
-      // fills the member prepare() left null, in its place among the sorted members.
+      for (const [expressId, meshes] of geometry.placed) drafts.get(expressId)?.meshes.push(...meshes);
+      // Each state's geometry fingerprint fills the member prepare() left null, in its place among
+      // the sorted members: taken as the thread that read the product's meshes wrote it.
       let i = 0;
       for (const draft of drafts.values()) {
         const element = elements[i++]!;
-        if (draft.relative.length > 0) {
-          element.state.geometry = `0x${createHash('sha256').update(canonicalJson(draft.relative), 'utf8').digest('hex')}`;
+        if (draft.meshes.length > 0) {
+          element.state.geometry =
+            geometry.fingerprints.get(draft.line.expressID) ?? geometryFingerprintOf(draft.meshes);
         }
       }
       return finish(geometry, elements);
@@ -1119,7 +1106,32 @@ export interface GeometryRead {
   geometries: ReadGeometry[];
   /** Placed meshes by the express id of their product. */
   placed: Map<number, PlacedMesh[]>;
+  /**
+   * Each product's geometry fingerprint (geometryFingerprintOf its placed meshes), written by the
+   * thread that read them: the geometry worker's share is fingerprinted there, in parallel.
+   */
+  fingerprints: Map<number, Hex32>;
   meshCount: number;
+}
+
+/**
+ * An element's geometry fingerprint from its placed meshes, in order: geometryHashOf
+ * (shared/fingerprint.ts) on Node's sha256, each mesh's transform taken relative to the first's.
+ */
+export function geometryFingerprintOf(meshes: readonly PlacedMesh[]): Hex32 {
+  const first: Matrix = invertAffine(meshes[0]!.matrix);
+  const relative: PlacedMeshFingerprint[] = meshes.map((mesh) => ({
+    color: mesh.color.map((c) => roundTo(c, COLOR_DECIMALS)),
+    mesh: mesh.geometryHash,
+    relative: roundPlacement(multiply(first, mesh.matrix)),
+  }));
+  return `0x${createHash('sha256').update(canonicalJson(relative), 'utf8').digest('hex')}` as Hex32;
+}
+
+function fingerprintsOf(placed: Map<number, PlacedMesh[]>): Map<number, Hex32> {
+  const fingerprints = new Map<number, Hex32>();
+  for (const [id, meshes] of placed) if (meshes.length > 0) fingerprints.set(id, geometryFingerprintOf(meshes));
+  return fingerprints;
 }
 
 /** Collects streamed meshes: each distinct mesh once, each product's placed meshes. */
@@ -1167,7 +1179,7 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
       else placed.set(mesh.expressID, list);
     },
     result(): GeometryRead {
-      return { geometries: [...geometries.values()], placed, meshCount };
+      return { geometries: [...geometries.values()], placed, fingerprints: fingerprintsOf(placed), meshCount };
     },
   };
 }
@@ -1290,12 +1302,16 @@ export function mergeGeometry(a: GeometryRead, b: GeometryRead): GeometryRead {
   const geometries = new Map(a.geometries.map((g) => [g.hash, g]));
   for (const g of b.geometries) if (!geometries.has(g.hash)) geometries.set(g.hash, g);
   const placed = new Map(a.placed);
+  const fingerprints = new Map([...a.fingerprints, ...b.fingerprints]);
   for (const [id, meshes] of b.placed) {
     const existing = placed.get(id);
-    if (existing) existing.push(...meshes);
-    else placed.set(id, meshes);
+    if (existing) {
+      // Not expected (each product is claimed once), but then its fingerprint covers both parts.
+      existing.push(...meshes);
+      fingerprints.set(id, geometryFingerprintOf(existing));
+    } else placed.set(id, meshes);
   }
-  return { geometries: [...geometries.values()], placed, meshCount: a.meshCount + b.meshCount };
+  return { geometries: [...geometries.values()], placed, fingerprints, meshCount: a.meshCount + b.meshCount };
 }
 
 /** Defined types whose values are REAL numbers (web-ifc hands them over as the file's text). */

@@ -18,6 +18,7 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import type * as WebIFC from 'web-ifc';
+import type { Hex32 } from '../../shared/fingerprint';
 import { AppError } from '../../shared/result';
 import { openDatabase, primeWal, StoreError, type SqliteDatabase } from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
@@ -57,6 +58,7 @@ type FromGeometry =
       id: number;
       geometries: ReadGeometry[];
       placed: [number, PlacedMesh[]][];
+      fingerprints: [number, Hex32][];
       meshCount: number;
     }
   | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string };
@@ -110,6 +112,7 @@ function runGeometryRole(): void {
         id: message.id,
         geometries: read.geometries,
         placed: [...read.placed],
+        fingerprints: [...read.fingerprints],
         meshCount: read.meshCount,
       };
       answer(reply, transfer);
@@ -177,6 +180,7 @@ class GeometryWorker implements GeometryHelper {
       waiting.resolve({
         geometries: message.geometries,
         placed: new Map(message.placed),
+        fingerprints: new Map(message.fingerprints),
         meshCount: message.meshCount,
       });
     } else {
