@@ -10,10 +10,12 @@ import { AppError } from '../../shared/result';
 import type { SqliteDatabase } from '../store/database';
 import { canKeepSourceFilesBeside, sourceFileKnown, writeSourceFile } from '../store/source-files';
 import {
-  writeImport,
+  beginImportWrite,
+  type ImportHeader,
   type ImportOutcome,
-  type ImportTarget,
+  type ImportWrite,
   type ImportedElement,
+  type ImportedGeometry,
 } from '../store/import-writer';
 import { diffStates } from './changeset';
 import { buildVersionTree, keccak256Hex } from './merkle';
@@ -24,6 +26,7 @@ import {
   mergeGeometry,
   readModel,
   streamClaimedGeometry,
+  type GeometryPart,
   type GeometryRead,
   type ReadElement,
 } from './reader';
@@ -109,16 +112,13 @@ function guessDiscipline(elements: ReadElement[]): string {
 }
 
 /**
- * JSON.stringify(state) in two parts, around the geometry fingerprint's value: the state is
- * written before its meshes are read, and only that value is filled in once they are. The text of
- * shared members (an element's type object and its property sets, the same objects for every
- * element using them) is written once per import and reused (memoizedText): element states repeat
- * their type's property sets many times over.
+ * JSON.stringify(state), with the text of shared members (an element's type object and its
+ * property sets, the same objects for every element using them) written once per import and
+ * reused (memoizedText): element states repeat their type's property sets many times over.
  */
-function stateTextParts(state: ElementState): [head: string, tail: string] {
+function canonicalStateText(state: ElementState): string {
   const once = (value: unknown): string =>
     value === null || typeof value !== 'object' ? JSON.stringify(value) : memoizedText(value);
-  let head = '';
   let out = '{';
   let first = true;
   for (const key of Object.keys(state)) {
@@ -126,30 +126,11 @@ function stateTextParts(state: ElementState): [head: string, tail: string] {
     if (value === undefined) continue;
     out += `${first ? '' : ','}${JSON.stringify(key)}:`;
     first = false;
-    if (key === 'geometry') {
-      head = out;
-      out = '';
-      continue;
-    }
     if (key === 'type') out += once(value);
     else if (key === 'propertySets' && Array.isArray(value)) out += `[${value.map(once).join(',')}]`;
     else out += JSON.stringify(value);
   }
-  if (first || !head) throw new Error('an element state without its geometry member');
-  return [head, `${out}}`];
-}
-
-/** An element's fingerprint inputs that need no mesh: its key and its state's text around the geometry. */
-interface StateParts {
-  elementKey: string;
-  head: string;
-  tail: string;
-}
-
-function statePartsOf(state: ElementState): StateParts {
-  const [head, tail] = stateTextParts(state);
-  // elementKeyOf (shared/fingerprint.ts), on hash-wasm's Keccak.
-  return { elementKey: keccak256Hex(state.globalId), head, tail };
+  return `${out}}`;
 }
 
 /**
@@ -160,12 +141,30 @@ function statePartsOf(state: ElementState): StateParts {
 export const SOURCE_FILE_BESIDE_MIN_BYTES = 512 * 1024;
 
 /**
+ * Files below this size (all of them kept in their row) are written as their elements are
+ * fingerprinted, while the geometry is still being read (see importSteps): their transaction holds
+ * the database's write lock through the geometry phase, which for them lasts milliseconds (CPM,
+ * 258 KB: ~15 ms), not the hundreds of a large model.
+ */
+export const EARLY_WRITE_MAX_BYTES = SOURCE_FILE_BESIDE_MIN_BYTES;
+
+/**
  * Reads a file's geometry elsewhere (the geometry worker, from its own copy of the model) while
  * this thread reads the rest: it streams the products of meshProductIds whose index it claims
  * from `claim` (an Int32 counter this thread claims from too, once it has read the rest).
  */
 export interface GeometryHelper {
-  read(source: GeometrySource, claim: SharedArrayBuffer): Promise<GeometryRead>;
+  /**
+   * `onPart` gets what the worker has read as it hands it on (every millisecond or so), when this
+   * thread polls or settles; the promise, all of it once the worker is done.
+   */
+  read(
+    source: GeometrySource,
+    claim: SharedArrayBuffer,
+    onPart: (part: GeometryPart) => void,
+  ): Promise<GeometryRead>;
+  /** Takes what the geometry worker has handed on so far, without waiting. */
+  poll(): void;
   /**
    * Blocks this thread briefly until the geometry worker's answer is in (it has no other work
    * left), so that the answer is taken at once instead of on the event loop's next turn.
@@ -255,6 +254,9 @@ async function importSteps(
   // thread takes its share of the products once it has read the rest (even a small file's meshes
   // are most of its reading time: IfcOpenHouse, 113 KB, ~5 ms of meshes against ~1 ms of the rest).
   let external: Promise<GeometryRead> | null = null;
+  // The geometry worker's parts as they come in (see below: taken between this thread's products).
+  const arrived: GeometryPart[] = [];
+  let onArrival = () => {};
   const claim = new Int32Array(new SharedArrayBuffer(4));
   // Bytes over the limit are refused below; they are not copied for the geometry worker first.
   if (geometryHelper && (job.source.kind === 'path' || job.source.bytes.byteLength <= job.maxBytes)) {
@@ -262,7 +264,10 @@ async function importSteps(
       source: job.source.kind === 'path' ? job.source : { ...job.source, bytes: job.source.bytes.slice() },
       maxBytes: job.maxBytes,
     };
-    external = geometryHelper.read(source, claim.buffer as SharedArrayBuffer);
+    external = geometryHelper.read(source, claim.buffer as SharedArrayBuffer, (part) => {
+      arrived.push(part);
+      onArrival();
+    });
     external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
   }
   const lap = (name: string) => {
@@ -325,53 +330,38 @@ async function importSteps(
     };
     const partial = readModel(api, modelId, readHooks);
     lap('read-model');
-    let geometry: GeometryRead | undefined;
-    const parts = new Map<ReadElement, StateParts>();
-    if (external) {
-      // The states but for their geometry fingerprints, while the geometry worker streams meshes.
-      const prepared = partial.prepare();
-      lap('prepare-states');
-      stage('geometry', 0);
-      const own = streamClaimedGeometry(api, modelId, meshProductIds(api, modelId), claim, readHooks);
-      lap('geometry-share');
-      // The fingerprints' inputs that need no mesh, while the geometry worker finishes its share.
-      for (const e of prepared) parts.set(e, statePartsOf(e.state));
-      lap('state-text');
-      try {
-        geometryHelper!.settle();
-        geometry = mergeGeometry(own, await external);
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'CANCELLED') throw error;
-        hooks.checkpoint();
-        geometry = undefined; // the geometry worker failed: read all the geometry here instead
-      }
-      lap('await-geometry');
-    }
-    const model = partial.complete(geometry);
-    lap(external ? 'attach-geometry' : 'geometry');
-    if (model.elements.length === 0 || model.elements.every((e) => e.state.ifcClass === 'IfcProject')) {
-      throw new AppError(
-        'BAD_REQUEST',
-        `${fileName} holds no building elements (no IfcProduct with a GlobalId), so there is nothing to import.` +
-          (model.warnings.length > 0 ? ` Also: ${model.warnings.join(' ')}` : ''),
-      );
-    }
-
-    // Fingerprinting.
-    stage('fingerprinting', 0);
-    const elements: ImportedElement[] = [];
-    const countsByClass: Record<string, number> = {};
-    let storeys = 0;
-    for (const e of model.elements) {
+    const modelName = fileName.replace(/\.ifc$/i, '');
+    const t = job.target;
+    const header = (discipline: string): ImportHeader => ({
+      target:
+        t.kind === 'newIteration'
+          ? t
+          : { ...t, modelName: t.modelName ?? modelName, discipline: t.discipline ?? discipline },
+      commit: job.commit,
+      source: {
+        sha256,
+        fileName,
+        byteSize: bytes.byteLength,
+        schema: checked.schema,
+        authoringApp,
+        content: beside ? null : bytes,
+      },
+    });
+    const writerDeps = {
+      buildTree: buildVersionTree,
+      diffStates,
+      checkpoint: hooks.checkpoint,
+      progress: (fraction: number) => stage('storing', fraction),
+    };
+    // Elements fingerprinted so far, and those of them not yet written.
+    const importedElementOf = (e: ReadElement): ImportedElement => {
       // The reader builds states with their members in canonical order and numbers made finite,
       // so the native serialiser writes RFC 8785 text (test/ifc/fingerprint.test.ts checks it).
-      const { elementKey, head, tail } = parts.get(e) ?? statePartsOf(e.state);
-      const canonical = `${head}${JSON.stringify(e.state.geometry)}${tail}`;
-      countsByClass[e.state.ifcClass] = (countsByClass[e.state.ifcClass] ?? 0) + 1;
-      if (e.state.ifcClass === 'IfcBuildingStorey') storeys++;
-      elements.push({
-        // stateHashOfCanonical (shared/fingerprint.ts), on Node's hashing.
-        elementKey,
+      const canonical = canonicalStateText(e.state);
+      return {
+        // elementKeyOf and stateHashOfCanonical (shared/fingerprint.ts), on hash-wasm's Keccak and
+        // Node's sha256.
+        elementKey: keccak256Hex(e.state.globalId),
         stateHash: `0x${createHash('sha256').update(canonical, 'utf8').digest('hex')}`,
         globalId: e.state.globalId,
         ifcClass: e.state.ifcClass,
@@ -388,58 +378,137 @@ async function importSteps(
           color: new Uint8Array(Float32Array.from(m.color).buffer),
           matrix: new Uint8Array(Float64Array.from(m.matrix).buffer),
         })),
-      });
-    }
-    lap('fingerprint');
-    hooks.checkpoint();
-
-    if (sourceWrite) {
-      try {
-        await sourceWrite;
-      } catch (error) {
+      };
+    };
+    const finalized = new Map<ReadElement, ImportedElement>();
+    let unwritten: ImportedElement[] = [];
+    let write: ImportWrite | null = null;
+    try {
+      let geometry: GeometryRead | undefined;
+      if (external) {
+        const prepared = partial.prepare();
+        lap('prepare-states');
+        // A small file is written as its elements are fingerprinted, while the meshes are still
+        // being read: its transaction then holds the write lock for a few milliseconds more, and
+        // the commit has only the version left to write.
+        if (!beside && bytes.byteLength < EARLY_WRITE_MAX_BYTES) {
+          write = beginImportWrite(db, header(guessDiscipline(prepared)), writerDeps);
+        }
+        // The geometry worker's parts are taken between this thread's own products and while
+        // waiting for its last; one that fails here fails the import once the geometry is in.
+        let failure: unknown = null;
+        const geometryByHash = new Map<string, ImportedGeometry>();
+        const lookup = (hash: string) => geometryByHash.get(hash);
+        const flush = () => {
+          if (!write || unwritten.length === 0) return;
+          write.add(unwritten, lookup);
+          unwritten = [];
+        };
+        const finalize = (e: ReadElement) => {
+          const imported = importedElementOf(e);
+          finalized.set(e, imported);
+          unwritten.push(imported);
+        };
+        const take = (part: GeometryPart) => {
+          if (failure !== null) throw failure;
+          for (const g of part.geometries) if (!geometryByHash.has(g.hash)) geometryByHash.set(g.hash, g);
+          const placed = new Map(part.placed);
+          const fingerprints = new Map(part.fingerprints);
+          for (const id of part.products) {
+            const e = partial.attach(id, placed.get(id) ?? [], fingerprints.get(id));
+            if (e) finalize(e);
+          }
+          flush();
+        };
+        const takeArrived = () => {
+          while (arrived.length > 0 && failure === null) {
+            try {
+              take(arrived.shift()!);
+            } catch (error) {
+              failure = error;
+            }
+          }
+        };
+        onArrival = takeArrived;
+        const ids = meshProductIds(api, modelId);
+        const meshProducts = new Set(ids);
+        for (const e of prepared) {
+          if (meshProducts.has(e.expressId)) continue;
+          partial.attach(e.expressId, [], undefined);
+          finalize(e);
+        }
+        flush();
+        takeArrived();
+        stage('geometry', 0);
+        const own = streamClaimedGeometry(api, modelId, ids, claim, readHooks, {
+          everyMs: 0,
+          send: (part) => {
+            take(part);
+            geometryHelper!.poll();
+          },
+        });
+        lap('geometry-share');
+        try {
+          geometryHelper!.settle();
+          geometry = mergeGeometry(own, await external);
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'CANCELLED') throw error;
+          hooks.checkpoint();
+          geometry = undefined; // the geometry worker failed: read the rest of the geometry here instead
+        }
+        onArrival = () => {};
+        if (failure !== null) throw failure;
+        lap('await-geometry');
+      }
+      const model = partial.complete(geometry);
+      lap(external ? 'attach-geometry' : 'geometry');
+      if (model.elements.length === 0 || model.elements.every((e) => e.state.ifcClass === 'IfcProject')) {
         throw new AppError(
-          'UNAVAILABLE',
-          `Could not keep a copy of ${fileName} beside the twin database: ${(error as Error).message}`,
+          'BAD_REQUEST',
+          `${fileName} holds no building elements (no IfcProduct with a GlobalId), so there is nothing to import.` +
+            (model.warnings.length > 0 ? ` Also: ${model.warnings.join(' ')}` : ''),
         );
       }
-      lap('source-file');
-      hooks.checkpoint();
-    }
 
-    // Storing, in one transaction.
-    stage('storing', 0);
-    const modelName = fileName.replace(/\.ifc$/i, '');
-    const discipline = guessDiscipline(model.elements);
-    const t = job.target;
-    const target: ImportTarget =
-      t.kind === 'newIteration'
-        ? t
-        : { ...t, modelName: t.modelName ?? modelName, discipline: t.discipline ?? discipline };
-    const outcome = writeImport(
-      db,
-      {
-        target,
-        commit: job.commit,
-        source: {
-          sha256,
-          fileName,
-          byteSize: bytes.byteLength,
-          schema: checked.schema,
-          authoringApp,
-          content: beside ? null : bytes,
-        },
+      // Fingerprinting (what was not fingerprinted as its meshes came in).
+      stage('fingerprinting', 0);
+      const countsByClass: Record<string, number> = {};
+      let storeys = 0;
+      for (const e of model.elements) {
+        countsByClass[e.state.ifcClass] = (countsByClass[e.state.ifcClass] ?? 0) + 1;
+        if (e.state.ifcClass === 'IfcBuildingStorey') storeys++;
+        if (!finalized.has(e)) {
+          const imported = importedElementOf(e);
+          finalized.set(e, imported);
+          unwritten.push(imported);
+        }
+      }
+      lap('fingerprint');
+      hooks.checkpoint();
+
+      if (sourceWrite) {
+        try {
+          await sourceWrite;
+        } catch (error) {
+          throw new AppError(
+            'UNAVAILABLE',
+            `Could not keep a copy of ${fileName} beside the twin database: ${(error as Error).message}`,
+          );
+        }
+        lap('source-file');
+        hooks.checkpoint();
+      }
+
+      // Storing: the rest of the elements and the version, in the one transaction.
+      stage('storing', 0);
+      write ??= beginImportWrite(db, header(guessDiscipline(model.elements)), writerDeps);
+      const geometries = new Map(model.geometries.map((g) => [g.hash, g]));
+      write.add(unwritten, (hash) => geometries.get(hash));
+      unwritten = [];
+      const outcome = write.finish({
         projectGlobalId: model.projectGlobalId,
         warnings: [...checked.warnings, ...model.warnings],
-        elements,
-        geometries: model.geometries,
-      },
-      {
-        buildTree: buildVersionTree,
-        diffStates,
-        checkpoint: hooks.checkpoint,
-        progress: (fraction) => stage('storing', fraction),
-      },
-    );
+      });
     lap('store');
     stage('storing', 1);
     return {
@@ -461,6 +530,10 @@ async function importSteps(
       },
       timingsMs: timings,
     };
+    } finally {
+      onArrival = () => {};
+      write?.abort(); // a write not finished is rolled back
+    }
   } finally {
     try {
       api.CloseModel(modelId);

@@ -240,6 +240,12 @@ export interface PartialModel {
    * thread does it while the geometry worker is still streaming. complete() does it otherwise.
    */
   prepare(): ReadElement[];
+  /**
+   * Gives one product its meshes and geometry fingerprint as soon as they are read (prepare()
+   * first): its element, now complete, or undefined when the product is not one of the elements.
+   * complete() leaves products attached this way as they are.
+   */
+  attach(expressId: number, meshes: PlacedMesh[], fingerprint: Hex32 | undefined): ReadElement | undefined;
   complete(geometry?: GeometryRead): ReadModel;
 }
 
@@ -987,20 +993,35 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   for (const draft of drafts.values()) if (draft.line.Representation) represented++;
   let prepared: ReadElement[] | null = null;
   const prepare = (): ReadElement[] => (prepared ??= prepareElements());
+  /** Elements by the express id of their product, and those whose meshes are attached. */
+  const elementOf = new Map<number, ReadElement>();
+  const attached = new Set<number>();
   return {
     productsWithRepresentation: represented,
     prepare,
+    attach: (expressId, meshes, fingerprint) => {
+      const element = elementOf.get(expressId);
+      if (!element || attached.has(expressId)) return undefined;
+      attached.add(expressId);
+      if (meshes.length > 0) {
+        element.meshes.push(...meshes);
+        element.state.geometry = fingerprint ?? geometryFingerprintOf(element.meshes);
+      }
+      return element;
+    },
     complete: (external?: GeometryRead): ReadModel => {
       const geometry = external ?? streamGeometry(api, modelId, hooks, represented);
       hooks.checkpoint();
       const elements = prepare();
-      for (const [expressId, meshes] of geometry.placed) drafts.get(expressId)?.meshes.push(...meshes);
+      for (const [expressId, meshes] of geometry.placed) {
+        if (!attached.has(expressId)) drafts.get(expressId)?.meshes.push(...meshes);
+      }
       // Each state's geometry fingerprint fills the member prepare() left null, in its place among
       // the sorted members: taken as the thread that read the product's meshes wrote it.
       let i = 0;
       for (const draft of drafts.values()) {
         const element = elements[i++]!;
-        if (draft.meshes.length > 0) {
+        if (draft.meshes.length > 0 && !attached.has(draft.line.expressID)) {
           element.state.geometry =
             geometry.fingerprints.get(draft.line.expressID) ?? geometryFingerprintOf(draft.meshes);
         }
@@ -1059,7 +1080,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         tag: text(line.Tag),
         type: draft.type,
       };
-      elements.push({
+      const element: ReadElement = {
         expressId: line.expressID,
         state,
         isSpatial: draft.isSpatial,
@@ -1067,7 +1088,9 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         storeyGlobalId: findStorey(draft.globalId),
         meshes: draft.meshes,
         searchText: searchTextOf(state),
-      });
+      };
+      elements.push(element);
+      elementOf.set(line.expressID, element);
     }
     return elements;
   }
@@ -1118,6 +1141,34 @@ export interface GeometryRead {
  * An element's geometry fingerprint from its placed meshes, in order: geometryHashOf
  * (shared/fingerprint.ts) on Node's sha256, each mesh's transform taken relative to the first's.
  */
+/**
+ * Meshes one thread has read since it last handed some on: the products it streamed (those that
+ * turned out to have no mesh too), the distinct meshes it saw first, each product's placed meshes
+ * and geometry fingerprint.
+ */
+export interface GeometryPart {
+  products: number[];
+  geometries: ReadGeometry[];
+  placed: [number, PlacedMesh[]][];
+  fingerprints: [number, Hex32][];
+  meshCount: number;
+}
+
+/** Parts put back together into one read (the geometry worker's, as the import thread gets it). */
+export function geometryFromParts(parts: readonly GeometryPart[]): GeometryRead {
+  const geometries = new Map<string, ReadGeometry>();
+  const placed = new Map<number, PlacedMesh[]>();
+  const fingerprints = new Map<number, Hex32>();
+  let meshCount = 0;
+  for (const part of parts) {
+    for (const g of part.geometries) if (!geometries.has(g.hash)) geometries.set(g.hash, g);
+    for (const [id, meshes] of part.placed) placed.set(id, meshes);
+    for (const [id, fingerprint] of part.fingerprints) fingerprints.set(id, fingerprint);
+    meshCount += part.meshCount;
+  }
+  return { geometries: [...geometries.values()], placed, fingerprints, meshCount };
+}
+
 export function geometryFingerprintOf(meshes: readonly PlacedMesh[]): Hex32 {
   const first: Matrix = invertAffine(meshes[0]!.matrix);
   const relative: PlacedMeshFingerprint[] = meshes.map((mesh) => ({
@@ -1128,18 +1179,23 @@ export function geometryFingerprintOf(meshes: readonly PlacedMesh[]): Hex32 {
   return `0x${createHash('sha256').update(canonicalJson(relative), 'utf8').digest('hex')}` as Hex32;
 }
 
-function fingerprintsOf(placed: Map<number, PlacedMesh[]>): Map<number, Hex32> {
-  const fingerprints = new Map<number, Hex32>();
-  for (const [id, meshes] of placed) if (meshes.length > 0) fingerprints.set(id, geometryFingerprintOf(meshes));
-  return fingerprints;
-}
-
 /** Collects streamed meshes: each distinct mesh once, each product's placed meshes. */
 function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
   const geometryByExpressId = new Map<number, string>();
   const geometries = new Map<string, ReadGeometry>();
   const placed = new Map<number, PlacedMesh[]>();
   let meshCount = 0;
+  /** How many distinct meshes went out in parts already. */
+  let handedOn = 0;
+  const fingerprinted = new Map<number, Hex32>();
+  const fingerprintOf = (id: number, meshes: PlacedMesh[]): Hex32 => {
+    let fingerprint = fingerprinted.get(id);
+    if (fingerprint === undefined) {
+      fingerprint = geometryFingerprintOf(meshes);
+      fingerprinted.set(id, fingerprint);
+    }
+    return fingerprint;
+  };
   return {
     add(mesh: WebIFC.FlatMesh): void {
       const list: PlacedMesh[] = [];
@@ -1178,8 +1234,24 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
       if (existing) existing.push(...list);
       else placed.set(mesh.expressID, list);
     },
+    /** What was read since the last part: `products` are the ones streamed meanwhile. */
+    part(products: number[]): GeometryPart {
+      const fresh = [...geometries.values()].slice(handedOn);
+      handedOn += fresh.length;
+      const part: GeometryPart = { products, geometries: fresh, placed: [], fingerprints: [], meshCount: 0 };
+      for (const id of products) {
+        const meshes = placed.get(id);
+        if (!meshes || meshes.length === 0) continue;
+        part.placed.push([id, meshes]);
+        part.fingerprints.push([id, fingerprintOf(id, meshes)]);
+        part.meshCount += meshes.length;
+      }
+      return part;
+    },
     result(): GeometryRead {
-      return { geometries: [...geometries.values()], placed, fingerprints: fingerprintsOf(placed), meshCount };
+      const fingerprints = new Map<number, Hex32>();
+      for (const [id, meshes] of placed) if (meshes.length > 0) fingerprints.set(id, fingerprintOf(id, meshes));
+      return { geometries: [...geometries.values()], placed, fingerprints, meshCount };
     },
   };
 }
@@ -1280,9 +1352,16 @@ export function streamClaimedGeometry(
   ids: readonly number[],
   claim: Int32Array,
   hooks: Pick<ReadHooks, 'checkpoint' | 'progress'>,
+  parts?: {
+    /** Hands on what was read (a part) once this long has passed since the last one; 0: each product. */
+    everyMs: number;
+    send(part: GeometryPart, last: boolean): void;
+  },
 ): GeometryRead {
   const collector = geometryCollector(api, modelId);
   const one = [0];
+  let streamed: number[] = [];
+  let sentAt = performance.now();
   for (;;) {
     const index = Atomics.add(claim, 0, 1);
     if (index >= ids.length) break;
@@ -1292,8 +1371,18 @@ export function streamClaimedGeometry(
     }
     one[0] = ids[index]!;
     api.StreamMeshes(modelId, one, (mesh) => collector.add(mesh));
+    if (parts) {
+      streamed.push(one[0]);
+      const now = performance.now();
+      if (now - sentAt >= parts.everyMs) {
+        parts.send(collector.part(streamed), false);
+        streamed = [];
+        sentAt = now;
+      }
+    }
   }
   hooks.checkpoint();
+  parts?.send(collector.part(streamed), true);
   return collector.result();
 }
 

@@ -18,18 +18,17 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import type * as WebIFC from 'web-ifc';
-import type { Hex32 } from '../../shared/fingerprint';
 import { AppError } from '../../shared/result';
 import { openDatabase, primeWal, StoreError, type SqliteDatabase } from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
 import { sweepSourceFiles, writeSourceFile } from '../store/source-files';
 import { readGeometrySource, runImport, type GeometryHelper, type GeometrySource } from './import-job';
 import {
+  geometryFromParts,
   meshProductIds,
   streamClaimedGeometry,
+  type GeometryPart,
   type GeometryRead,
-  type PlacedMesh,
-  type ReadGeometry,
 } from './reader';
 import { startWebIfc } from './webifc';
 import { IMPORT_WORKER_YOUNG_GENERATION_MB } from './limits';
@@ -52,16 +51,13 @@ type ToGeometry = {
   /** Int32 next-product index, shared with the import thread (see streamClaimedGeometry). */
   claim: SharedArrayBuffer;
 };
+/** What the geometry worker has read, handed on as it goes: parts, the last one marked done. */
 type FromGeometry =
-  | {
-      type: 'geometry-done';
-      id: number;
-      geometries: ReadGeometry[];
-      placed: [number, PlacedMesh[]][];
-      fingerprints: [number, Hex32][];
-      meshCount: number;
-    }
+  | { type: 'geometry-part' | 'geometry-done'; id: number; part: GeometryPart }
   | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string };
+
+/** The geometry worker hands on what it has read at most this often (the import thread writes it). */
+const GEOMETRY_PART_EVERY_MS = 1;
 
 let api: WebIFC.IfcAPI | null = null;
 
@@ -92,7 +88,7 @@ function runGeometryRole(): void {
       api ??= await startWebIfc();
       modelId = api.OpenModel(bytes);
       if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
-      const read = streamClaimedGeometry(
+      streamClaimedGeometry(
         api,
         modelId,
         meshProductIds(api, modelId),
@@ -103,19 +99,16 @@ function runGeometryRole(): void {
           },
           progress: () => {},
         },
+        {
+          everyMs: GEOMETRY_PART_EVERY_MS,
+          send: (part, last) => {
+            const transfer: ArrayBuffer[] = [];
+            for (const g of part.geometries)
+              transfer.push(g.vertices.buffer as ArrayBuffer, g.indices.buffer as ArrayBuffer);
+            answer({ type: last ? 'geometry-done' : 'geometry-part', id: message.id, part }, transfer);
+          },
+        },
       );
-      const transfer: ArrayBuffer[] = [];
-      for (const g of read.geometries)
-        transfer.push(g.vertices.buffer as ArrayBuffer, g.indices.buffer as ArrayBuffer);
-      const reply: FromGeometry = {
-        type: 'geometry-done',
-        id: message.id,
-        geometries: read.geometries,
-        placed: [...read.placed],
-        fingerprints: [...read.fingerprints],
-        meshCount: read.meshCount,
-      };
-      answer(reply, transfer);
     } catch (error) {
       const cancelled = error instanceof AppError && error.code === 'CANCELLED';
       failed(message.id, cancelled ? 'CANCELLED' : 'BAD_REQUEST', error);
@@ -142,7 +135,12 @@ class GeometryWorker implements GeometryHelper {
   private last = 0;
   private readonly pending = new Map<
     number,
-    { resolve: (r: GeometryRead) => void; reject: (e: Error) => void }
+    {
+      parts: GeometryPart[];
+      onPart: (part: GeometryPart) => void;
+      resolve: (r: GeometryRead) => void;
+      reject: (e: Error) => void;
+    }
   >();
   cancel: SharedArrayBuffer = new SharedArrayBuffer(4);
 
@@ -175,29 +173,41 @@ class GeometryWorker implements GeometryHelper {
   private receive(message: FromGeometry): void {
     const waiting = this.pending.get(message.id);
     if (!waiting) return;
-    this.pending.delete(message.id);
-    if (message.type === 'geometry-done') {
-      waiting.resolve({
-        geometries: message.geometries,
-        placed: new Map(message.placed),
-        fingerprints: new Map(message.fingerprints),
-        meshCount: message.meshCount,
-      });
-    } else {
+    if (message.type === 'geometry-failed') {
+      this.pending.delete(message.id);
       waiting.reject(new AppError(message.code, message.message));
+      return;
+    }
+    waiting.parts.push(message.part);
+    waiting.onPart(message.part);
+    if (message.type === 'geometry-done') {
+      this.pending.delete(message.id);
+      waiting.resolve(geometryFromParts(waiting.parts));
     }
   }
 
-  read(source: GeometrySource, claim: SharedArrayBuffer): Promise<GeometryRead> {
+  read(
+    source: GeometrySource,
+    claim: SharedArrayBuffer,
+    onPart: (part: GeometryPart) => void,
+  ): Promise<GeometryRead> {
     this.start();
     const id = this.next++;
     this.last = id;
     return new Promise<GeometryRead>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { parts: [], onPart, resolve, reject });
       const message: ToGeometry = { type: 'geometry', id, source, cancel: this.cancel, claim };
       const file = source.source;
       this.worker!.postMessage(message, file.kind === 'bytes' ? [file.bytes.buffer as ArrayBuffer] : []);
     });
+  }
+
+  poll(): void {
+    for (;;) {
+      const got = this.channel && receiveMessageOnPort(this.channel.answers);
+      if (!got) return;
+      this.receive(got.message as FromGeometry);
+    }
   }
 
   /**

@@ -100,6 +100,9 @@ const preparedFor = new WeakMap<SqliteDatabase, ReturnType<typeof prepareStateme
 
 function prepareStatements(db: SqliteDatabase) {
   return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
     twin: db.prepare('SELECT id, head_version_id FROM twins WHERE id = ?'),
     draft: db.prepare("SELECT id, seq FROM versions WHERE twin_id = ? AND status = 'draft'"),
     model: db.prepare('SELECT id, name FROM models WHERE id = ? AND twin_id = ?'),
@@ -165,15 +168,55 @@ export function prepareImportWriter(db: SqliteDatabase): void {
   if (!preparedFor.has(db)) preparedFor.set(db, prepareStatements(db));
 }
 
-export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: ImportDeps): ImportOutcome {
+/** What a write needs before any element: where it goes and the file it came from. */
+export type ImportHeader = Pick<ImportRecord, 'target' | 'commit' | 'source'>;
+
+/**
+ * One import's write, open as a transaction from begin to finish, so that its elements can be
+ * written as they are fingerprinted (the importer writes a small file's elements while its
+ * meshes are still being read) and the version is made, all at once, from whatever was added.
+ * Until finish() commits, nothing of it is visible; abort() (or any failure) rolls it all back.
+ */
+export interface ImportWrite {
+  /** Writes elements (their states and meshes, and the geometry they use that is not yet written). */
+  add(elements: readonly ImportedElement[], geometryOf: (hash: string) => ImportedGeometry | undefined): void;
+  /** Writes the version, its Merkle tree and its changeset, and commits. */
+  finish(rest: Pick<ImportRecord, 'projectGlobalId' | 'warnings'>): ImportOutcome;
+  /** Rolls back whatever was written (nothing if the write is over). */
+  abort(): void;
+}
+
+/**
+ * Begins an import's write: checks and inserts the twin and model, reads the base version's
+ * elements, writes the source file's row. Holds the database's write lock until finish or abort:
+ * callers begin only when what follows is short.
+ */
+export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps: ImportDeps): ImportWrite {
   const now = Date.now();
   prepareImportWriter(db);
   const statements = preparedFor.get(db)!;
+  const { target } = header;
+  const warnings: string[] = [];
+  statements.begin.run();
+  let open = true;
+  const abort = () => {
+    if (!open) return;
+    open = false;
+    // A failed statement may have ended the transaction already (SQLite rolls back on some errors).
+    if (db.inTransaction) statements.rollback.run();
+  };
+  const guarded = <T>(step: () => T): T => {
+    if (!open) throw new Error('This import write is already finished or abandoned.');
+    try {
+      return step();
+    } catch (error) {
+      abort();
+      throw error;
+    }
+  };
 
-  const run = db.transaction((): ImportOutcome => {
-    const { target } = record;
-    const warnings = [...record.warnings];
-    // 1. Twin and model.
+  // 1. Twin and model.
+  const base = guarded(() => {
     let baseVersionId: number | null = null;
     if (target.kind === 'newTwin') {
       statements.insertTwin.run(target.twinId, target.twinName, now);
@@ -202,11 +245,10 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
         throw new AppError('NOT_FOUND', `Twin ${target.twinId} has no model ${target.modelId}.`);
       }
     }
-    const modelId = target.modelId;
     deps.checkpoint();
 
     // 2. The elements of the other models stay as they are in the base version.
-    const base =
+    const rows =
       baseVersionId === null
         ? []
         : (statements.baseElements.all(baseVersionId) as {
@@ -215,222 +257,249 @@ export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: Impo
             state_hash: string;
             express_id: number;
           }[]);
-    const kept = base.filter((row) => row.model_id !== modelId);
+    const kept = rows.filter((row) => row.model_id !== target.modelId);
     const previous = new Map(
-      base.filter((row) => row.model_id === modelId).map((row) => [row.element_key, row]),
+      rows.filter((row) => row.model_id === target.modelId).map((row) => [row.element_key, row]),
     );
-    const keptKeys = new Set(kept.map((row) => row.element_key));
-    const elements: ImportedElement[] = [];
-    let clashes = 0;
-    for (const element of record.elements) {
-      if (keptKeys.has(element.elementKey)) {
-        clashes++;
-        if (clashes <= 5) {
-          warnings.push(
-            `GlobalId ${element.globalId} already belongs to another model of this twin; it was skipped here.`,
-          );
-        }
-        continue;
-      }
-      elements.push(element);
-    }
-    if (clashes > 5) warnings.push(`${clashes} elements in all were skipped as belonging to another model.`);
-    if (elements.length + kept.length === 0) {
-      throw new AppError('BAD_REQUEST', `${record.source.fileName} holds no elements to import.`);
-    }
 
-    // 3. Content: the file, geometry, element states (each stored once).
+    // 3. The file.
     statements.insertSource.run(
-      record.source.sha256,
-      record.source.fileName,
-      record.source.byteSize,
-      record.source.schema,
-      record.source.authoringApp,
-      record.source.content ?? NO_BYTES,
-      record.source.content === null ? 'file' : 'row',
+      header.source.sha256,
+      header.source.fileName,
+      header.source.byteSize,
+      header.source.schema,
+      header.source.authoringApp,
+      header.source.content ?? NO_BYTES,
+      header.source.content === null ? 'file' : 'row',
     );
-    const usedGeometry = new Set<string>();
-    for (const element of elements) for (const mesh of element.meshes) usedGeometry.add(mesh.geometryHash);
-    let written = 0;
-    for (const geometry of record.geometries) {
-      if (!usedGeometry.has(geometry.hash)) continue;
-      statements.insertGeometry.run(
-        geometry.hash,
-        geometry.vertexCount,
-        geometry.indexCount,
-        geometry.vertices,
-        geometry.indices,
-      );
-      if ((++written & 127) === 0) deps.checkpoint();
-    }
-    deps.progress?.(0.3);
-    for (let i = 0; i < elements.length; i++) {
-      const e = elements[i]!;
-      const inserted = statements.insertState.run(
-        e.stateHash,
-        e.globalId,
-        e.ifcClass,
-        e.name,
-        e.parentGlobalId,
-        e.storeyGlobalId,
-        e.isSpatial ? 1 : 0,
-        e.geometryHash,
-        e.canonical,
-        e.searchText,
-      ).changes;
-      if (inserted === 0) continue; // the state, and so its meshes, were stored already
-      e.meshes.forEach((mesh, ordinal) =>
-        statements.insertMesh.run(e.stateHash, ordinal, mesh.geometryHash, mesh.color, mesh.matrix),
-      );
-      if ((i & 255) === 0) deps.checkpoint();
-    }
-    deps.progress?.(0.6);
+    return { baseVersionId, kept, previous, keptKeys: new Set(kept.map((row) => row.element_key)) };
+  });
+  const modelId = target.modelId;
+  const { baseVersionId, kept, previous, keptKeys } = base;
+  const elements: ImportedElement[] = [];
+  const writtenGeometry = new Set<string>();
+  let clashes = 0;
 
-    // 4. The version and its Merkle tree over every element of the twin.
-    const leaves: (readonly [string, string])[] = [
-      ...kept.map((row) => [row.element_key, row.state_hash] as const),
-      ...elements.map((e) => [e.elementKey, e.stateHash] as const),
-    ];
-    const tree = deps.buildTree(leaves);
-    deps.checkpoint();
-    const seq = statements.nextSeq.get(target.twinId) as number;
-    const status = record.commit ? 'local' : 'draft';
-    const versionId = Number(
-      statements.insertVersion.run(
-        target.twinId,
-        seq,
-        baseVersionId,
-        status,
-        tree.root,
-        leaves.length,
-        tree.nodes,
-        now,
-        record.commit ? now : null,
-      ).lastInsertRowid,
-    );
-    for (const row of kept) {
-      statements.insertVersionElement.run(
-        versionId,
-        row.element_key,
-        row.model_id,
-        row.state_hash,
-        row.express_id,
-        tree.leafIndex.get(row.element_key)!,
-      );
-    }
-    for (const e of elements) {
-      statements.insertVersionElement.run(
-        versionId,
-        e.elementKey,
-        modelId,
-        e.stateHash,
-        e.expressId,
-        tree.leafIndex.get(e.elementKey)!,
-      );
-    }
-    if (baseVersionId !== null) statements.copyRevisions.run(versionId, baseVersionId, modelId);
-    statements.insertRevision.run(
-      versionId,
-      modelId,
-      record.source.sha256,
-      record.source.schema,
-      record.projectGlobalId,
-      JSON.stringify(warnings),
-    );
-    deps.progress?.(0.8);
-    deps.checkpoint();
-
-    // 5. The changeset of this model against the base version. A new twin's first version adds
-    // every element it holds: its entries are that version's elements themselves, which
-    // TwinStore.changeset lists from version_elements instead of a copy here (Office_A: 1,091 rows
-    // fewer). A draft keeps them written out: edits replace its entries.
-    const writeEntries = baseVersionId !== null || !record.commit;
-    let added = 0;
-    let removed = 0;
-    let modified = 0;
-    const entries: unknown[][] = [];
-    const seen = new Set<string>();
-    for (const e of elements) {
-      seen.add(e.elementKey);
-      const old = previous.get(e.elementKey);
-      if (!old) {
-        added++;
-        if (writeEntries)
-          entries.push([
-            e.elementKey,
+  return {
+    add: (batch, geometryOf) =>
+      guarded(() => {
+        // 4. Content: geometry, element states (each stored once).
+        let i = 0;
+        for (const e of batch) {
+          if (keptKeys.has(e.elementKey)) {
+            clashes++;
+            if (clashes <= 5) {
+              warnings.push(
+                `GlobalId ${e.globalId} already belongs to another model of this twin; it was skipped here.`,
+              );
+            }
+            continue;
+          }
+          elements.push(e);
+          for (const mesh of e.meshes) {
+            if (writtenGeometry.has(mesh.geometryHash)) continue;
+            const geometry = geometryOf(mesh.geometryHash);
+            if (!geometry) throw new Error(`Mesh ${mesh.geometryHash} of ${e.globalId} was not read.`);
+            statements.insertGeometry.run(
+              geometry.hash,
+              geometry.vertexCount,
+              geometry.indexCount,
+              geometry.vertices,
+              geometry.indices,
+            );
+            writtenGeometry.add(mesh.geometryHash);
+          }
+          const inserted = statements.insertState.run(
+            e.stateHash,
             e.globalId,
             e.ifcClass,
             e.name,
-            'added',
-            '[]',
-            '[]',
-            null,
+            e.parentGlobalId,
+            e.storeyGlobalId,
+            e.isSpatial ? 1 : 0,
+            e.geometryHash,
+            e.canonical,
+            e.searchText,
+          ).changes;
+          // A state stored already has its meshes stored with it.
+          if (inserted !== 0) {
+            e.meshes.forEach((mesh, ordinal) =>
+              statements.insertMesh.run(e.stateHash, ordinal, mesh.geometryHash, mesh.color, mesh.matrix),
+            );
+          }
+          if ((++i & 255) === 0) deps.checkpoint();
+        }
+      }),
+    abort,
+    finish: (rest) =>
+      guarded(() => {
+        if (clashes > 5) warnings.push(`${clashes} elements in all were skipped as belonging to another model.`);
+        if (elements.length + kept.length === 0) {
+          throw new AppError('BAD_REQUEST', `${header.source.fileName} holds no elements to import.`);
+        }
+        deps.progress?.(0.6);
+
+        // 5. The version and its Merkle tree over every element of the twin.
+        const leaves: (readonly [string, string])[] = [
+          ...kept.map((row) => [row.element_key, row.state_hash] as const),
+          ...elements.map((e) => [e.elementKey, e.stateHash] as const),
+        ];
+        const tree = deps.buildTree(leaves);
+        deps.checkpoint();
+        const seq = statements.nextSeq.get(target.twinId) as number;
+        const status = header.commit ? 'local' : 'draft';
+        const versionId = Number(
+          statements.insertVersion.run(
+            target.twinId,
+            seq,
+            baseVersionId,
+            status,
+            tree.root,
+            leaves.length,
+            tree.nodes,
+            now,
+            header.commit ? now : null,
+          ).lastInsertRowid,
+        );
+        for (const row of kept) {
+          statements.insertVersionElement.run(
+            versionId,
+            row.element_key,
+            row.model_id,
+            row.state_hash,
+            row.express_id,
+            tree.leafIndex.get(row.element_key)!,
+          );
+        }
+        for (const e of elements) {
+          statements.insertVersionElement.run(
+            versionId,
+            e.elementKey,
+            modelId,
             e.stateHash,
+            e.expressId,
+            tree.leafIndex.get(e.elementKey)!,
+          );
+        }
+        if (baseVersionId !== null) statements.copyRevisions.run(versionId, baseVersionId, modelId);
+        const allWarnings = [...rest.warnings, ...warnings];
+        statements.insertRevision.run(
+          versionId,
+          modelId,
+          header.source.sha256,
+          header.source.schema,
+          rest.projectGlobalId,
+          JSON.stringify(allWarnings),
+        );
+        deps.progress?.(0.8);
+        deps.checkpoint();
+
+        // 6. The changeset of this model against the base version. A new twin's first version adds
+        // every element it holds: its entries are that version's elements themselves, which
+        // TwinStore.changeset lists from version_elements instead of a copy here (Office_A: 1,091
+        // rows fewer). A draft keeps them written out: edits replace its entries.
+        const writeEntries = baseVersionId !== null || !header.commit;
+        let added = 0;
+        let removed = 0;
+        let modified = 0;
+        const entries: unknown[][] = [];
+        const seen = new Set<string>();
+        for (const e of elements) {
+          seen.add(e.elementKey);
+          const old = previous.get(e.elementKey);
+          if (!old) {
+            added++;
+            if (writeEntries)
+              entries.push([
+                e.elementKey,
+                e.globalId,
+                e.ifcClass,
+                e.name,
+                'added',
+                '[]',
+                '[]',
+                null,
+                e.stateHash,
+              ]);
+          } else if (old.state_hash !== e.stateHash) {
+            modified++;
+            const before = statements.canonicalOf.get(old.state_hash) as { canonical: string };
+            const diff = deps.diffStates(before.canonical, e.canonical);
+            entries.push([
+              e.elementKey,
+              e.globalId,
+              e.ifcClass,
+              e.name,
+              'modified',
+              JSON.stringify(diff.fields),
+              JSON.stringify(diff.details),
+              old.state_hash,
+              e.stateHash,
+            ]);
+          }
+        }
+        for (const [key, old] of previous) {
+          if (seen.has(key)) continue;
+          removed++;
+          const before = statements.canonicalOf.get(old.state_hash) as {
+            global_id: string;
+            ifc_class: string;
+            name: string | null;
+          };
+          entries.push([
+            key,
+            before.global_id,
+            before.ifc_class,
+            before.name,
+            'removed',
+            '[]',
+            '[]',
+            old.state_hash,
+            null,
           ]);
-      } else if (old.state_hash !== e.stateHash) {
-        modified++;
-        const before = statements.canonicalOf.get(old.state_hash) as { canonical: string };
-        const diff = deps.diffStates(before.canonical, e.canonical);
-        entries.push([
-          e.elementKey,
-          e.globalId,
-          e.ifcClass,
-          e.name,
-          'modified',
-          JSON.stringify(diff.fields),
-          JSON.stringify(diff.details),
-          old.state_hash,
-          e.stateHash,
-        ]);
-      }
-    }
-    for (const [key, old] of previous) {
-      if (seen.has(key)) continue;
-      removed++;
-      const before = statements.canonicalOf.get(old.state_hash) as {
-        global_id: string;
-        ifc_class: string;
-        name: string | null;
-      };
-      entries.push([
-        key,
-        before.global_id,
-        before.ifc_class,
-        before.name,
-        'removed',
-        '[]',
-        '[]',
-        old.state_hash,
-        null,
-      ]);
-    }
-    const changesetId = Number(
-      statements.insertChangeset.run(
-        target.twinId,
-        versionId,
-        baseVersionId,
-        modelId,
-        added,
-        removed,
-        modified,
-        now,
-      ).lastInsertRowid,
-    );
-    for (const entry of entries) statements.insertEntry.run(changesetId, ...entry);
-    if (record.commit) statements.setHead.run(versionId, target.twinId);
-    deps.checkpoint();
-    return {
-      twinId: target.twinId,
-      modelId,
-      versionId,
-      seq,
-      status,
-      baseVersionId,
-      merkleRoot: tree.root,
-      elementCount: leaves.length,
-      changeset: { id: changesetId, added, removed, modified },
-      warnings,
-    };
-  });
-  return run.immediate();
+        }
+        const changesetId = Number(
+          statements.insertChangeset.run(
+            target.twinId,
+            versionId,
+            baseVersionId,
+            modelId,
+            added,
+            removed,
+            modified,
+            now,
+          ).lastInsertRowid,
+        );
+        for (const entry of entries) statements.insertEntry.run(changesetId, ...entry);
+        if (header.commit) statements.setHead.run(versionId, target.twinId);
+        deps.checkpoint();
+        statements.commit.run();
+        open = false;
+        return {
+          twinId: target.twinId,
+          modelId,
+          versionId,
+          seq,
+          status,
+          baseVersionId,
+          merkleRoot: tree.root,
+          elementCount: leaves.length,
+          changeset: { id: changesetId, added, removed, modified },
+          warnings: allWarnings,
+        };
+      }),
+  };
+}
+
+/** Writes a whole import at once (see ImportWrite): one transaction, rolled back on any failure. */
+export function writeImport(db: SqliteDatabase, record: ImportRecord, deps: ImportDeps): ImportOutcome {
+  const write = beginImportWrite(db, record, deps);
+  const geometries = new Map(record.geometries.map((g) => [g.hash, g]));
+  try {
+    write.add(record.elements, (hash) => geometries.get(hash));
+    deps.progress?.(0.3);
+    return write.finish(record);
+  } finally {
+    write.abort();
+  }
 }

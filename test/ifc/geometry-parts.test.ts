@@ -1,0 +1,163 @@
+// The import thread takes the geometry worker's meshes in parts, as they are read, and writes a
+// small file's elements as they are fingerprinted, inside the import's transaction. Here runImport
+// runs in this thread on a real database, and the geometry worker's side is played by a second
+// model of the same file on a real web-ifc, read with the worker's own streamClaimedGeometry: it
+// hands on some products, then fails as a crashed worker does. The import must read the rest
+// itself and store the same version as the importer's normal run; a cancellation while the write
+// is open must leave the database unchanged and unlocked.
+import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type * as WebIFC from 'web-ifc';
+import {
+  EARLY_WRITE_MAX_BYTES,
+  readGeometrySource,
+  runImport,
+  type GeometryHelper,
+  type ImportJob,
+  type ImportReport,
+  type ImportStage,
+} from '../../src/main/ifc/import-job';
+import { meshProductIds, streamClaimedGeometry, type GeometryPart } from '../../src/main/ifc/reader';
+import { startWebIfc } from '../../src/main/ifc/webifc';
+import { openDatabase, type SqliteDatabase } from '../../src/main/store/database';
+import { AppError } from '../../src/shared/result';
+import { createHarness, FIXTURES, type Harness } from './helpers';
+
+// Revit's IFC2X3 export of a small building (258 KB): under the early-write size, 22 walls and openings.
+const SMALL = join(FIXTURES, 'revit-ifc2x3-final.ifc');
+
+let h: Harness;
+let api: WebIFC.IfcAPI;
+let db: SqliteDatabase;
+
+beforeAll(async () => {
+  h = createHarness();
+  api = await startWebIfc();
+  db = openDatabase(h.dbPath, { expectCurrentSchema: true });
+});
+
+afterAll(async () => {
+  db.close();
+  await h.close();
+});
+
+/**
+ * The geometry worker's side, on a second model in this thread: claims and reads `products`
+ * products as soon as the job is handed over, hands them on as parts when the import thread polls,
+ * then fails (the worker crashed) or, with `products` undefined, reads all it can claim and ends.
+ */
+function geometrySide(products: number | undefined): GeometryHelper & { handedOn: number } {
+  const parts: GeometryPart[] = [];
+  let deliver: ((part: GeometryPart) => void) | null = null;
+  let outcome: Promise<never> | null = null;
+  const side = {
+    handedOn: 0,
+    read: (source, claim, onPart) => {
+      deliver = onPart;
+      const model = api.OpenModel(readGeometrySource(source));
+      try {
+        const ids = meshProductIds(api, model);
+        streamClaimedGeometry(
+          api,
+          model,
+          products === undefined ? ids : ids.slice(0, products),
+          new Int32Array(claim),
+          { checkpoint: () => {}, progress: () => {} },
+          { everyMs: 0, send: (part) => parts.push(part) },
+        );
+      } finally {
+        api.CloseModel(model);
+      }
+      outcome = Promise.reject(new AppError('BAD_REQUEST', 'geometry worker exited (1)'));
+      outcome.catch(() => undefined);
+      return outcome;
+    },
+    poll: () => {
+      while (parts.length > 0) {
+        deliver!(parts.shift()!);
+        side.handedOn++;
+      }
+    },
+    settle: () => side.poll(),
+  } satisfies GeometryHelper & { handedOn: number };
+  return side;
+}
+
+function job(path: string): ImportJob {
+  return {
+    jobId: randomUUID(),
+    source: { kind: 'path', path },
+    target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'parts', modelId: randomUUID() },
+    commit: true,
+    maxBytes: 512 * 1024 * 1024,
+  };
+}
+
+function rowCounts(): Record<string, number> {
+  const count = (table: string) => h.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
+  return Object.fromEntries(
+    ['twins', 'versions', 'element_states', 'element_meshes', 'geometries', 'source_files'].map((t) => [
+      t,
+      count(t).n,
+    ]),
+  );
+}
+
+let reference: ImportReport;
+
+test('the fixture is small enough to be written while its meshes are read', async () => {
+  expect(statSync(SMALL).size).toBeLessThan(EARLY_WRITE_MAX_BYTES);
+  // The importer's normal run (the real worker process and geometry worker) is the reference.
+  reference = await h.importFile(SMALL, { twinName: 'reference' });
+  expect(reference.stats.meshes).toBeGreaterThan(20);
+}, 60_000);
+
+test('a geometry worker that fails after handing on some products: the import reads the rest and stores the same version', async () => {
+  const side = geometrySide(6);
+  const report = await runImport(api, db, job(SMALL), { progress: () => {}, checkpoint: () => {} }, side);
+  expect(side.handedOn).toBeGreaterThan(0); // parts were taken before the failure
+  expect(report.merkleRoot).toBe(reference.merkleRoot);
+  expect(report.elementCount).toBe(reference.elementCount);
+  expect(report.stats).toEqual(reference.stats);
+  // Every placed mesh and distinct geometry is stored for the version, as the reference stored them.
+  const manifest = h.store.geometryManifest(report.twinId);
+  const referenceManifest = h.store.geometryManifest(reference.twinId);
+  expect([manifest.instanceCount, manifest.meshCount]).toEqual([
+    referenceManifest.instanceCount,
+    referenceManifest.meshCount,
+  ]);
+}, 60_000);
+
+test('a geometry worker that reads everything but the import thread’s share: the same version again', async () => {
+  const side = geometrySide(undefined);
+  const report = await runImport(api, db, job(SMALL), { progress: () => {}, checkpoint: () => {} }, side);
+  expect(side.handedOn).toBeGreaterThan(0);
+  expect(report.merkleRoot).toBe(reference.merkleRoot);
+  expect(report.stats).toEqual(reference.stats);
+}, 60_000);
+
+test.each(['geometry', 'fingerprinting', 'storing'] as ImportStage[])(
+  'cancelled at %s, with elements already written in the open transaction: nothing is kept and the database is not left locked',
+  async (at) => {
+    const before = rowCounts();
+    let cancelled = false;
+    const hooks = {
+      progress: (stage: ImportStage) => {
+        if (stage === at) cancelled = true;
+      },
+      checkpoint: () => {
+        if (cancelled) throw new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.');
+      },
+    };
+    await expect(runImport(api, db, job(SMALL), hooks, geometrySide(4))).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
+    expect(db.inTransaction).toBe(false);
+    expect(rowCounts()).toEqual(before);
+    // The app's own connection can write at once (the import's write lock is released).
+    expect(h.store.db.prepare('UPDATE twins SET name = name').run().changes).toBeGreaterThan(0);
+  },
+  60_000,
+);
