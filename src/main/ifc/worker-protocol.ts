@@ -1,6 +1,7 @@
 // Messages between main's ImportService, the import process that hosts the import worker thread,
-// and that thread. Main talks to the process (no shared memory); the process hands each job a
-// shared cancel flag the thread polls.
+// and that thread. Main sends jobs to the thread and gets their progress and results on two pipes
+// (frames.ts; through the process's own thread where a launcher gives no pipes), and the rest on
+// the IPC channel to the process, which holds each job's shared cancel flag the thread polls.
 import type { ErrorCode } from '../../shared/result';
 import type { ImportJob, ImportReport, ImportStage } from './import-job';
 

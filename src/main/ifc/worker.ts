@@ -1,13 +1,16 @@
 // The importer, off main: one script in three roles.
-// - host (a child process of main, forked by ImportService): relays jobs and cancellations to the
-//   import thread. A separate process, not just a thread: a model import grows and faults in
-//   hundreds of megabytes, and threads of the same process then stall main's event loop for
-//   hundreds of milliseconds; a process keeps main's loop free.
+// - host (a child process of main, forked by ImportService): relays warm-ups and cancellations to
+//   the import thread (and jobs, where main gave it no pipes), and writes large source files. A
+//   separate process, not just a thread: a model import grows and faults in hundreds of megabytes,
+//   and threads of the same process then stall main's event loop for hundreds of milliseconds; a
+//   process keeps main's loop free.
 // - import (a worker thread of the host): holds a started web-ifc and a store connection, runs one
-//   import at a time, polling a shared cancel flag.
+//   import at a time, polling a shared cancel flag; takes jobs from main's pipe and writes their
+//   progress and results to main's other pipe (frames.ts), no thread in between.
 // - geometry (a worker thread of the import thread): opens its own copy of the model and streams
 //   meshes while the import thread reads properties and relationships; the two share the products
 //   out through a shared counter, so the import thread takes its part of the meshes once it is done.
+import { Socket } from 'node:net';
 import {
   isMainThread,
   MessageChannel,
@@ -22,7 +25,13 @@ import { AppError } from '../../shared/result';
 import { openDatabase, primeWal, StoreError, type SqliteDatabase } from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
 import { sweepSourceFiles, writeSourceFile } from '../store/source-files';
-import { readGeometrySource, runImport, type GeometryHelper, type GeometrySource } from './import-job';
+import {
+  readGeometrySource,
+  runImport,
+  type GeometryHelper,
+  type GeometrySource,
+  type ImportJob,
+} from './import-job';
 import {
   geometryFromParts,
   meshProductIds,
@@ -33,6 +42,7 @@ import {
 import { startWebIfc } from './webifc';
 import { IMPORT_WORKER_YOUNG_GENERATION_MB } from './limits';
 import type { FromWorker, SourceWriteRequest, ToImportProcess, ToWorker } from './worker-protocol';
+import { FrameReader, IMPORT_PIPES_ARG, JOBS_FD, RESULTS_FD, writeFrameSync } from './frames';
 
 const port = parentPort!;
 
@@ -237,8 +247,25 @@ class GeometryWorker implements GeometryHelper {
   }
 }
 
-function runImportRole(): void {
+/**
+ * Messages to the host: a job that came on the pipe has started (with its cancel flag) or ended
+ * (and whether the process should be recycled).
+ */
+type ToHost =
+  | { type: 'job-started'; jobId: string; cancel: SharedArrayBuffer }
+  | { type: 'job-ended'; jobId: string; recycle: boolean };
+
+function runImportRole(pipes: boolean): void {
+  // Answers to what the host relayed (open, close) go back through it; a job's progress and result
+  // go to main the way the job came: on the results pipe, or through the host.
   const post = (message: FromWorker) => port.postMessage(message);
+  const toMain = pipes
+    ? (message: FromWorker) =>
+        writeFrameSync(
+          RESULTS_FD,
+          message.type === 'done' ? { ...message, peakRssMb: process.resourceUsage().maxRSS / 1024 } : message,
+        )
+    : post;
   const databases = new Map<string, SqliteDatabase>();
   const geometry = new GeometryWorker();
   // Start both web-ifc instances now, so that the first import does not wait for them.
@@ -280,6 +307,9 @@ function runImportRole(): void {
     }
   };
 
+  /** Jobs under way (one at a time; a warm-up's 'open' can come while one waits). */
+  let running = 0;
+
   // Source files are written by the import process's own thread (see SourceWriteRequest).
   let nextWrite = 1;
   const writes = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
@@ -312,12 +342,16 @@ function runImportRole(): void {
       try {
         const db = database(message.dbPath);
         prepareImportWriter(db);
-        sweep(message.dbPath); // what an import killed in an earlier run left beside it
-        primeWal(db);
+        // Not while a job waits on its geometry (its transaction may be open, its source file
+        // not yet named by a row): the job's own end sweeps and primes the WAL.
+        if (running === 0) {
+          sweep(message.dbPath); // what an import killed in an earlier run left beside it
+          primeWal(db);
+        }
       } catch {
         // The import into it reports the problem (a newer schema, a damaged file...).
       }
-      closeOlderDatabases();
+      if (running === 0) closeOlderDatabases();
       post({ type: 'opened', dbPath: message.dbPath });
       return;
     }
@@ -328,7 +362,41 @@ function runImportRole(): void {
       post({ type: 'closed' });
       return;
     }
-    const { job, dbPath, cancel } = message;
+    await runJob(message.job, message.dbPath, message.cancel);
+  });
+
+  if (pipes) {
+    // Jobs straight from main (frames.ts); the host learns of each one to relay its cancellation.
+    const frames = new FrameReader();
+    const jobs = new Socket({ fd: JOBS_FD, readable: true, writable: false });
+    jobs.on('error', () => {}); // main gone: the host sees its channel close and ends the process
+    jobs.on('data', (chunk: Buffer) => {
+      let messages: unknown[];
+      try {
+        messages = frames.push(chunk);
+      } catch (error) {
+        console.error(error);
+        process.exit(1); // a corrupt stream: this thread ends, and the host with it
+      }
+      for (const message of messages as ToImportProcess[]) {
+        if (message.type !== 'import') continue;
+        const cancel = new SharedArrayBuffer(4);
+        port.postMessage({ type: 'job-started', jobId: message.job.jobId, cancel } satisfies ToHost);
+        void runJob(message.job, message.dbPath, cancel);
+      }
+    });
+  }
+
+  async function runJob(job: ImportJob, dbPath: string, cancel: SharedArrayBuffer): Promise<void> {
+    running++;
+    try {
+      await runJobSteps(job, dbPath, cancel);
+    } finally {
+      running--;
+    }
+  }
+
+  async function runJobSteps(job: ImportJob, dbPath: string, cancel: SharedArrayBuffer): Promise<void> {
     const flag = new Int32Array(cancel);
     geometry.cancel = cancel;
     let lastPercent = -1;
@@ -351,7 +419,7 @@ function runImportRole(): void {
             lastPercent = Math.max(lastPercent, rounded);
             lastStage = stage;
             lastPosted = now;
-            post({ type: 'progress', jobId: job.jobId, stage, percent: lastPercent });
+            toMain({ type: 'progress', jobId: job.jobId, stage, percent: lastPercent });
           },
           checkpoint: () => {
             if (Atomics.load(flag, 0) !== 0)
@@ -361,7 +429,8 @@ function runImportRole(): void {
         },
         geometry,
       );
-      post({ type: 'done', jobId: job.jobId, report });
+      toMain({ type: 'done', jobId: job.jobId, report });
+      if (pipes) port.postMessage({ type: 'job-ended', jobId: job.jobId, recycle: false } satisfies ToHost);
       try {
         const db = database(dbPath);
         db.pragma('wal_checkpoint(PASSIVE)');
@@ -381,25 +450,42 @@ function runImportRole(): void {
       const known = error instanceof AppError;
       const code = known ? error.code : error instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';
       const text = error instanceof Error ? error.message : String(error);
-      post({
+      const recycle = !known && !(error instanceof StoreError);
+      toMain({
         type: 'failed',
         jobId: job.jobId,
         error: { code, message: text, stack: known ? undefined : (error as Error)?.stack },
-        recycle: !known && !(error instanceof StoreError),
+        recycle,
       });
+      if (pipes) port.postMessage({ type: 'job-ended', jobId: job.jobId, recycle } satisfies ToHost);
     }
     closeOlderDatabases();
-  });
+  }
 }
 
 function runHostRole(): void {
   const send = (message: FromWorker) => process.send?.(message);
   const flags = new Map<string, Int32Array>();
+  /** Cancellations of piped jobs that came before the thread said the job had started. */
+  const early = new Set<string>();
+  const pipes = process.argv.includes(IMPORT_PIPES_ARG);
   const thread = new Worker(selfUrl(), {
-    workerData: { role: 'import' },
+    workerData: { role: 'import', pipes },
     resourceLimits: { maxYoungGenerationSizeMb: IMPORT_WORKER_YOUNG_GENERATION_MB },
   });
-  thread.on('message', (message: FromWorker | SourceWriteRequest) => {
+  thread.on('message', (message: FromWorker | SourceWriteRequest | ToHost) => {
+    if (message.type === 'job-started') {
+      const flag = new Int32Array(message.cancel);
+      flags.set(message.jobId, flag);
+      if (early.delete(message.jobId)) Atomics.store(flag, 0, 1);
+      return;
+    }
+    if (message.type === 'job-ended') {
+      flags.delete(message.jobId);
+      early.delete(message.jobId);
+      if (message.recycle) setImmediate(() => process.exit(1));
+      return;
+    }
     if (message.type === 'write-source') {
       writeSourceFile(message.dbPath, message.sha256, message.bytes).then(
         () => thread.postMessage({ type: 'source-written', id: message.id, error: null } satisfies ToWorker),
@@ -437,6 +523,7 @@ function runHostRole(): void {
     } else if (message.type === 'cancel') {
       const flag = flags.get(message.jobId);
       if (flag) Atomics.store(flag, 0, 1);
+      else if (pipes && early.size < 64) early.add(message.jobId); // its start is on its way
     } else if (message.type === 'open') {
       thread.postMessage(message satisfies ToWorker);
     } else if (message.type === 'close') {
@@ -450,4 +537,4 @@ function runHostRole(): void {
 const role = isMainThread ? 'host' : ((workerData as { role?: string } | null)?.role ?? 'import');
 if (role === 'host') runHostRole();
 else if (role === 'geometry') runGeometryRole();
-else runImportRole();
+else runImportRole((workerData as { pipes?: boolean }).pipes === true);
