@@ -6,7 +6,7 @@
 // itself and store the same version as the importer's normal run; a cancellation while the write
 // is open must leave the database unchanged and unlocked.
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type * as WebIFC from 'web-ifc';
@@ -112,6 +112,20 @@ test('the fixture is small enough to be written while its meshes are read', asyn
   // The importer's normal run (the real worker process and geometry worker) is the reference.
   reference = await h.importFile(SMALL, { twinName: 'reference' });
   expect(reference.stats.meshes).toBeGreaterThan(20);
+}, 60_000);
+
+test('a file sent as bytes (a view into a larger buffer, as the socket decoder hands it over) imports as its path does', async () => {
+  const file = readFileSync(SMALL);
+  const larger = Buffer.alloc(file.length + 64);
+  file.copy(larger, 32);
+  const report = await h.importer.run({
+    jobId: randomUUID(),
+    source: { kind: 'bytes', fileName: 'revit.ifc', bytes: larger.subarray(32, 32 + file.length) },
+    target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'bytes', modelId: randomUUID() },
+    commit: true,
+  });
+  expect(report.merkleRoot).toBe(reference.merkleRoot);
+  expect(report.stats).toEqual(reference.stats);
 }, 60_000);
 
 test('a geometry worker that fails after handing on some products: the import reads the rest and stores the same version', async () => {

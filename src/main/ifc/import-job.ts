@@ -258,10 +258,13 @@ async function importSteps(
   const arrived: GeometryPart[] = [];
   let onArrival = () => {};
   const claim = new Int32Array(new SharedArrayBuffer(4));
-  // Bytes over the limit are refused below; they are not copied for the geometry worker first.
+  // Bytes over the limit are refused below; they are not copied for the geometry worker first. The
+  // copy is its own (new Uint8Array copies; a Buffer's slice, as the job's bytes are when they
+  // came on the jobs pipe, would share the memory that goes to the worker with the transfer).
   if (geometryHelper && (job.source.kind === 'path' || job.source.bytes.byteLength <= job.maxBytes)) {
     const source: GeometrySource = {
-      source: job.source.kind === 'path' ? job.source : { ...job.source, bytes: job.source.bytes.slice() },
+      source:
+        job.source.kind === 'path' ? job.source : { ...job.source, bytes: new Uint8Array(job.source.bytes) },
       maxBytes: job.maxBytes,
     };
     external = geometryHelper.read(source, claim.buffer as SharedArrayBuffer, (part) => {
