@@ -5,7 +5,11 @@ import { encodeFrame, FrameReader } from '../../src/main/ifc/frames';
 
 const messages = [
   { type: 'progress', jobId: 'a', stage: 'parsing', percent: 3 },
-  { type: 'done', jobId: 'a', report: { counts: new Map([['IfcWall', 13]]), bytes: new Uint8Array([1, 2, 3]) } },
+  {
+    type: 'done',
+    jobId: 'a',
+    report: { counts: new Map([['IfcWall', 13]]), bytes: new Uint8Array([1, 2, 3]) },
+  },
   { type: 'import', job: { source: { kind: 'bytes', bytes: new Uint8Array(70_000).fill(7) } } },
 ];
 

@@ -96,7 +96,8 @@ function job(path: string): ImportJob {
 }
 
 function rowCounts(): Record<string, number> {
-  const count = (table: string) => h.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
+  const count = (table: string) =>
+    h.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
   return Object.fromEntries(
     ['twins', 'versions', 'element_states', 'element_meshes', 'geometries', 'source_files'].map((t) => [
       t,

@@ -512,27 +512,27 @@ async function importSteps(
         projectGlobalId: model.projectGlobalId,
         warnings: [...checked.warnings, ...model.warnings],
       });
-    lap('store');
-    stage('storing', 1);
-    return {
-      ...outcome,
-      fileName,
-      schema: checked.schema,
-      sourceSha256: sha256,
-      countsByClass,
-      stats: {
-        bytes: bytes.byteLength,
-        products: model.stats.products,
-        propertySets: model.stats.propertySets,
-        quantitySets: model.stats.quantitySets,
-        predefinedSets: model.stats.predefinedSets,
-        properties: model.stats.properties,
-        meshes: model.stats.meshes,
-        distinctGeometries: model.stats.distinctGeometries,
-        storeys,
-      },
-      timingsMs: timings,
-    };
+      lap('store');
+      stage('storing', 1);
+      return {
+        ...outcome,
+        fileName,
+        schema: checked.schema,
+        sourceSha256: sha256,
+        countsByClass,
+        stats: {
+          bytes: bytes.byteLength,
+          products: model.stats.products,
+          propertySets: model.stats.propertySets,
+          quantitySets: model.stats.quantitySets,
+          predefinedSets: model.stats.predefinedSets,
+          properties: model.stats.properties,
+          meshes: model.stats.meshes,
+          distinctGeometries: model.stats.distinctGeometries,
+          storeys,
+        },
+        timingsMs: timings,
+      };
     } finally {
       onArrival = () => {};
       write?.abort(); // a write not finished is rolled back

@@ -1250,7 +1250,8 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
     },
     result(): GeometryRead {
       const fingerprints = new Map<number, Hex32>();
-      for (const [id, meshes] of placed) if (meshes.length > 0) fingerprints.set(id, fingerprintOf(id, meshes));
+      for (const [id, meshes] of placed)
+        if (meshes.length > 0) fingerprints.set(id, fingerprintOf(id, meshes));
       return { geometries: [...geometries.values()], placed, fingerprints, meshCount };
     },
   };

@@ -263,7 +263,9 @@ function runImportRole(pipes: boolean): void {
     ? (message: FromWorker) =>
         writeFrameSync(
           RESULTS_FD,
-          message.type === 'done' ? { ...message, peakRssMb: process.resourceUsage().maxRSS / 1024 } : message,
+          message.type === 'done'
+            ? { ...message, peakRssMb: process.resourceUsage().maxRSS / 1024 }
+            : message,
         )
     : post;
   const databases = new Map<string, SqliteDatabase>();

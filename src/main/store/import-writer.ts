@@ -333,7 +333,8 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
     abort,
     finish: (rest) =>
       guarded(() => {
-        if (clashes > 5) warnings.push(`${clashes} elements in all were skipped as belonging to another model.`);
+        if (clashes > 5)
+          warnings.push(`${clashes} elements in all were skipped as belonging to another model.`);
         if (elements.length + kept.length === 0) {
           throw new AppError('BAD_REQUEST', `${header.source.fileName} holds no elements to import.`);
         }
