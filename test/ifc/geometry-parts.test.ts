@@ -176,3 +176,17 @@ test.each(['geometry', 'fingerprinting', 'storing'] as ImportStage[])(
   },
   60_000,
 );
+
+test('the geometry stream of a version asked for under another twin, or of an unknown twin, is refused naming which', () => {
+  const other = h.store.listTwins().find((t) => t.id !== reference.twinId)!;
+  const version = reference.versionId;
+  expect(h.store.geometryChunk(reference.twinId, version, 0).byteLength).toBeGreaterThan(0);
+  expect(() => h.store.geometryChunk(other.id, version, 0)).toThrow(
+    expect.objectContaining({ code: 'NOT_FOUND', message: `Twin ${other.id} has no version ${version}.` }),
+  );
+  expect(() => h.store.geometryChunk('no-such-twin', version, 0)).toThrow(
+    expect.objectContaining({ code: 'NOT_FOUND', message: 'There is no twin no-such-twin.' }),
+  );
+  expect(() => h.store.geometryManifest('no-such-twin')).toThrow(/There is no twin no-such-twin/);
+  expect(h.store.geometryManifest(reference.twinId).versionId).toBe(version);
+});

@@ -90,6 +90,7 @@ const HOT_SQL = {
   meshBytes: `SELECT g.vertices, g.indices FROM json_each(?) j JOIN geometries g ON g.hash = j.value
     ORDER BY j.key`,
   twinRow: 'SELECT id, head_version_id FROM twins WHERE id = ?',
+  versionTwin: 'SELECT twin_id FROM versions WHERE id = ?',
   versionRow: `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`,
   models: `SELECT m.id, m.name, m.discipline, m.created_at, s.file_name, s.sha256, s.byte_size, s.ifc_schema, s.authoring_app
          FROM models m
@@ -574,8 +575,7 @@ export class TwinStore {
   }
 
   geometryManifest(twinId: string, versionId?: number): GeometryManifest {
-    const version = this.resolveVersion(twinId, versionId);
-    return this.geometryPlan(version.id).manifest;
+    return this.geometryPlan(this.versionIdOf(twinId, versionId)).manifest;
   }
 
   /** One binary chunk of the stream described in src/shared/geometry-stream.ts. */
@@ -585,8 +585,7 @@ export class TwinStore {
     cursor: number,
     maxBytes = 4 * 1024 * 1024,
   ): Uint8Array<ArrayBuffer> {
-    const version = this.resolveVersion(twinId, versionId);
-    const plan = this.geometryPlan(version.id);
+    const plan = this.geometryPlan(this.versionIdOf(twinId, versionId));
     const { instanceCount, meshCount, firstMeshCursor } = plan.manifest;
     if (cursor > firstMeshCursor + meshCount)
       throw new AppError('BAD_REQUEST', `Cursor ${cursor} is past the end of the stream.`);
@@ -721,6 +720,24 @@ export class TwinStore {
     if (this.plans.size >= 4) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(versionId, plan);
     return plan;
+  }
+
+  /**
+   * resolveVersion's answer as an id alone, with no more lookups than that takes: the geometry
+   * stream asks for it on every chunk (a twin's reopening is a handful of such calls).
+   */
+  private versionIdOf(twinId: string, versionId?: number): number {
+    if (versionId === undefined) {
+      const twin = this.getTwinRow(twinId);
+      if (twin.head_version_id !== null) return twin.head_version_id;
+      return this.resolveVersion(twinId).id;
+    }
+    const owner = this.statement(HOT_SQL.versionTwin).pluck().get(versionId) as string | undefined;
+    if (owner !== twinId) {
+      this.getTwinRow(twinId); // "There is no twin ..." when that is what is wrong
+      throw new AppError('NOT_FOUND', `Twin ${twinId} has no version ${versionId}.`);
+    }
+    return versionId;
   }
 
   private getTwinRow(twinId: string): { id: string; head_version_id: number | null } {
