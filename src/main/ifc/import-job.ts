@@ -18,7 +18,7 @@ import {
   type ImportedGeometry,
 } from '../store/import-writer';
 import { diffStates } from './changeset';
-import { buildVersionTree, keccak256Hex } from './merkle';
+import { buildVersionTree, keccak256Hex, leafHash } from './merkle';
 import { preflight } from './preflight';
 import {
   memoizedText,
@@ -361,11 +361,14 @@ async function importSteps(
       // The reader builds states with their members in canonical order and numbers made finite,
       // so the native serialiser writes RFC 8785 text (test/ifc/fingerprint.test.ts checks it).
       const canonical = canonicalStateText(e.state);
+      // elementKeyOf and stateHashOfCanonical (shared/fingerprint.ts), on hash-wasm's Keccak and
+      // Node's sha256; and the version tree's leaf, here while the other thread still reads meshes.
+      const elementKey = keccak256Hex(e.state.globalId);
+      const stateHash = `0x${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
       return {
-        // elementKeyOf and stateHashOfCanonical (shared/fingerprint.ts), on hash-wasm's Keccak and
-        // Node's sha256.
-        elementKey: keccak256Hex(e.state.globalId),
-        stateHash: `0x${createHash('sha256').update(canonical, 'utf8').digest('hex')}`,
+        elementKey,
+        stateHash,
+        leafHash: leafHash(elementKey, stateHash),
         globalId: e.state.globalId,
         ifcClass: e.state.ifcClass,
         name: e.state.name,
