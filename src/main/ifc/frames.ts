@@ -25,13 +25,14 @@ export function encodeFrame(message: unknown): Buffer {
 export function writeFrameSync(fd: number, message: unknown): void {
   const frame = encodeFrame(message);
   let offset = 0;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let pause: Int32Array | null = null;
   while (offset < frame.length) {
     try {
       offset += writeSync(fd, frame, offset, frame.length - offset);
     } catch (error) {
       // A non-blocking pipe whose reader is behind: wait for it to drain a little.
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      pause ??= new Int32Array(new SharedArrayBuffer(4));
       Atomics.wait(pause, 0, 0, 1);
     }
   }

@@ -356,7 +356,6 @@ async function importSteps(
       checkpoint: hooks.checkpoint,
       progress: (fraction: number) => stage('storing', fraction),
     };
-    // Elements fingerprinted so far, and those of them not yet written.
     const importedElementOf = (e: ReadElement): ImportedElement => {
       // The reader builds states with their members in canonical order and numbers made finite,
       // so the native serialiser writes RFC 8785 text (test/ifc/fingerprint.test.ts checks it).
@@ -386,8 +385,14 @@ async function importSteps(
         })),
       };
     };
+    // Elements fingerprinted so far, and those of them not yet written.
     const finalized = new Map<ReadElement, ImportedElement>();
     let unwritten: ImportedElement[] = [];
+    const finalize = (e: ReadElement) => {
+      const imported = importedElementOf(e);
+      finalized.set(e, imported);
+      unwritten.push(imported);
+    };
     let write: ImportWrite | null = null;
     try {
       let geometry: GeometryRead | undefined;
@@ -409,11 +414,6 @@ async function importSteps(
           if (!write || unwritten.length === 0) return;
           write.add(unwritten, lookup);
           unwritten = [];
-        };
-        const finalize = (e: ReadElement) => {
-          const imported = importedElementOf(e);
-          finalized.set(e, imported);
-          unwritten.push(imported);
         };
         const take = (part: GeometryPart) => {
           if (failure !== null) throw failure;
@@ -483,11 +483,7 @@ async function importSteps(
       for (const e of model.elements) {
         countsByClass[e.state.ifcClass] = (countsByClass[e.state.ifcClass] ?? 0) + 1;
         if (e.state.ifcClass === 'IfcBuildingStorey') storeys++;
-        if (!finalized.has(e)) {
-          const imported = importedElementOf(e);
-          finalized.set(e, imported);
-          unwritten.push(imported);
-        }
+        if (!finalized.has(e)) finalize(e);
       }
       lap('fingerprint');
       hooks.checkpoint();

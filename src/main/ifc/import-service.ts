@@ -107,7 +107,10 @@ const forkImportProcess = (script: string, execArgv: string[]): ImportProcess =>
   return {
     send: (message) => {
       if (!child.connected) return false;
-      if (message.type === 'import') return jobs.write(encodeFrame(message)) || true;
+      if (message.type === 'import') {
+        jobs.write(encodeFrame(message)); // a job at a time: no backpressure to wait for
+        return true;
+      }
       return child.send(message);
     },
     on: (event: string, listener: (...args: never[]) => void) => {

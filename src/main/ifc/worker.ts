@@ -228,15 +228,11 @@ class GeometryWorker implements GeometryHelper {
   settle(): void {
     const deadline = performance.now() + 50;
     while (this.pending.has(this.last) && this.channel) {
-      const { answers, answered } = this.channel;
+      const { answered } = this.channel;
       const seen = Atomics.load(answered, 0);
-      const got = receiveMessageOnPort(answers);
-      if (got) {
-        this.receive(got.message as FromGeometry);
-        continue;
-      }
+      this.poll();
       const left = deadline - performance.now();
-      if (left <= 0) return;
+      if (!this.pending.has(this.last) || left <= 0) return;
       Atomics.wait(answered, 0, seen, left);
     }
   }
@@ -392,18 +388,21 @@ function runImportRole(pipes: boolean): void {
   async function runJob(job: ImportJob, dbPath: string, cancel: SharedArrayBuffer): Promise<void> {
     running++;
     try {
-      await runJobSteps(job, dbPath, cancel);
+      const recycle = await runJobSteps(job, dbPath, cancel);
+      if (pipes) port.postMessage({ type: 'job-ended', jobId: job.jobId, recycle } satisfies ToHost);
     } finally {
       running--;
     }
   }
 
-  async function runJobSteps(job: ImportJob, dbPath: string, cancel: SharedArrayBuffer): Promise<void> {
+  /** Runs a job and tells main how it went; answers whether the process should be recycled. */
+  async function runJobSteps(job: ImportJob, dbPath: string, cancel: SharedArrayBuffer): Promise<boolean> {
     const flag = new Int32Array(cancel);
     geometry.cancel = cancel;
     let lastPercent = -1;
     let lastStage = '';
     let lastPosted = 0;
+    let recycle = false;
     try {
       api ??= await startWebIfc();
       const report = await runImport(
@@ -432,7 +431,6 @@ function runImportRole(pipes: boolean): void {
         geometry,
       );
       toMain({ type: 'done', jobId: job.jobId, report });
-      if (pipes) port.postMessage({ type: 'job-ended', jobId: job.jobId, recycle: false } satisfies ToHost);
       try {
         const db = database(dbPath);
         db.pragma('wal_checkpoint(PASSIVE)');
@@ -452,16 +450,16 @@ function runImportRole(pipes: boolean): void {
       const known = error instanceof AppError;
       const code = known ? error.code : error instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';
       const text = error instanceof Error ? error.message : String(error);
-      const recycle = !known && !(error instanceof StoreError);
+      recycle = !known && !(error instanceof StoreError);
       toMain({
         type: 'failed',
         jobId: job.jobId,
         error: { code, message: text, stack: known ? undefined : (error as Error)?.stack },
         recycle,
       });
-      if (pipes) port.postMessage({ type: 'job-ended', jobId: job.jobId, recycle } satisfies ToHost);
     }
     closeOlderDatabases();
+    return recycle;
   }
 }
 

@@ -216,17 +216,7 @@ export class TwinStore {
 
   /** The requested version of the twin, or its head, or (before any commit) its draft. */
   resolveVersion(twinId: string, versionId?: number): VersionRow {
-    const twin = this.getTwinRow(twinId);
-    if (versionId !== undefined) {
-      const row = this.versionRow(versionId);
-      if (!row || row.twin_id !== twinId)
-        throw new AppError('NOT_FOUND', `Twin ${twinId} has no version ${versionId}.`);
-      return row;
-    }
-    if (twin.head_version_id !== null) return this.versionRow(twin.head_version_id)!;
-    const draft = this.statement(HOT_SQL.draftId).pluck().get(twinId) as number | undefined;
-    if (draft === undefined) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version yet.`);
-    return this.versionRow(draft)!;
+    return this.versionRow(this.versionIdOf(twinId, versionId))!;
   }
 
   commitDraft(twinId: string, versionId: number): VersionSummary {
@@ -723,14 +713,16 @@ export class TwinStore {
   }
 
   /**
-   * resolveVersion's answer as an id alone, with no more lookups than that takes: the geometry
-   * stream asks for it on every chunk (a twin's reopening is a handful of such calls).
+   * The version asked for (its head, else its draft, when none is named), checked to be the twin's,
+   * as an id alone: the geometry stream asks on every chunk and needs no more lookups than that.
    */
   private versionIdOf(twinId: string, versionId?: number): number {
     if (versionId === undefined) {
       const twin = this.getTwinRow(twinId);
       if (twin.head_version_id !== null) return twin.head_version_id;
-      return this.resolveVersion(twinId).id;
+      const draft = this.statement(HOT_SQL.draftId).pluck().get(twinId) as number | undefined;
+      if (draft === undefined) throw new AppError('NOT_FOUND', `Twin ${twinId} has no version yet.`);
+      return draft;
     }
     const owner = this.statement(HOT_SQL.versionTwin).pluck().get(versionId) as string | undefined;
     if (owner !== twinId) {
