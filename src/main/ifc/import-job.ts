@@ -155,13 +155,15 @@ export const EARLY_WRITE_MAX_BYTES = SOURCE_FILE_BESIDE_MIN_BYTES;
  */
 export interface GeometryHelper {
   /**
-   * `onPart` gets what the worker has read as it hands it on (every millisecond or so), when this
-   * thread polls or settles; the promise, all of it once the worker is done.
+   * `onPart` gets what the worker has read as it hands it on (every millisecond or so), and
+   * `onProducts` its meshProductIds list once it has opened its model, when this thread polls or
+   * settles; the promise, all of it once the worker is done.
    */
   read(
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
+    onProducts?: (products: number[]) => void,
   ): Promise<GeometryRead>;
   /** Takes what the geometry worker has handed on so far, without waiting. */
   poll(): void;
@@ -258,6 +260,7 @@ async function importSteps(
   const arrived: GeometryPart[] = [];
   let onArrival = () => {};
   const claim = new Int32Array(new SharedArrayBuffer(4));
+  let workerProducts: number[] | null = null;
   // Bytes over the limit are refused below; they are not copied for the geometry worker first. The
   // copy is its own (new Uint8Array copies; a Buffer's slice, as the job's bytes are when they
   // came on the jobs pipe, would share the memory that goes to the worker with the transfer).
@@ -267,10 +270,17 @@ async function importSteps(
         job.source.kind === 'path' ? job.source : { ...job.source, bytes: new Uint8Array(job.source.bytes) },
       maxBytes: job.maxBytes,
     };
-    external = geometryHelper.read(source, claim.buffer as SharedArrayBuffer, (part) => {
-      arrived.push(part);
-      onArrival();
-    });
+    external = geometryHelper.read(
+      source,
+      claim.buffer as SharedArrayBuffer,
+      (part) => {
+        arrived.push(part);
+        onArrival();
+      },
+      (products) => {
+        workerProducts = products;
+      },
+    );
     external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
   }
   const lap = (name: string) => {
@@ -436,7 +446,10 @@ async function importSteps(
           }
         };
         onArrival = takeArrived;
-        const ids = meshProductIds(api, modelId);
+        // The geometry worker's list of the products with meshes (the order both threads claim
+        // in), handed over once it has opened its model: here long before this thread needs it.
+        geometryHelper!.poll();
+        const ids = workerProducts ?? meshProductIds(api, modelId);
         const meshProducts = new Set(ids);
         for (const e of prepared) {
           if (meshProducts.has(e.expressId)) continue;

@@ -1348,6 +1348,10 @@ export function meshProductIds(api: WebIFC.IfcAPI, modelId: number): number[] {
  * Streams the products of `ids` that no other thread has claimed: each takes the next index from
  * the shared counter (Atomics.add), so two threads holding their own copies of the model split
  * the meshes between them as they go, whoever is free taking the next product.
+ * Both read in the list's order, as the single-thread read does: web-ifc's mesh of a product can
+ * depend on what its model read before (IfcOpenHouse's wall #268 comes out differently once wall
+ * #281 has been read), so taking products in another order (from the back, say) would change
+ * fingerprints and roots (test/ifc/geometry-parts.test.ts holds the two reads to the same root).
  */
 export function streamClaimedGeometry(
   api: WebIFC.IfcAPI,

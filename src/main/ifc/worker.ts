@@ -63,6 +63,7 @@ type ToGeometry = {
 };
 /** What the geometry worker has read, handed on as it goes: parts, the last one marked done. */
 type FromGeometry =
+  | { type: 'geometry-products'; id: number; products: number[] }
   | { type: 'geometry-part' | 'geometry-done'; id: number; part: GeometryPart }
   | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string };
 
@@ -98,10 +99,12 @@ function runGeometryRole(): void {
       api ??= await startWebIfc();
       modelId = api.OpenModel(bytes);
       if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
+      const products = meshProductIds(api, modelId);
+      answer({ type: 'geometry-products', id: message.id, products });
       streamClaimedGeometry(
         api,
         modelId,
-        meshProductIds(api, modelId),
+        products,
         new Int32Array(message.claim),
         {
           checkpoint: () => {
@@ -148,6 +151,7 @@ class GeometryWorker implements GeometryHelper {
     {
       parts: GeometryPart[];
       onPart: (part: GeometryPart) => void;
+      onProducts?: (products: number[]) => void;
       resolve: (r: GeometryRead) => void;
       reject: (e: Error) => void;
     }
@@ -188,6 +192,10 @@ class GeometryWorker implements GeometryHelper {
       waiting.reject(new AppError(message.code, message.message));
       return;
     }
+    if (message.type === 'geometry-products') {
+      waiting.onProducts?.(message.products);
+      return;
+    }
     waiting.parts.push(message.part);
     waiting.onPart(message.part);
     if (message.type === 'geometry-done') {
@@ -200,12 +208,13 @@ class GeometryWorker implements GeometryHelper {
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
+    onProducts?: (products: number[]) => void,
   ): Promise<GeometryRead> {
     this.start();
     const id = this.next++;
     this.last = id;
     return new Promise<GeometryRead>((resolve, reject) => {
-      this.pending.set(id, { parts: [], onPart, resolve, reject });
+      this.pending.set(id, { parts: [], onPart, onProducts, resolve, reject });
       const message: ToGeometry = { type: 'geometry', id, source, cancel: this.cancel, claim };
       const file = source.source;
       this.worker!.postMessage(message, file.kind === 'bytes' ? [file.bytes.buffer as ArrayBuffer] : []);
