@@ -19,7 +19,7 @@ import {
   type ImportReport,
   type ImportStage,
 } from '../../src/main/ifc/import-job';
-import { meshProductIds, streamClaimedGeometry, type GeometryPart } from '../../src/main/ifc/reader';
+import { meshProductUnits, streamClaimedGeometry, type GeometryPart } from '../../src/main/ifc/reader';
 import { startWebIfc } from '../../src/main/ifc/webifc';
 import { openDatabase, type SqliteDatabase } from '../../src/main/store/database';
 import { AppError } from '../../src/shared/result';
@@ -44,8 +44,8 @@ afterAll(async () => {
 });
 
 /**
- * The geometry worker's side, on a second model in this thread: claims and reads `products`
- * products as soon as the job is handed over, hands them on as parts when the import thread polls,
+ * The geometry worker's side, on a second model in this thread: claims and reads `products` units
+ * (meshProductUnits) as soon as the job is handed over, hands them on as parts when the import thread polls,
  * then fails (the worker crashed) or, with `products` undefined, reads all it can claim and ends.
  */
 function geometrySide(products: number | undefined): GeometryHelper & { handedOn: number } {
@@ -58,11 +58,11 @@ function geometrySide(products: number | undefined): GeometryHelper & { handedOn
       deliver = onPart;
       const model = api.OpenModel(readGeometrySource(source));
       try {
-        const ids = meshProductIds(api, model);
+        const units = meshProductUnits(api, model);
         streamClaimedGeometry(
           api,
           model,
-          products === undefined ? ids : ids.slice(0, products),
+          products === undefined ? units : units.slice(0, products),
           new Int32Array(claim),
           { checkpoint: () => {}, progress: () => {} },
           { everyMs: 0, send: (part) => parts.push(part) },
@@ -153,15 +153,23 @@ test('a geometry worker that reads everything but the import thread’s share: t
   expect(report.stats).toEqual(reference.stats);
 }, 60_000);
 
-test('IfcOpenHouse, whose wall meshes web-ifc makes differently in another reading order: the parallel import, the one-thread read and a shared read store one root', async () => {
+test('IfcOpenHouse, whose walls #268 and #281 share a mapped representation web-ifc cuts openings from: one unit, and the parallel import, the one-thread read and a shared read store one root', async () => {
   // IfcOpenHouse itself: the schema fixture is it with only its schema id changed.
   const path = join(dirname(h.dbPath), 'IfcOpenHouse.ifc');
   const text = readFileSync(join(FIXTURES, 'unknown-schema-ifc5.ifc'), 'latin1');
   writeFileSync(path, text.replace("FILE_SCHEMA(('IFC5X9'));", "FILE_SCHEMA(('IFC4'));"), 'latin1');
+  const model = api.OpenModel(new Uint8Array(readFileSync(path)));
+  try {
+    const units = meshProductUnits(api, model);
+    expect(units.filter((unit) => unit.length > 1)).toEqual([[268, 281]]);
+    expect(units.flat()).toHaveLength(43);
+  } finally {
+    api.CloseModel(model);
+  }
   const hooks = { progress: () => {}, checkpoint: () => {} };
   const parallel = await h.importFile(path, { twinName: 'open house' });
   const oneThread = await runImport(api, db, job(path), hooks); // web-ifc's StreamAllMeshes, in file order
-  const side = geometrySide(2); // the two first products elsewhere, the rest here
+  const side = geometrySide(2); // the two first units elsewhere (a wall and #268), the rest here
   const shared = await runImport(api, db, job(path), hooks, side);
   expect(side.handedOn).toBeGreaterThan(0);
   expect(parallel.stats.meshes).toBe(41);

@@ -1010,7 +1010,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       return element;
     },
     complete: (external?: GeometryRead): ReadModel => {
-      const geometry = external ?? streamGeometry(api, modelId, hooks, represented);
+      const geometry = external ?? streamGeometry(api, modelId, hooks);
       hooks.checkpoint();
       const elements = prepare();
       for (const [expressId, meshes] of geometry.placed) {
@@ -1258,35 +1258,18 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
 }
 
 /**
- * Streams every mesh of the open model: each distinct mesh once (by web-ifc geometry id, then by
- * content hash: sha256 of its float32 vertices and its indices as stored), and each product's
- * placed meshes with colour and transform.
+ * Streams every mesh of the open model on this thread alone: each distinct mesh once (by web-ifc
+ * geometry id, then by content hash: sha256 of its float32 vertices and its indices as stored), and
+ * each product's placed meshes with colour and transform. The same units in the same order as the
+ * two threads of an import read them (meshProductUnits), so both reads make the same meshes.
  */
 export function streamGeometry(
   api: WebIFC.IfcAPI,
   modelId: number,
   hooks: Pick<ReadHooks, 'checkpoint' | 'progress'>,
-  expectedProducts: number,
 ): GeometryRead {
-  const collector = geometryCollector(api, modelId);
-  let cancelled = false;
-  let streamed = 0;
-  // web-ifc streams type by type and counts within each type; progress counts products instead.
-  api.StreamAllMeshes(modelId, (mesh) => {
-    if (cancelled) return;
-    if ((streamed++ & 31) === 0) {
-      try {
-        hooks.checkpoint();
-      } catch {
-        cancelled = true;
-        return;
-      }
-      hooks.progress('geometry', expectedProducts > 0 ? Math.min(1, streamed / expectedProducts) : 1);
-    }
-    collector.add(mesh);
-  });
-  hooks.checkpoint();
-  return collector.result();
+  const units = meshProductUnits(api, modelId);
+  return streamClaimedGeometry(api, modelId, units, new Int32Array(new SharedArrayBuffer(4)), hooks);
 }
 
 /** Element classes web-ifc's StreamAllMeshes skips (IfcOpeningElement, IfcSpace...). */
@@ -1301,15 +1284,23 @@ const streamedType = new Map<number, boolean>();
 
 /**
  * The products StreamAllMeshes would stream (its element classes, less openings and spaces), in
- * an order fixed by the file alone: the geometry worker and the import thread compute the same
- * list from their own copies of the model and share it out by index (streamClaimedGeometry).
- * Streaming them one by one with StreamMeshes gives byte-identical meshes (checked on every sample).
+ * an order fixed by the file alone, as units: each unit is read by one thread, its products in
+ * order (streamClaimedGeometry). The geometry worker computes the units and hands them to the
+ * import thread; a one-thread read uses the same units, so every read of a file makes the same
+ * meshes.
+ *
+ * A unit is one product, or the products that share representations (an IfcRepresentationMap
+ * through IfcMappedItem, an IfcShapeRepresentation, an item) with a host of openings: web-ifc cuts
+ * the openings out of the shared geometry it has cached, so what it makes of a product depends on
+ * which of them its model read before (IfcOpenHouse: walls #268 and #281 share a map; read #281
+ * first and #268 comes out differently). Read together, in order, they come out the same every
+ * time; split between two threads, the root of IfcOpenHouse depended on which thread was free.
  *
  * Hosts of openings come first, most openings first: cutting the openings out is most of a small
  * model's geometry time (IfcOpenHouse: three walls take 3.0 of its 3.9 ms), and the two threads
  * split the work evenly only when the long products are claimed before the short ones.
  */
-export function meshProductIds(api: WebIFC.IfcAPI, modelId: number): number[] {
+export function meshProductUnits(api: WebIFC.IfcAPI, modelId: number): number[][] {
   const vector = api.GetLineIDsWithType(modelId, WebIFC.IFCPRODUCT, true);
   const out: number[] = [];
   for (let i = 0; i < vector.size(); i++) {
@@ -1338,25 +1329,160 @@ export function meshProductIds(api: WebIFC.IfcAPI, modelId: number): number[] {
   // Then the site: its terrain is one large mesh (IfcOpenHouse: 0.37 ms, a tenth of its meshes), too
   // long to be left for the end, where it would keep one thread busy while the other waits.
   const sites = new Set(out.filter((id) => api.GetLineType(modelId, id) === WebIFC.IFCSITE));
-  if (openings.size === 0 && sites.size === 0) return out;
-  const rank = (id: number) => (openings.get(id) ?? 0) * 2 + (sites.has(id) ? 1 : 0);
-  const position = new Map(out.map((id, i) => [id, i]));
-  return out.sort((a, b) => rank(b) - rank(a) || position.get(a)! - position.get(b)!);
+  if (openings.size > 0 || sites.size > 0) {
+    const rank = (id: number) => (openings.get(id) ?? 0) * 2 + (sites.has(id) ? 1 : 0);
+    const position = new Map(out.map((id, i) => [id, i]));
+    out.sort((a, b) => rank(b) - rank(a) || position.get(a)! - position.get(b)!);
+  }
+  const group = openings.size > 0 ? sharedRepresentationGroups(api, modelId, out, openings) : new Map();
+  const units: number[][] = [];
+  const unitOf = new Map<number, number[]>();
+  for (const id of out) {
+    const root = group.get(id);
+    if (root === undefined) {
+      units.push([id]);
+      continue;
+    }
+    const unit = unitOf.get(root);
+    if (unit) unit.push(id);
+    else {
+      const started = [id];
+      unitOf.set(root, started);
+      units.push(started);
+    }
+  }
+  return units;
 }
 
 /**
- * Streams the products of `ids` that no other thread has claimed: each takes the next index from
- * the shared counter (Atomics.add), so two threads holding their own copies of the model split
- * the meshes between them as they go, whoever is free taking the next product.
- * Both read in the list's order, as the single-thread read does: web-ifc's mesh of a product can
- * depend on what its model read before (IfcOpenHouse's wall #268 comes out differently once wall
- * #281 has been read), so taking products in another order (from the back, say) would change
- * fingerprints and roots (test/ifc/geometry-parts.test.ts holds the two reads to the same root).
+ * Products that share a representation, a representation item or a mapped representation with a
+ * host of openings, each mapped to one member of its group (hosts and products sharing nothing
+ * with a host are left out). Read in batches: ~0.4 ms for IfcOpenHouse, ~13 ms for Office_A.
+ */
+function sharedRepresentationGroups(
+  api: WebIFC.IfcAPI,
+  modelId: number,
+  products: number[],
+  hosts: ReadonlyMap<number, number>,
+): Map<number, number> {
+  const refOf = (arg: unknown): number | null => {
+    const a = arg as { type?: number; value?: unknown } | null | undefined;
+    return a && a.type === 5 && typeof a.value === 'number' ? a.value : null;
+  };
+  const refsOf = (arg: unknown): number[] =>
+    Array.isArray(arg) ? arg.map(refOf).filter((r): r is number => r !== null) : [];
+  const lines = (ids: number[]): { arguments?: unknown[] }[] => {
+    try {
+      return ids.length > 0 ? (api.GetRawLinesData(modelId, ids) as { arguments?: unknown[] }[]) : [];
+    } catch {
+      return []; // an unreadable line only leaves its product ungrouped
+    }
+  };
+  // Each product's nodes: its representations, their items, the maps of mapped items, and the
+  // mapped representations and their items; owners[i] names the product of nodes[i].
+  const keys = new Map<number, number[]>();
+  const add = (product: number, node: number) => {
+    const list = keys.get(product);
+    if (list) list.push(node);
+    else keys.set(product, [node]);
+  };
+  const follow = (ids: number[], owners: number[], argument: number) => {
+    const next: number[] = [];
+    const nextOwners: number[] = [];
+    lines(ids).forEach((line, i) => {
+      for (const node of refsOf(line?.arguments?.[argument])) {
+        next.push(node);
+        nextOwners.push(owners[i]!);
+      }
+    });
+    return [next, nextOwners] as const;
+  };
+  // IfcProduct.Representation (7th) -> IfcProductDefinitionShape.Representations (3rd)
+  const shapes: number[] = [];
+  const shapeOwners: number[] = [];
+  lines(products).forEach((line, i) => {
+    const shape = refOf(line?.arguments?.[6]);
+    if (shape !== null) {
+      shapes.push(shape);
+      shapeOwners.push(products[i]!);
+    }
+  });
+  const [reps, repOwners] = follow(shapes, shapeOwners, 2);
+  // IfcShapeRepresentation.Items (4th)
+  const [items, itemOwners] = follow(reps, repOwners, 3);
+  reps.forEach((rep, i) => add(repOwners[i]!, rep));
+  const mapped: number[] = [];
+  const mappedOwners: number[] = [];
+  items.forEach((item, i) => {
+    add(itemOwners[i]!, item);
+    if (api.GetLineType(modelId, item) === WebIFC.IFCMAPPEDITEM) {
+      mapped.push(item);
+      mappedOwners.push(itemOwners[i]!);
+    }
+  });
+  // IfcMappedItem.MappingSource (1st) -> IfcRepresentationMap.MappedRepresentation (2nd) -> Items
+  const maps: number[] = [];
+  const mapOwners: number[] = [];
+  lines(mapped).forEach((line, i) => {
+    const map = refOf(line?.arguments?.[0]);
+    if (map !== null) {
+      maps.push(map);
+      mapOwners.push(mappedOwners[i]!);
+      add(mappedOwners[i]!, map);
+    }
+  });
+  const [mappedReps, mappedRepOwners] = follow(maps, mapOwners, 1);
+  mappedReps.forEach((rep, i) => add(mappedRepOwners[i]!, rep));
+  const [mappedItems, mappedItemOwners] = follow(mappedReps, mappedRepOwners, 3);
+  mappedItems.forEach((item, i) => add(mappedItemOwners[i]!, item));
+
+  // Union-find over products that share a node.
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let root = x;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    while (x !== root) {
+      const next = parent.get(x)!;
+      parent.set(x, root);
+      x = next;
+    }
+    return root;
+  };
+  for (const product of products) parent.set(product, product);
+  const ownerOfNode = new Map<number, number>();
+  for (const [product, nodes] of keys) {
+    for (const node of nodes) {
+      const other = ownerOfNode.get(node);
+      if (other === undefined) ownerOfNode.set(node, product);
+      else if (find(other) !== find(product)) parent.set(find(product), find(other));
+    }
+  }
+  const size = new Map<number, number>();
+  const withHost = new Set<number>();
+  for (const product of products) {
+    const root = find(product);
+    size.set(root, (size.get(root) ?? 0) + 1);
+    if (hosts.has(product)) withHost.add(root);
+  }
+  const groups = new Map<number, number>();
+  for (const product of products) {
+    const root = find(product);
+    if (withHost.has(root) && size.get(root)! > 1) groups.set(product, root);
+  }
+  return groups;
+}
+
+/**
+ * Streams the units of `units` (meshProductUnits) that no other thread has claimed: each takes the
+ * next index from the shared counter (Atomics.add), so two threads holding their own copies of the
+ * model split the meshes between them as they go, whoever is free taking the next unit. Each unit's
+ * products are read together, in order (see meshProductUnits for why);
+ * test/ifc/geometry-parts.test.ts holds the parallel read and the one-thread read to one root.
  */
 export function streamClaimedGeometry(
   api: WebIFC.IfcAPI,
   modelId: number,
-  ids: readonly number[],
+  units: readonly (readonly number[])[],
   claim: Int32Array,
   hooks: Pick<ReadHooks, 'checkpoint' | 'progress'>,
   parts?: {
@@ -1366,20 +1492,19 @@ export function streamClaimedGeometry(
   },
 ): GeometryRead {
   const collector = geometryCollector(api, modelId);
-  const one = [0];
   let streamed: number[] = [];
   let sentAt = performance.now();
   for (;;) {
     const index = Atomics.add(claim, 0, 1);
-    if (index >= ids.length) break;
+    if (index >= units.length) break;
     if ((index & 15) === 0) {
       hooks.checkpoint();
-      hooks.progress('geometry', index / ids.length);
+      hooks.progress('geometry', index / units.length);
     }
-    one[0] = ids[index]!;
-    api.StreamMeshes(modelId, one, (mesh) => collector.add(mesh));
+    const unit = units[index]!;
+    api.StreamMeshes(modelId, unit as number[], (mesh) => collector.add(mesh));
     if (parts) {
-      streamed.push(one[0]);
+      streamed.push(...unit);
       const now = performance.now();
       if (now - sentAt >= parts.everyMs) {
         parts.send(collector.part(streamed), false);

@@ -34,7 +34,7 @@ import {
 } from './import-job';
 import {
   geometryFromParts,
-  meshProductIds,
+  meshProductUnits,
   streamClaimedGeometry,
   type GeometryPart,
   type GeometryRead,
@@ -63,7 +63,7 @@ type ToGeometry = {
 };
 /** What the geometry worker has read, handed on as it goes: parts, the last one marked done. */
 type FromGeometry =
-  | { type: 'geometry-products'; id: number; products: number[] }
+  | { type: 'geometry-units'; id: number; units: number[][] }
   | { type: 'geometry-part' | 'geometry-done'; id: number; part: GeometryPart }
   | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string };
 
@@ -99,12 +99,12 @@ function runGeometryRole(): void {
       api ??= await startWebIfc();
       modelId = api.OpenModel(bytes);
       if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
-      const products = meshProductIds(api, modelId);
-      answer({ type: 'geometry-products', id: message.id, products });
+      const units = meshProductUnits(api, modelId);
+      answer({ type: 'geometry-units', id: message.id, units });
       streamClaimedGeometry(
         api,
         modelId,
-        products,
+        units,
         new Int32Array(message.claim),
         {
           checkpoint: () => {
@@ -151,7 +151,7 @@ class GeometryWorker implements GeometryHelper {
     {
       parts: GeometryPart[];
       onPart: (part: GeometryPart) => void;
-      onProducts?: (products: number[]) => void;
+      onUnits?: (units: number[][]) => void;
       resolve: (r: GeometryRead) => void;
       reject: (e: Error) => void;
     }
@@ -192,8 +192,8 @@ class GeometryWorker implements GeometryHelper {
       waiting.reject(new AppError(message.code, message.message));
       return;
     }
-    if (message.type === 'geometry-products') {
-      waiting.onProducts?.(message.products);
+    if (message.type === 'geometry-units') {
+      waiting.onUnits?.(message.units);
       return;
     }
     waiting.parts.push(message.part);
@@ -208,13 +208,13 @@ class GeometryWorker implements GeometryHelper {
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
-    onProducts?: (products: number[]) => void,
+    onUnits?: (units: number[][]) => void,
   ): Promise<GeometryRead> {
     this.start();
     const id = this.next++;
     this.last = id;
     return new Promise<GeometryRead>((resolve, reject) => {
-      this.pending.set(id, { parts: [], onPart, onProducts, resolve, reject });
+      this.pending.set(id, { parts: [], onPart, onUnits, resolve, reject });
       const message: ToGeometry = { type: 'geometry', id, source, cancel: this.cancel, claim };
       const file = source.source;
       this.worker!.postMessage(message, file.kind === 'bytes' ? [file.bytes.buffer as ArrayBuffer] : []);
