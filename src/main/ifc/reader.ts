@@ -1329,11 +1329,9 @@ export function meshProductUnits(api: WebIFC.IfcAPI, modelId: number): number[][
   // Then the site: its terrain is one large mesh (IfcOpenHouse: 0.37 ms, a tenth of its meshes), too
   // long to be left for the end, where it would keep one thread busy while the other waits.
   const sites = new Set(out.filter((id) => api.GetLineType(modelId, id) === WebIFC.IFCSITE));
-  if (openings.size > 0 || sites.size > 0) {
-    const rank = (id: number) => (openings.get(id) ?? 0) * 2 + (sites.has(id) ? 1 : 0);
-    const position = new Map(out.map((id, i) => [id, i]));
-    out.sort((a, b) => rank(b) - rank(a) || position.get(a)! - position.get(b)!);
-  }
+  const rank = (id: number) => (openings.get(id) ?? 0) * 2 + (sites.has(id) ? 1 : 0);
+  const position = new Map(out.map((id, i) => [id, i]));
+  const byRank = (a: number, b: number) => rank(b) - rank(a) || position.get(a)! - position.get(b)!;
   const group = openings.size > 0 ? sharedRepresentationGroups(api, modelId, out, openings) : new Map();
   const units: number[][] = [];
   const unitOf = new Map<number, number[]>();
@@ -1351,6 +1349,14 @@ export function meshProductUnits(api: WebIFC.IfcAPI, modelId: number): number[][
       units.push(started);
     }
   }
+  if (openings.size === 0 && sites.size === 0) return units;
+  // Longest first: a unit of hosts weighs what its openings add up to.
+  for (const unit of unitOf.values()) unit.sort(byRank);
+  const weight = new Map(units.map((unit) => [unit, unit.reduce((sum, id) => sum + rank(id), 0)]));
+  units.sort(
+    (a, b) =>
+      weight.get(b)! - weight.get(a)! || b.length - a.length || position.get(a[0]!)! - position.get(b[0]!)!,
+  );
   return units;
 }
 
