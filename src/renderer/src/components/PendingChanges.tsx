@@ -81,6 +81,8 @@ export function EditingProvider({ children }: { children: ReactNode }) {
   const [busy, setBusy] = useState(false);
   const [moving, setMovingState] = useState(false);
   const [commitItem, setCommitItem] = useState<OutboxItem | null>(null);
+  const commitRef = useRef<typeof commitItem>(null);
+  const commitReads = useRef(0);
   const [panelRequest, setPanelRequest] = useState<Editing['panelRequest']>(null);
   const showPanel = useCallback(
     (tab: 'Properties' | 'Changes' | 'History') => setPanelRequest((r) => ({ tab, n: (r?.n ?? 0) + 1 })),
@@ -239,6 +241,26 @@ export function EditingProvider({ children }: { children: ReactNode }) {
     });
   }, [hasViewer]);
 
+  // The commit's progress: queued → sent → confirmed (or failed, with the reason). The item is
+  // also kept in a ref, set as soon as the commit's reply is handled: an event that follows the
+  // reply closely (the embedded chain confirms in milliseconds) is handled before React has
+  // re-rendered with the item, and reading state there would drop it and leave "queued" showing.
+  const refreshCommit = useCallback(() => {
+    const item = commitRef.current;
+    if (!item) return;
+    const read = ++commitReads.current;
+    void api.call('outbox.list', { twinId: item.twinId }).then((r) => {
+      // Only the latest read counts (an earlier one's answer can come after it).
+      if (!r.ok || read !== commitReads.current || commitRef.current?.id !== item.id) return;
+      const now = r.value.items.find((i) => i.id === item.id);
+      if (!now || now.status === commitRef.current.status) return;
+      commitRef.current = now;
+      setCommitItem(now);
+      if (now.status === 'confirmed') toast('ok', `Version confirmed on chain in block ${now.blockNumber}.`);
+      if (now.status === 'failed') toast('error', `The commit failed: ${now.reason ?? 'unknown reason'}`);
+    });
+  }, [api, toast]);
+
   // ---- commit and discard ----
   const commit = useCallback(async () => {
     if (!twinId || !draft?.versionId) return;
@@ -250,8 +272,11 @@ export function EditingProvider({ children }: { children: ReactNode }) {
         toast('error', `Could not commit: ${r.error.message}`);
         return;
       }
+      commitRef.current = r.value;
       setCommitItem(r.value);
       toast('ok', `Signed and queued: ${r.value.summary.split('\n')[0]}`);
+      // The relayer may have sent and confirmed it already, its events gone by before this reply.
+      refreshCommit();
     } else {
       const r = await api.call('twins.commitDraft', { twinId, versionId: draft.versionId });
       setBusy(false);
@@ -263,7 +288,7 @@ export function EditingProvider({ children }: { children: ReactNode }) {
     }
     setMovingState(false);
     loadDraft();
-  }, [api, twinId, twin, draft, toast, loadDraft]);
+  }, [api, twinId, twin, draft, toast, loadDraft, refreshCommit]);
 
   const discard = useCallback(async () => {
     if (!twinId || !draft?.versionId) return;
@@ -279,19 +304,14 @@ export function EditingProvider({ children }: { children: ReactNode }) {
     openTwin(twinId);
   }, [api, twinId, draft, toast, openTwin]);
 
-  // The commit's progress: queued → sent → confirmed (or failed, with the reason).
   useEvent('outbox.changed', ({ itemIds }) => {
-    if (!commitItem || !itemIds.includes(commitItem.id)) return;
-    void api.call('outbox.list', { twinId: commitItem.twinId }).then((r) => {
-      if (!r.ok) return;
-      const now = r.value.items.find((i) => i.id === commitItem.id);
-      if (!now) return;
-      setCommitItem(now);
-      if (now.status === 'confirmed') toast('ok', `Version confirmed on chain in block ${now.blockNumber}.`);
-      if (now.status === 'failed') toast('error', `The commit failed: ${now.reason ?? 'unknown reason'}`);
-    });
+    const item = commitRef.current;
+    if (item && itemIds.includes(item.id)) refreshCommit();
   });
-  useEffect(() => setCommitItem(null), [twinId]);
+  useEffect(() => {
+    commitRef.current = null;
+    setCommitItem(null);
+  }, [twinId]);
 
   // ---- keyboard: Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, M move ----
   const latest = useRef({ undo, redo, setMoving, moving, canEdit, draft });
