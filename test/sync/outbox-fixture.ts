@@ -18,7 +18,7 @@ import type { Logger } from '../../src/main/services/logger';
 import type { OutboxStore, VersionLeaf } from '../../src/main/store/outbox';
 import { TwinStore } from '../../src/main/store/twin-store';
 import { sandboxRelayerWallet } from '../../src/main/sync/deployment';
-import { OutboxService } from '../../src/main/sync/outbox';
+import { OutboxService, type OutboxServiceOptions } from '../../src/main/sync/outbox';
 import type { RelayerOptions } from '../../src/main/sync/relayer';
 import { demoWallet, type DemoRole } from '../../src/main/vault/demo-identities';
 import { passphraseOnly } from '../../src/main/vault/secret-protector';
@@ -276,6 +276,8 @@ export interface LaptopOptions {
     >
   >;
   start?: boolean;
+  /** What the outbox tells the app's views (counts, and the items whose status changed). */
+  onChange?: OutboxServiceOptions['onChange'];
 }
 
 /** One app instance: its own store, vault and outbox. */
@@ -310,6 +312,7 @@ export class Laptop {
       packageDirs: [join(options.dir, 'packages'), options.sharedPackages],
       logger,
       relayer: { receiptPollMs: 10, idleMs: 200, backoffMs: { initial: 50, max: 400 }, ...options.relayer },
+      onChange: options.onChange,
     });
     laptop = new Laptop(store, vault, outbox, options, logger);
     if (options.start ?? true) outbox.start();

@@ -50,10 +50,19 @@ async function twinOn(l: Laptop, name: string, elements = walls(4)) {
 }
 
 test('a commit is queued durably before the answer, relayed, and confirmed from its receipt', async () => {
-  const l = await laptop('engineer', { start: false });
+  // What the app's views are told of the item, step by step (the commit's progress in the UI).
+  let followed = -1;
+  const told: string[] = [];
+  const l: Laptop = await laptop('engineer', {
+    start: false,
+    onChange: (_counts, itemIds) => {
+      if (itemIds.includes(followed)) told.push(l.outbox.get(followed).status);
+    },
+  });
   const { chainTwinId, storeTwinId } = await twinOn(l, 'durable');
   const draft = l.editDraft(storeTwinId, [{ globalId: walls(1)[0]!.globalId, name: 'North wall' }]);
   const item = await l.outbox.commitVersion({ twinId: storeTwinId });
+  followed = item.id;
   expect(item).toMatchObject({
     status: 'queued',
     versionId: draft,
@@ -74,6 +83,9 @@ test('a commit is queued durably before the answer, relayed, and confirmed from 
   expect(done.status).toBe('confirmed');
   expect(done.txHash).toMatch(/^0x[0-9a-f]{64}$/);
   expect(done.blockNumber).toBeGreaterThan(0);
+  // Told when it went out and when it was confirmed, by its id.
+  expect(told).toContain('sent');
+  expect(told.at(-1)).toBe('confirmed');
   expect(l.db.version(draft)?.status).toBe('confirmed');
   expect(await lab.view<bigint>('headVersion', [chainTwinId])).toBe(2n);
   expect(await lab.view<string>('versionRoot', [chainTwinId, 2])).toBe(l.db.version(draft)!.merkleRoot);

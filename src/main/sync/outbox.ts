@@ -119,7 +119,10 @@ export class OutboxService {
       hooks: {
         onSettled: (outcomes) => this.settled(outcomes),
         resign: (item, want) => this.exclusive(() => this.signAgain(item, want)),
-        onChange: () => this.flush(),
+        onChange: (itemIds) => {
+          for (const id of itemIds ?? []) this.changedItems.add(id);
+          this.flush();
+        },
         onReorged: (items) => {
           for (const item of items) {
             this.changedItems.add(item.id);

@@ -33,8 +33,8 @@ export interface RelayerHooks {
    * cannot now (vault locked, offline for the data it needs): the item waits, its reason says why.
    */
   resign(item: OutboxItemRow, want: { nonce: number; chainTime: number }): Promise<boolean>;
-  /** Counts changed (status bar). */
-  onChange(): void;
+  /** Counts changed (status bar); `itemIds`: items whose status this changed, where it names them. */
+  onChange(itemIds?: readonly number[]): void;
   /** Items a reorg put back in the queue (their store versions wait again). */
   onReorged?(items: readonly OutboxItemRow[]): void;
 }
@@ -537,7 +537,8 @@ export class Relayer {
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
       },
     );
-    this.options.hooks.onChange();
+    // Its items are sent now: told by id, so that a view following one of them shows it.
+    this.options.hooks.onChange(items.map((item) => item.id));
     await this.broadcast(chain, txHash, raw);
   }
 
