@@ -1375,8 +1375,14 @@ function sharedRepresentationGroups(
     const a = arg as { type?: number; value?: unknown } | null | undefined;
     return a && a.type === 5 && typeof a.value === 'number' ? a.value : null;
   };
-  const refsOf = (arg: unknown): number[] =>
-    Array.isArray(arg) ? arg.map(refOf).filter((r): r is number => r !== null) : [];
+  /** The references an argument holds: one, or a list of them. */
+  const refsOf = (arg: unknown): number[] => {
+    if (!Array.isArray(arg)) {
+      const ref = refOf(arg);
+      return ref === null ? [] : [ref];
+    }
+    return arg.map(refOf).filter((r): r is number => r !== null);
+  };
   const lines = (ids: number[]): { arguments?: unknown[] }[] => {
     try {
       return ids.length > 0 ? (api.GetRawLinesData(modelId, ids) as { arguments?: unknown[] }[]) : [];
@@ -1404,15 +1410,7 @@ function sharedRepresentationGroups(
     return [next, nextOwners] as const;
   };
   // IfcProduct.Representation (7th) -> IfcProductDefinitionShape.Representations (3rd)
-  const shapes: number[] = [];
-  const shapeOwners: number[] = [];
-  lines(products).forEach((line, i) => {
-    const shape = refOf(line?.arguments?.[6]);
-    if (shape !== null) {
-      shapes.push(shape);
-      shapeOwners.push(products[i]!);
-    }
-  });
+  const [shapes, shapeOwners] = follow(products, products, 6);
   const [reps, repOwners] = follow(shapes, shapeOwners, 2);
   // IfcShapeRepresentation.Items (4th)
   const [items, itemOwners] = follow(reps, repOwners, 3);
@@ -1427,16 +1425,8 @@ function sharedRepresentationGroups(
     }
   });
   // IfcMappedItem.MappingSource (1st) -> IfcRepresentationMap.MappedRepresentation (2nd) -> Items
-  const maps: number[] = [];
-  const mapOwners: number[] = [];
-  lines(mapped).forEach((line, i) => {
-    const map = refOf(line?.arguments?.[0]);
-    if (map !== null) {
-      maps.push(map);
-      mapOwners.push(mappedOwners[i]!);
-      add(mappedOwners[i]!, map);
-    }
-  });
+  const [maps, mapOwners] = follow(mapped, mappedOwners, 0);
+  maps.forEach((map, i) => add(mapOwners[i]!, map));
   const [mappedReps, mappedRepOwners] = follow(maps, mapOwners, 1);
   mappedReps.forEach((rep, i) => add(mappedRepOwners[i]!, rep));
   const [mappedItems, mappedItemOwners] = follow(mappedReps, mappedRepOwners, 3);
