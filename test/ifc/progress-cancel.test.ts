@@ -85,26 +85,37 @@ test('the import process killed mid-import (a crash) leaves the store unchanged;
       if (update.stage === 'storing') child?.kill('SIGKILL');
     },
   });
-  const before = storeFingerprint(h.store);
-  const target = () => ({
-    kind: 'newTwin' as const,
-    twinId: randomUUID(),
-    twinName: 'crash',
-    modelId: randomUUID(),
-  });
-  await expect(
-    importer.run({
-      jobId: randomUUID(),
-      source: { kind: 'path', path: DUPLEX_A },
-      target: target(),
-      commit: true,
-    }),
-  ).rejects.toMatchObject({
-    code: 'INTERNAL',
-    message: expect.stringMatching(/importer stopped .*nothing was imported/),
-  });
-  expect(storeFingerprint(h.store)).toEqual(before);
-  expect(h.store.listTwins().some((t) => t.name === 'crash')).toBe(false);
+  // The kill is sent when main hears that storing began; on a loaded machine the import can commit
+  // (its store takes ~25 ms) before main hears it: then that import is whole, and the kill lands
+  // on the next attempt (each attempt's import process is a fresh one).
+  let killed = false;
+  for (let attempt = 0; attempt < 5 && !killed; attempt++) {
+    const before = storeFingerprint(h.store);
+    const twinName = `crash ${attempt}`;
+    const outcome = await importer
+      .run({
+        jobId: randomUUID(),
+        source: { kind: 'path', path: DUPLEX_A },
+        target: { kind: 'newTwin', twinId: randomUUID(), twinName, modelId: randomUUID() },
+        commit: true,
+      })
+      .then(
+        (report) => ({ report, error: null }),
+        (error: { code: string; message: string }) => ({ report: null, error }),
+      );
+    if (outcome.report) {
+      expect(outcome.report.elementCount).toBe(296); // finished before the kill: whole
+      continue;
+    }
+    killed = true;
+    expect(outcome.error).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/importer stopped .*nothing was imported/),
+    });
+    expect(storeFingerprint(h.store)).toEqual(before);
+    expect(h.store.listTwins().some((t) => t.name === twinName)).toBe(false);
+  }
+  expect(killed).toBe(true);
   await importer.close();
   const report = await h.importFile(DUPLEX_ELECTRICAL, { twinName: 'after the crash' });
   expect(report.elementCount).toBe(110);
