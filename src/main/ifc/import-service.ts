@@ -102,6 +102,11 @@ const forkImportProcess = (script: string, execArgv: string[]): ImportProcess =>
     if (resultsClosed) tellExit();
     else setTimeout(tellExit, 1000).unref();
   });
+  // 'message' and 'exit' are told from here (both pipes and the channel; the exit once drained).
+  const ownListeners: Record<string, Set<never> | undefined> = {
+    message: listeners as Set<never>,
+    exit: exitListeners as Set<never>,
+  };
   const channel = () => child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
   const handles = () => [child, channel(), jobs, results];
   return {
@@ -114,13 +119,13 @@ const forkImportProcess = (script: string, execArgv: string[]): ImportProcess =>
       return child.send(message);
     },
     on: (event: string, listener: (...args: never[]) => void) => {
-      if (event === 'message') listeners.add(listener as (message: FromWorker) => void);
-      else if (event === 'exit') exitListeners.add(listener as (code: number | null) => void);
+      const own = ownListeners[event];
+      if (own) own.add(listener as never);
       else child.on(event, listener as (...args: unknown[]) => void);
     },
     off: (event: string, listener: (...args: never[]) => void) => {
-      if (event === 'message') listeners.delete(listener as (message: FromWorker) => void);
-      else if (event === 'exit') exitListeners.delete(listener as (code: number | null) => void);
+      const own = ownListeners[event];
+      if (own) own.delete(listener as never);
       else child.off(event, listener as (...args: unknown[]) => void);
     },
     kill: () => child.kill(),

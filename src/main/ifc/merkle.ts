@@ -55,9 +55,7 @@ const nodeHash = (a: Buffer, b: Buffer): Buffer =>
  * `leaves` are [elementKey, stateHash], or with their leafHash already computed as a third member
  * (the importer hashes each element's leaf as it is fingerprinted, while meshes are still read).
  */
-export function buildVersionTree(
-  leaves: readonly (readonly [string, string] | readonly [string, string, Buffer])[],
-): VersionTree {
+export function buildVersionTree(leaves: readonly (readonly [string, string, Buffer?])[]): VersionTree {
   if (leaves.length === 0) throw new Error('A version needs at least one element to have a Merkle root.');
   const hashed = leaves.map(([key, state, hash]) => ({ key, hash: hash ?? leafHash(key, state) }));
   hashed.sort((a, b) => Buffer.compare(a.hash, b.hash));

@@ -234,7 +234,6 @@ const sortProperties = (props: PropertyValue[]): PropertyValue[] =>
 
 /** A model read but for its geometry; `complete` adds it (streamed inline, or read elsewhere). */
 export interface PartialModel {
-  productsWithRepresentation: number;
   /**
    * Builds every element's state but its geometry fingerprint now (it needs no mesh): the import
    * thread does it while the geometry worker is still streaming. complete() does it otherwise.
@@ -989,15 +988,12 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
 
   // Everything but geometry is read; the caller completes the model with geometry streamed here
   // (inline) or by the geometry worker from its own copy of the file (in parallel).
-  let represented = 0;
-  for (const draft of drafts.values()) if (draft.line.Representation) represented++;
   let prepared: ReadElement[] | null = null;
   const prepare = (): ReadElement[] => (prepared ??= prepareElements());
   /** Elements by the express id of their product, and those whose meshes are attached. */
   const elementOf = new Map<number, ReadElement>();
   const attached = new Set<number>();
   return {
-    productsWithRepresentation: represented,
     prepare,
     attach: (expressId, meshes, fingerprint) => {
       const element = elementOf.get(expressId);
@@ -1331,7 +1327,6 @@ export function meshProductUnits(api: WebIFC.IfcAPI, modelId: number): number[][
   const sites = new Set(out.filter((id) => api.GetLineType(modelId, id) === WebIFC.IFCSITE));
   const rank = (id: number) => (openings.get(id) ?? 0) * 2 + (sites.has(id) ? 1 : 0);
   const position = new Map(out.map((id, i) => [id, i]));
-  const byRank = (a: number, b: number) => rank(b) - rank(a) || position.get(a)! - position.get(b)!;
   const group = openings.size > 0 ? sharedRepresentationGroups(api, modelId, out, openings) : new Map();
   const units: number[][] = [];
   const unitOf = new Map<number, number[]>();
@@ -1350,8 +1345,7 @@ export function meshProductUnits(api: WebIFC.IfcAPI, modelId: number): number[][
     }
   }
   if (openings.size === 0 && sites.size === 0) return units;
-  // Longest first: a unit of hosts weighs what its openings add up to.
-  for (const unit of unitOf.values()) unit.sort(byRank);
+  // Longest first: a unit weighs what its hosts' openings add up to (its products stay in file order).
   const weight = new Map(units.map((unit) => [unit, unit.reduce((sum, id) => sum + rank(id), 0)]));
   units.sort(
     (a, b) =>
@@ -1383,22 +1377,37 @@ function sharedRepresentationGroups(
     }
     return arg.map(refOf).filter((r): r is number => r !== null);
   };
-  const lines = (ids: number[]): { arguments?: unknown[] }[] => {
+  const lines = (ids: readonly number[]): { arguments?: unknown[] }[] => {
     try {
-      return ids.length > 0 ? (api.GetRawLinesData(modelId, ids) as { arguments?: unknown[] }[]) : [];
+      return ids.length > 0 ? (api.GetRawLinesData(modelId, [...ids]) as { arguments?: unknown[] }[]) : [];
     } catch {
       return []; // an unreadable line only leaves its product ungrouped
     }
   };
-  // Each product's nodes: its representations, their items, the maps of mapped items, and the
-  // mapped representations and their items; owners[i] names the product of nodes[i].
-  const keys = new Map<number, number[]>();
-  const add = (product: number, node: number) => {
-    const list = keys.get(product);
-    if (list) list.push(node);
-    else keys.set(product, [node]);
+  // Union-find over products that share a node: a representation, an item, a map of mapped items,
+  // a mapped representation or its items.
+  const parent = new Map<number, number>(products.map((product) => [product, product]));
+  const find = (x: number): number => {
+    let root = x;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    while (x !== root) {
+      const next = parent.get(x)!;
+      parent.set(x, root);
+      x = next;
+    }
+    return root;
   };
-  const follow = (ids: number[], owners: number[], argument: number) => {
+  const ownerOfNode = new Map<number, number>();
+  /** `nodes[i]` belongs to the product `owners[i]`. */
+  const add = (nodes: readonly number[], owners: readonly number[]) =>
+    nodes.forEach((node, i) => {
+      const product = owners[i]!;
+      const other = ownerOfNode.get(node);
+      if (other === undefined) ownerOfNode.set(node, product);
+      else if (find(other) !== find(product)) parent.set(find(product), find(other));
+    });
+  /** The nodes `argument` of each of `ids` refers to, and the product each belongs to. */
+  const follow = (ids: readonly number[], owners: readonly number[], argument: number) => {
     const next: number[] = [];
     const nextOwners: number[] = [];
     lines(ids).forEach((line, i) => {
@@ -1412,47 +1421,22 @@ function sharedRepresentationGroups(
   // IfcProduct.Representation (7th) -> IfcProductDefinitionShape.Representations (3rd)
   const [shapes, shapeOwners] = follow(products, products, 6);
   const [reps, repOwners] = follow(shapes, shapeOwners, 2);
+  add(reps, repOwners);
   // IfcShapeRepresentation.Items (4th)
   const [items, itemOwners] = follow(reps, repOwners, 3);
-  reps.forEach((rep, i) => add(repOwners[i]!, rep));
-  const mapped: number[] = [];
-  const mappedOwners: number[] = [];
-  items.forEach((item, i) => {
-    add(itemOwners[i]!, item);
-    if (api.GetLineType(modelId, item) === WebIFC.IFCMAPPEDITEM) {
-      mapped.push(item);
-      mappedOwners.push(itemOwners[i]!);
-    }
-  });
+  add(items, itemOwners);
   // IfcMappedItem.MappingSource (1st) -> IfcRepresentationMap.MappedRepresentation (2nd) -> Items
-  const [maps, mapOwners] = follow(mapped, mappedOwners, 0);
-  maps.forEach((map, i) => add(mapOwners[i]!, map));
+  const isMapped = items.map((item) => api.GetLineType(modelId, item) === WebIFC.IFCMAPPEDITEM);
+  const [maps, mapOwners] = follow(
+    items.filter((_, i) => isMapped[i]),
+    itemOwners.filter((_, i) => isMapped[i]),
+    0,
+  );
+  add(maps, mapOwners);
   const [mappedReps, mappedRepOwners] = follow(maps, mapOwners, 1);
-  mappedReps.forEach((rep, i) => add(mappedRepOwners[i]!, rep));
-  const [mappedItems, mappedItemOwners] = follow(mappedReps, mappedRepOwners, 3);
-  mappedItems.forEach((item, i) => add(mappedItemOwners[i]!, item));
+  add(mappedReps, mappedRepOwners);
+  add(...follow(mappedReps, mappedRepOwners, 3));
 
-  // Union-find over products that share a node.
-  const parent = new Map<number, number>();
-  const find = (x: number): number => {
-    let root = x;
-    while (parent.get(root) !== root) root = parent.get(root)!;
-    while (x !== root) {
-      const next = parent.get(x)!;
-      parent.set(x, root);
-      x = next;
-    }
-    return root;
-  };
-  for (const product of products) parent.set(product, product);
-  const ownerOfNode = new Map<number, number>();
-  for (const [product, nodes] of keys) {
-    for (const node of nodes) {
-      const other = ownerOfNode.get(node);
-      if (other === undefined) ownerOfNode.set(node, product);
-      else if (find(other) !== find(product)) parent.set(find(product), find(other));
-    }
-  }
   const size = new Map<number, number>();
   const withHost = new Set<number>();
   for (const product of products) {

@@ -9,7 +9,8 @@
 //   progress and results to main's other pipe (frames.ts), no thread in between.
 // - geometry (a worker thread of the import thread): opens its own copy of the model and streams
 //   meshes while the import thread reads properties and relationships; the two share the products
-//   out through a shared counter, so the import thread takes its part of the meshes once it is done.
+//   out, in units (meshProductUnits), through a shared counter, so the import thread takes its part
+//   of the meshes once it is done.
 import { Socket } from 'node:net';
 import {
   isMainThread,
@@ -264,15 +265,7 @@ function runImportRole(pipes: boolean): void {
   // Answers to what the host relayed (open, close) go back through it; a job's progress and result
   // go to main the way the job came: on the results pipe, or through the host.
   const post = (message: FromWorker) => port.postMessage(message);
-  const toMain = pipes
-    ? (message: FromWorker) =>
-        writeFrameSync(
-          RESULTS_FD,
-          message.type === 'done'
-            ? { ...message, peakRssMb: process.resourceUsage().maxRSS / 1024 }
-            : message,
-        )
-    : post;
+  const toMain = pipes ? (message: FromWorker) => writeFrameSync(RESULTS_FD, message) : post;
   const databases = new Map<string, SqliteDatabase>();
   const geometry = new GeometryWorker();
   // Start both web-ifc instances now, so that the first import does not wait for them.
@@ -439,7 +432,8 @@ function runImportRole(pipes: boolean): void {
         },
         geometry,
       );
-      toMain({ type: 'done', jobId: job.jobId, report });
+      // The process's peak RSS (its threads' too: the figure is the process's, whichever asks).
+      toMain({ type: 'done', jobId: job.jobId, report, peakRssMb: process.resourceUsage().maxRSS / 1024 });
       try {
         const db = database(dbPath);
         db.pragma('wal_checkpoint(PASSIVE)');
@@ -507,13 +501,8 @@ function runHostRole(): void {
       );
       return;
     }
-    if (message.type === 'done') {
-      flags.delete(message.jobId);
-      send({ ...message, peakRssMb: process.resourceUsage().maxRSS / 1024 });
-    } else {
-      if (message.type === 'failed') flags.delete(message.jobId);
-      send(message);
-    }
+    if (message.type === 'done' || message.type === 'failed') flags.delete(message.jobId);
+    send(message);
     if (message.type === 'failed' && message.recycle) setImmediate(() => process.exit(1));
     if (message.type === 'closed') setImmediate(() => process.exit(0));
   });

@@ -39,8 +39,8 @@ export interface ImportedElement {
   searchText: string;
   expressId: number;
   meshes: ImportedMesh[];
-  /** The element's Merkle leaf (merkle.ts leafHash of its key and state hash), when already computed. */
-  leafHash?: Buffer;
+  /** The element's Merkle leaf (merkle.ts leafHash of its key and state hash). */
+  leafHash: Buffer;
 }
 
 export interface ImportedGeometry {
@@ -71,7 +71,8 @@ export interface ImportRecord {
 }
 
 export interface ImportDeps {
-  buildTree(leaves: (readonly [string, string] | readonly [string, string, Buffer])[]): {
+  /** [elementKey, stateHash, its leaf hash where already computed] */
+  buildTree(leaves: (readonly [string, string, Buffer?])[]): {
     root: string;
     nodes: Uint8Array;
     leafIndex: Map<string, number>;
@@ -343,13 +344,9 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
         deps.progress?.(0.6);
 
         // 5. The version and its Merkle tree over every element of the twin.
-        const leaves: (readonly [string, string] | readonly [string, string, Buffer])[] = [
+        const leaves: (readonly [string, string, Buffer?])[] = [
           ...kept.map((row) => [row.element_key, row.state_hash] as const),
-          ...elements.map((e) =>
-            e.leafHash
-              ? ([e.elementKey, e.stateHash, e.leafHash] as const)
-              : ([e.elementKey, e.stateHash] as const),
-          ),
+          ...elements.map((e) => [e.elementKey, e.stateHash, e.leafHash] as const),
         ];
         const tree = deps.buildTree(leaves);
         deps.checkpoint();

@@ -83,6 +83,11 @@ export function EditingProvider({ children }: { children: ReactNode }) {
   const [commitItem, setCommitItem] = useState<OutboxItem | null>(null);
   const commitRef = useRef<typeof commitItem>(null);
   const commitReads = useRef(0);
+  /** The commit item followed, in the ref (read by the event listener) and in state (drawn). */
+  const followCommit = useCallback((item: OutboxItem | null) => {
+    commitRef.current = item;
+    setCommitItem(item);
+  }, []);
   const [panelRequest, setPanelRequest] = useState<Editing['panelRequest']>(null);
   const showPanel = useCallback(
     (tab: 'Properties' | 'Changes' | 'History') => setPanelRequest((r) => ({ tab, n: (r?.n ?? 0) + 1 })),
@@ -254,12 +259,11 @@ export function EditingProvider({ children }: { children: ReactNode }) {
       if (!r.ok || read !== commitReads.current || commitRef.current?.id !== item.id) return;
       const now = r.value.items.find((i) => i.id === item.id);
       if (!now || now.status === commitRef.current.status) return;
-      commitRef.current = now;
-      setCommitItem(now);
+      followCommit(now);
       if (now.status === 'confirmed') toast('ok', `Version confirmed on chain in block ${now.blockNumber}.`);
       if (now.status === 'failed') toast('error', `The commit failed: ${now.reason ?? 'unknown reason'}`);
     });
-  }, [api, toast]);
+  }, [api, toast, followCommit]);
 
   // ---- commit and discard ----
   const commit = useCallback(async () => {
@@ -272,8 +276,7 @@ export function EditingProvider({ children }: { children: ReactNode }) {
         toast('error', `Could not commit: ${r.error.message}`);
         return;
       }
-      commitRef.current = r.value;
-      setCommitItem(r.value);
+      followCommit(r.value);
       toast('ok', `Signed and queued: ${r.value.summary.split('\n')[0]}`);
       // The relayer may have sent and confirmed it already, its events gone by before this reply.
       refreshCommit();
@@ -288,7 +291,7 @@ export function EditingProvider({ children }: { children: ReactNode }) {
     }
     setMovingState(false);
     loadDraft();
-  }, [api, twinId, twin, draft, toast, loadDraft, refreshCommit]);
+  }, [api, twinId, twin, draft, toast, loadDraft, followCommit, refreshCommit]);
 
   const discard = useCallback(async () => {
     if (!twinId || !draft?.versionId) return;
@@ -308,10 +311,7 @@ export function EditingProvider({ children }: { children: ReactNode }) {
     const item = commitRef.current;
     if (item && itemIds.includes(item.id)) refreshCommit();
   });
-  useEffect(() => {
-    commitRef.current = null;
-    setCommitItem(null);
-  }, [twinId]);
+  useEffect(() => followCommit(null), [twinId, followCommit]);
 
   // ---- keyboard: Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, M move ----
   const latest = useRef({ undo, redo, setMoving, moving, canEdit, draft });
