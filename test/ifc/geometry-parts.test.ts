@@ -19,7 +19,12 @@ import {
   type ImportReport,
   type ImportStage,
 } from '../../src/main/ifc/import-job';
-import { meshProductUnits, streamClaimedGeometry, type GeometryPart } from '../../src/main/ifc/reader';
+import {
+  meshPlan,
+  streamClaimedGeometry,
+  streamGeometry,
+  type GeometryPart,
+} from '../../src/main/ifc/reader';
 import { startWebIfc } from '../../src/main/ifc/webifc';
 import { openDatabase, type SqliteDatabase } from '../../src/main/store/database';
 import { AppError } from '../../src/shared/result';
@@ -45,12 +50,12 @@ afterAll(async () => {
 });
 
 /**
- * The geometry worker's side, on a second model in this thread: claims and reads `units` units
- * (meshProductUnits) as soon as the job is handed over, hands them on as parts when the import
- * thread polls, then fails (the worker crashed) or, with `units` undefined, reads all it can claim
- * and ends.
+ * The geometry worker's side, on a second model in this thread: claims and reads the first `count`
+ * products of its meshPlan as soon as the job is handed over, hands them on as parts when the
+ * import thread polls, then fails (the worker crashed) or, with `count` undefined, reads all it can
+ * claim and ends.
  */
-function geometrySide(units: number | undefined): GeometryHelper & { handedOn: number } {
+function geometrySide(count: number | undefined): GeometryHelper & { handedOn: number } {
   const parts: GeometryPart[] = [];
   let deliver: ((part: GeometryPart) => void) | null = null;
   let outcome: Promise<never> | null = null;
@@ -60,11 +65,11 @@ function geometrySide(units: number | undefined): GeometryHelper & { handedOn: n
       deliver = onPart;
       const model = api.OpenModel(readGeometrySource(source));
       try {
-        const all = meshProductUnits(api, model);
+        const plan = meshPlan(api, model);
         streamClaimedGeometry(
           api,
           model,
-          units === undefined ? all : all.slice(0, units),
+          count === undefined ? plan : { ...plan, products: plan.products.slice(0, count) },
           new Int32Array(claim),
           { checkpoint: () => {}, progress: () => {} },
           { everyMs: 0, send: (part) => parts.push(part) },
@@ -157,21 +162,46 @@ test('a geometry worker that reads everything but the import thread’s share: t
   expect(report.stats).toEqual(reference.stats);
 }, 60_000);
 
-test('IfcOpenHouse, whose walls #268 and #281 share a mapped representation web-ifc cuts openings from: one unit, and the parallel import, the one-thread read and a shared read store one root', async () => {
+test('IfcOpenHouse, whose walls #268 and #281 web-ifc cuts from one mapped item (#252): each keeps its own openings, and the parallel import, the one-thread read and a shared read store one root', async () => {
   const path = join(dirname(h.dbPath), 'IfcOpenHouse.ifc');
   writeFileSync(path, openHouseText(), 'latin1');
-  const model = api.OpenModel(new Uint8Array(readFileSync(path)));
+  const bytes = new Uint8Array(readFileSync(path));
+  const hooks = { progress: () => {}, checkpoint: () => {} };
+  /** The geometry hashes of a product's meshes, read with the rest of the model or alone. */
+  const meshesOf = (product: number, alone: boolean): string[] => {
+    const model = api.OpenModel(bytes);
+    try {
+      const read = alone
+        ? streamClaimedGeometry(
+            api,
+            model,
+            { products: [product], cut: [product] },
+            new Int32Array(new SharedArrayBuffer(4)),
+            hooks,
+          )
+        : streamGeometry(api, model, hooks);
+      return read.placed.get(product)!.map((mesh) => mesh.geometryHash);
+    } finally {
+      api.CloseModel(model);
+    }
+  };
+  const model = api.OpenModel(bytes);
   try {
-    const units = meshProductUnits(api, model);
-    expect(units.filter((unit) => unit.length > 1)).toEqual([[268, 281]]);
-    expect(units.flat()).toHaveLength(43);
+    const plan = meshPlan(api, model);
+    expect(plan.products).toHaveLength(43);
+    // The three walls with openings are the products web-ifc cuts, and are claimed first.
+    expect([...plan.cut].sort()).toEqual([268, 281, 40]);
+    expect(new Set(plan.products.slice(0, 3))).toEqual(new Set(plan.cut));
   } finally {
     api.CloseModel(model);
   }
-  const hooks = { progress: () => {}, checkpoint: () => {} };
+  // Read after #268 in one model, #281 keeps its own cut: not #268's (the reader once stored that).
+  expect(meshesOf(281, false)).toEqual(meshesOf(281, true));
+  expect(meshesOf(268, false)).toEqual(meshesOf(268, true));
+  expect(meshesOf(281, false)[0]).not.toBe(meshesOf(268, false)[0]);
   const parallel = await h.importFile(path, { twinName: 'open house' });
-  const oneThread = await runImport(api, db, job(path), hooks); // every unit in this thread
-  const side = geometrySide(2); // the two first units elsewhere (a wall and #268), the rest here
+  const oneThread = await runImport(api, db, job(path), hooks); // every product in this thread
+  const side = geometrySide(2); // the first two walls elsewhere, the third and the rest here
   const shared = await runImport(api, db, job(path), hooks, side);
   expect(side.handedOn).toBeGreaterThan(0);
   expect(parallel.stats.meshes).toBe(41);

@@ -22,12 +22,13 @@ import { buildVersionTree, keccak256Hex, leafHash } from './merkle';
 import { preflight } from './preflight';
 import {
   memoizedText,
-  meshProductUnits,
+  meshPlan,
   mergeGeometry,
   readModel,
   streamClaimedGeometry,
   type GeometryPart,
   type GeometryRead,
+  type MeshPlan,
   type ReadElement,
 } from './reader';
 
@@ -150,20 +151,20 @@ export const EARLY_WRITE_MAX_BYTES = SOURCE_FILE_BESIDE_MIN_BYTES;
 
 /**
  * Reads a file's geometry elsewhere (the geometry worker, from its own copy of the model) while
- * this thread reads the rest: it streams the units of meshProductUnits whose index it claims from
+ * this thread reads the rest: it streams the products of meshPlan whose index it claims from
  * `claim` (an Int32 counter this thread claims from too, once it has read the rest).
  */
 export interface GeometryHelper {
   /**
    * `onPart` gets what the worker has read as it hands it on (every millisecond or so), and
-   * `onUnits` its meshProductUnits once it has opened its model, when this thread polls or settles;
+   * `onPlan` its meshPlan once it has opened its model, when this thread polls or settles;
    * the promise, all of it once the worker is done.
    */
   read(
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
-    onUnits?: (units: number[][]) => void,
+    onPlan?: (plan: MeshPlan) => void,
   ): Promise<GeometryRead>;
   /** Takes what the geometry worker has handed on so far, without waiting. */
   poll(): void;
@@ -260,7 +261,7 @@ async function importSteps(
   const arrived: GeometryPart[] = [];
   let onArrival = () => {};
   const claim = new Int32Array(new SharedArrayBuffer(4));
-  let workerUnits: number[][] | null = null;
+  let workerPlan: MeshPlan | null = null;
   // Bytes over the limit are refused below; they are not copied for the geometry worker first. The
   // copy is its own (new Uint8Array copies; a Buffer's slice, as the job's bytes are when they
   // came on the jobs pipe, would share the memory that goes to the worker with the transfer).
@@ -277,8 +278,8 @@ async function importSteps(
         arrived.push(part);
         onArrival();
       },
-      (units) => {
-        workerUnits = units;
+      (plan) => {
+        workerPlan = plan;
       },
     );
     external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
@@ -446,11 +447,11 @@ async function importSteps(
           }
         };
         onArrival = takeArrived;
-        // The geometry worker's units of the products with meshes (what both threads claim, in
+        // The geometry worker's plan of the products with meshes (what both threads claim, in
         // order), handed over once it has opened its model: here long before this thread needs it.
         geometryHelper!.poll();
-        const units = workerUnits ?? meshProductUnits(api, modelId);
-        const meshProducts = new Set(units.flat());
+        const plan = workerPlan ?? meshPlan(api, modelId);
+        const meshProducts = new Set(plan.products);
         for (const e of prepared) {
           if (meshProducts.has(e.expressId)) continue;
           partial.attach(e.expressId, [], undefined);
@@ -459,7 +460,7 @@ async function importSteps(
         flush();
         takeArrived();
         stage('geometry', 0);
-        const own = streamClaimedGeometry(api, modelId, units, claim, readHooks, {
+        const own = streamClaimedGeometry(api, modelId, plan, claim, readHooks, {
           everyMs: 0,
           send: (part) => {
             take(part);

@@ -1175,8 +1175,14 @@ export function geometryFingerprintOf(meshes: readonly PlacedMesh[]): Hex32 {
   return `0x${createHash('sha256').update(canonicalJson(relative), 'utf8').digest('hex')}` as Hex32;
 }
 
-/** Collects streamed meshes: each distinct mesh once, each product's placed meshes. */
-function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
+/**
+ * Collects streamed meshes: each distinct mesh once, each product's placed meshes. A mesh's content
+ * is fetched and hashed once per web-ifc geometry id, except for products web-ifc cuts openings out
+ * of (`cut`, see meshPlan): their meshes keep the id of the uncut item (IfcOpenHouse's walls #268
+ * and #281 both come as #252, each with its own openings cut out), so each is fetched and hashed,
+ * and none stands for the uncut item.
+ */
+function geometryCollector(api: WebIFC.IfcAPI, modelId: number, cut: ReadonlySet<number>) {
   const geometryByExpressId = new Map<number, string>();
   const geometries = new Map<string, ReadGeometry>();
   const placed = new Map<number, PlacedMesh[]>();
@@ -1192,32 +1198,38 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
     }
     return fingerprint;
   };
+  /** The content hash of web-ifc's geometry `geometryExpressID` as it is now, stored once. */
+  const read = (geometryExpressID: number): string => {
+    const geometry = api.GetGeometry(modelId, geometryExpressID);
+    try {
+      const vertexData = api.GetVertexArray(geometry.GetVertexData(), geometry.GetVertexDataSize());
+      const indexData = api.GetIndexArray(geometry.GetIndexData(), geometry.GetIndexDataSize());
+      const vertexCount = vertexData.length / 6;
+      // GetVertexArray and GetIndexArray return copies: their buffers are ours to keep.
+      const vertices = new Uint8Array(vertexData.buffer, vertexData.byteOffset, vertexData.byteLength);
+      const indices =
+        vertexCount <= 65536
+          ? new Uint8Array(Uint16Array.from(indexData).buffer)
+          : new Uint8Array(indexData.buffer, indexData.byteOffset, indexData.byteLength);
+      const hash = createHash('sha256').update(vertices).update(indices).digest('hex');
+      if (!geometries.has(hash))
+        geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
+      return hash;
+    } finally {
+      geometry.delete();
+    }
+  };
   return {
     add(mesh: WebIFC.FlatMesh): void {
       const list: PlacedMesh[] = [];
       const count = mesh.geometries.size();
+      const isCut = cut.has(mesh.expressID);
       for (let i = 0; i < count; i++) {
         const p = mesh.geometries.get(i);
-        let hash = geometryByExpressId.get(p.geometryExpressID);
+        let hash = isCut ? undefined : geometryByExpressId.get(p.geometryExpressID);
         if (hash === undefined) {
-          const geometry = api.GetGeometry(modelId, p.geometryExpressID);
-          try {
-            const vertexData = api.GetVertexArray(geometry.GetVertexData(), geometry.GetVertexDataSize());
-            const indexData = api.GetIndexArray(geometry.GetIndexData(), geometry.GetIndexDataSize());
-            const vertexCount = vertexData.length / 6;
-            // GetVertexArray and GetIndexArray return copies: their buffers are ours to keep.
-            const vertices = new Uint8Array(vertexData.buffer, vertexData.byteOffset, vertexData.byteLength);
-            const indices =
-              vertexCount <= 65536
-                ? new Uint8Array(Uint16Array.from(indexData).buffer)
-                : new Uint8Array(indexData.buffer, indexData.byteOffset, indexData.byteLength);
-            hash = createHash('sha256').update(vertices).update(indices).digest('hex');
-            if (!geometries.has(hash))
-              geometries.set(hash, { hash, vertexCount, indexCount: indexData.length, vertices, indices });
-          } finally {
-            geometry.delete();
-          }
-          geometryByExpressId.set(p.geometryExpressID, hash);
+          hash = read(p.geometryExpressID);
+          if (!isCut) geometryByExpressId.set(p.geometryExpressID, hash);
         }
         meshCount++;
         list.push({
@@ -1256,16 +1268,20 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number) {
 /**
  * Streams every mesh of the open model on this thread alone: each distinct mesh once (by web-ifc
  * geometry id, then by content hash: sha256 of its float32 vertices and its indices as stored), and
- * each product's placed meshes with colour and transform. The same units in the same order as the
- * two threads of an import read them (meshProductUnits), so both reads make the same meshes.
+ * each product's placed meshes with colour and transform, in meshPlan's order.
  */
 export function streamGeometry(
   api: WebIFC.IfcAPI,
   modelId: number,
   hooks: Pick<ReadHooks, 'checkpoint' | 'progress'>,
 ): GeometryRead {
-  const units = meshProductUnits(api, modelId);
-  return streamClaimedGeometry(api, modelId, units, new Int32Array(new SharedArrayBuffer(4)), hooks);
+  return streamClaimedGeometry(
+    api,
+    modelId,
+    meshPlan(api, modelId),
+    new Int32Array(new SharedArrayBuffer(4)),
+    hooks,
+  );
 }
 
 /** Element classes web-ifc's StreamAllMeshes skips (IfcOpeningElement, IfcSpace...). */
@@ -1278,27 +1294,31 @@ const UNSTREAMED = new Set<number>(
 );
 const streamedType = new Map<number, boolean>();
 
+/** Which products a read streams, in what order, and which of them web-ifc cuts openings out of. */
+export interface MeshPlan {
+  /** The products StreamAllMeshes would stream, in the order the threads claim them. */
+  products: number[];
+  /**
+   * Hosts of openings (IfcRelVoidsElement) and the products that aggregate one (web-ifc cuts a
+   * whole's openings out of its parts' too): their meshes are fetched and hashed each time.
+   */
+  cut: number[];
+}
+
 /**
  * The products StreamAllMeshes would stream (its element classes, less openings and spaces), in
- * an order fixed by the file alone, as units: each unit is read by one thread, its products in
- * order (streamClaimedGeometry). The geometry worker computes the units and hands them to the
- * import thread; a one-thread read uses the same units, so every read of a file makes the same
- * meshes.
- *
- * A unit is one product, or the products that share representations (an IfcRepresentationMap
- * through IfcMappedItem, an IfcShapeRepresentation, an item) with a host of openings: web-ifc cuts
- * the openings out of the shared geometry it has cached, so what it makes of a product depends on
- * which of them its model read before (IfcOpenHouse: walls #268 and #281 share a map; read #281
- * first and #268 comes out differently). Read together, in order, they come out the same every
- * time; split between two threads, the root of IfcOpenHouse depended on which thread was free.
- *
- * Hosts of openings come first, most openings first: cutting the openings out is most of a small
- * model's geometry time (IfcOpenHouse: three walls take 3.0 of its 3.9 ms), and the two threads
- * split the work evenly only when the long products are claimed before the short ones.
+ * the order two threads claim them, one at a time (streamClaimedGeometry): hosts of openings first,
+ * most openings first, then the site, then the rest in file order. Cutting the openings out is most
+ * of a small model's geometry time (IfcOpenHouse: three walls take 3.0 of its 3.9 ms), and the two
+ * threads split the work evenly only when the long products are claimed before the short ones.
+ * What web-ifc makes of a product does not depend on what its model read before (checked for every
+ * product of the five samples, in file, reversed and shuffled order), so any split of the products
+ * between the threads stores the same meshes.
  */
-export function meshProductUnits(api: WebIFC.IfcAPI, modelId: number): number[][] {
+export function meshPlan(api: WebIFC.IfcAPI, modelId: number): MeshPlan {
   const vector = api.GetLineIDsWithType(modelId, WebIFC.IFCPRODUCT, true);
   const out: number[] = [];
+  const sites = new Set<number>();
   for (let i = 0; i < vector.size(); i++) {
     const id = vector.get(i);
     const type = api.GetLineType(modelId, id);
@@ -1307,162 +1327,61 @@ export function meshProductUnits(api: WebIFC.IfcAPI, modelId: number): number[][
       streamed = !UNSTREAMED.has(type) && Boolean(api.IsIfcElement(type));
       streamedType.set(type, streamed);
     }
-    if (streamed) out.push(id);
+    if (!streamed) continue;
+    out.push(id);
+    if (type === WebIFC.IFCSITE) sites.add(id);
   }
-  const openings = new Map<number, number>();
-  const voids = api.GetLineIDsWithType(modelId, WebIFC.IFCRELVOIDSELEMENT);
-  for (let i = 0; i < voids.size(); i++) {
-    let host: number | undefined;
-    try {
-      // GlobalId, OwnerHistory, Name, Description, RelatingBuildingElement, RelatedOpeningElement
-      const arg = api.GetRawLineData(modelId, voids.get(i))?.arguments?.[4];
-      host = arg && arg.type === 5 ? (arg.value as number) : undefined;
-    } catch {
-      host = undefined; // an unreadable relationship only loses its place in the order
+  /** The lines of `type`, as raw data (an unreadable one only loses its place in the order). */
+  const linesOf = (type: number): { arguments?: unknown[] }[] => {
+    const ids = api.GetLineIDsWithType(modelId, type);
+    const lines: { arguments?: unknown[] }[] = [];
+    for (let i = 0; i < ids.size(); i++) {
+      try {
+        lines.push(api.GetRawLineData(modelId, ids.get(i)) as { arguments?: unknown[] });
+      } catch {
+        // left out
+      }
     }
+    return lines;
+  };
+  const refOf = (arg: unknown): number | undefined => {
+    const a = arg as { type?: number; value?: unknown } | null | undefined;
+    return a && a.type === 5 && typeof a.value === 'number' ? a.value : undefined;
+  };
+  // IfcRelVoidsElement: GlobalId, OwnerHistory, Name, Description, RelatingBuildingElement, ...
+  const openings = new Map<number, number>();
+  for (const line of linesOf(WebIFC.IFCRELVOIDSELEMENT)) {
+    const host = refOf(line?.arguments?.[4]);
     if (host !== undefined) openings.set(host, (openings.get(host) ?? 0) + 1);
   }
-  // Then the site: its terrain is one large mesh (IfcOpenHouse: 0.37 ms, a tenth of its meshes), too
-  // long to be left for the end, where it would keep one thread busy while the other waits.
-  const sites = new Set(out.filter((id) => api.GetLineType(modelId, id) === WebIFC.IFCSITE));
+  const cut = new Set(openings.keys());
+  // IfcRelAggregates: ..., RelatingObject (5th), RelatedObjects (6th): a whole is cut with its parts.
+  if (openings.size > 0) {
+    for (const line of linesOf(WebIFC.IFCRELAGGREGATES)) {
+      const whole = refOf(line?.arguments?.[4]);
+      const parts = line?.arguments?.[5];
+      if (whole !== undefined && Array.isArray(parts) && parts.some((part) => openings.has(refOf(part)!)))
+        cut.add(whole);
+    }
+  }
+  // Hosts by their openings, then the site: its terrain is one large mesh (IfcOpenHouse: 0.37 ms, a
+  // tenth of its meshes), too long to be left for the end, where it would keep one thread busy while
+  // the other waits. The rest in file order (the sort is stable).
   const rank = (id: number) => (openings.get(id) ?? 0) * 2 + (sites.has(id) ? 1 : 0);
-  const position = new Map(out.map((id, i) => [id, i]));
-  const group = openings.size > 0 ? sharedRepresentationGroups(api, modelId, out, openings) : new Map();
-  const units: number[][] = [];
-  const unitOf = new Map<number, number[]>();
-  for (const id of out) {
-    const root = group.get(id);
-    if (root === undefined) {
-      units.push([id]);
-      continue;
-    }
-    const unit = unitOf.get(root);
-    if (unit) unit.push(id);
-    else {
-      const started = [id];
-      unitOf.set(root, started);
-      units.push(started);
-    }
-  }
-  if (openings.size === 0 && sites.size === 0) return units;
-  // Longest first: a unit weighs what its hosts' openings add up to (its products stay in file order).
-  const weight = new Map(units.map((unit) => [unit, unit.reduce((sum, id) => sum + rank(id), 0)]));
-  units.sort(
-    (a, b) =>
-      weight.get(b)! - weight.get(a)! || b.length - a.length || position.get(a[0]!)! - position.get(b[0]!)!,
-  );
-  return units;
+  if (openings.size > 0 || sites.size > 0) out.sort((a, b) => rank(b) - rank(a));
+  return { products: out, cut: out.filter((id) => cut.has(id)) };
 }
 
 /**
- * Products that share a representation, a representation item or a mapped representation with a
- * host of openings, each mapped to one member of its group (hosts and products sharing nothing
- * with a host are left out). Read in batches: ~0.4 ms for IfcOpenHouse, ~13 ms for Office_A.
- */
-function sharedRepresentationGroups(
-  api: WebIFC.IfcAPI,
-  modelId: number,
-  products: number[],
-  hosts: ReadonlyMap<number, number>,
-): Map<number, number> {
-  const refOf = (arg: unknown): number | null => {
-    const a = arg as { type?: number; value?: unknown } | null | undefined;
-    return a && a.type === 5 && typeof a.value === 'number' ? a.value : null;
-  };
-  /** The references an argument holds: one, or a list of them. */
-  const refsOf = (arg: unknown): number[] => {
-    if (!Array.isArray(arg)) {
-      const ref = refOf(arg);
-      return ref === null ? [] : [ref];
-    }
-    return arg.map(refOf).filter((r): r is number => r !== null);
-  };
-  const lines = (ids: readonly number[]): { arguments?: unknown[] }[] => {
-    try {
-      return ids.length > 0 ? (api.GetRawLinesData(modelId, [...ids]) as { arguments?: unknown[] }[]) : [];
-    } catch {
-      return []; // an unreadable line only leaves its product ungrouped
-    }
-  };
-  // Union-find over products that share a node: a representation, an item, a map of mapped items,
-  // a mapped representation or its items.
-  const parent = new Map<number, number>(products.map((product) => [product, product]));
-  const find = (x: number): number => {
-    let root = x;
-    while (parent.get(root) !== root) root = parent.get(root)!;
-    while (x !== root) {
-      const next = parent.get(x)!;
-      parent.set(x, root);
-      x = next;
-    }
-    return root;
-  };
-  const ownerOfNode = new Map<number, number>();
-  /** `nodes[i]` belongs to the product `owners[i]`. */
-  const add = (nodes: readonly number[], owners: readonly number[]) =>
-    nodes.forEach((node, i) => {
-      const product = owners[i]!;
-      const other = ownerOfNode.get(node);
-      if (other === undefined) ownerOfNode.set(node, product);
-      else if (find(other) !== find(product)) parent.set(find(product), find(other));
-    });
-  /** The nodes `argument` of each of `ids` refers to, and the product each belongs to. */
-  const follow = (ids: readonly number[], owners: readonly number[], argument: number) => {
-    const next: number[] = [];
-    const nextOwners: number[] = [];
-    lines(ids).forEach((line, i) => {
-      for (const node of refsOf(line?.arguments?.[argument])) {
-        next.push(node);
-        nextOwners.push(owners[i]!);
-      }
-    });
-    return [next, nextOwners] as const;
-  };
-  // IfcProduct.Representation (7th) -> IfcProductDefinitionShape.Representations (3rd)
-  const [shapes, shapeOwners] = follow(products, products, 6);
-  const [reps, repOwners] = follow(shapes, shapeOwners, 2);
-  add(reps, repOwners);
-  // IfcShapeRepresentation.Items (4th)
-  const [items, itemOwners] = follow(reps, repOwners, 3);
-  add(items, itemOwners);
-  // IfcMappedItem.MappingSource (1st) -> IfcRepresentationMap.MappedRepresentation (2nd) -> Items
-  const isMapped = items.map((item) => api.GetLineType(modelId, item) === WebIFC.IFCMAPPEDITEM);
-  const [maps, mapOwners] = follow(
-    items.filter((_, i) => isMapped[i]),
-    itemOwners.filter((_, i) => isMapped[i]),
-    0,
-  );
-  add(maps, mapOwners);
-  const [mappedReps, mappedRepOwners] = follow(maps, mapOwners, 1);
-  add(mappedReps, mappedRepOwners);
-  add(...follow(mappedReps, mappedRepOwners, 3));
-
-  const size = new Map<number, number>();
-  const withHost = new Set<number>();
-  for (const product of products) {
-    const root = find(product);
-    size.set(root, (size.get(root) ?? 0) + 1);
-    if (hosts.has(product)) withHost.add(root);
-  }
-  const groups = new Map<number, number>();
-  for (const product of products) {
-    const root = find(product);
-    if (withHost.has(root) && size.get(root)! > 1) groups.set(product, root);
-  }
-  return groups;
-}
-
-/**
- * Streams the units of `units` (meshProductUnits) that no other thread has claimed: each takes the
- * next index from the shared counter (Atomics.add), so two threads holding their own copies of the
- * model split the meshes between them as they go, whoever is free taking the next unit. Each unit's
- * products are read together, in order (see meshProductUnits for why);
+ * Streams the products of `plan` (meshPlan) that no other thread has claimed: each takes the next
+ * index from the shared counter (Atomics.add), so two threads holding their own copies of the
+ * model split the meshes between them as they go, whoever is free taking the next product;
  * test/ifc/geometry-parts.test.ts holds the parallel read and the one-thread read to one root.
  */
 export function streamClaimedGeometry(
   api: WebIFC.IfcAPI,
   modelId: number,
-  units: readonly (readonly number[])[],
+  plan: MeshPlan,
   claim: Int32Array,
   hooks: Pick<ReadHooks, 'checkpoint' | 'progress'>,
   parts?: {
@@ -1471,20 +1390,21 @@ export function streamClaimedGeometry(
     send(part: GeometryPart, last: boolean): void;
   },
 ): GeometryRead {
-  const collector = geometryCollector(api, modelId);
+  const { products } = plan;
+  const collector = geometryCollector(api, modelId, new Set(plan.cut));
   let streamed: number[] = [];
   let sentAt = performance.now();
   for (;;) {
     const index = Atomics.add(claim, 0, 1);
-    if (index >= units.length) break;
+    if (index >= products.length) break;
     if ((index & 15) === 0) {
       hooks.checkpoint();
-      hooks.progress('geometry', index / units.length);
+      hooks.progress('geometry', index / products.length);
     }
-    const unit = units[index]!;
-    api.StreamMeshes(modelId, unit as number[], (mesh) => collector.add(mesh));
+    const product = products[index]!;
+    api.StreamMeshes(modelId, [product], (mesh) => collector.add(mesh));
     if (parts) {
-      streamed.push(...unit);
+      streamed.push(product);
       const now = performance.now();
       if (now - sentAt >= parts.everyMs) {
         parts.send(collector.part(streamed), false);

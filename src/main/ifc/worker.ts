@@ -9,8 +9,8 @@
 //   progress and results to main's other pipe (frames.ts), no thread in between.
 // - geometry (a worker thread of the import thread): opens its own copy of the model and streams
 //   meshes while the import thread reads properties and relationships; the two share the products
-//   out, in units (meshProductUnits), through a shared counter, so the import thread takes its part
-//   of the meshes once it is done.
+//   out (meshPlan) through a shared counter, so the import thread takes its part of the meshes once
+//   it is done.
 import { Socket } from 'node:net';
 import {
   isMainThread,
@@ -35,10 +35,11 @@ import {
 } from './import-job';
 import {
   geometryFromParts,
-  meshProductUnits,
+  meshPlan,
   streamClaimedGeometry,
   type GeometryPart,
   type GeometryRead,
+  type MeshPlan,
 } from './reader';
 import { startWebIfc } from './webifc';
 import { IMPORT_WORKER_YOUNG_GENERATION_MB } from './limits';
@@ -64,7 +65,7 @@ type ToGeometry = {
 };
 /** What the geometry worker has read, handed on as it goes: parts, the last one marked done. */
 type FromGeometry =
-  | { type: 'geometry-units'; id: number; units: number[][] }
+  | { type: 'geometry-plan'; id: number; plan: MeshPlan }
   | { type: 'geometry-part' | 'geometry-done'; id: number; part: GeometryPart }
   | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string };
 
@@ -100,12 +101,12 @@ function runGeometryRole(): void {
       api ??= await startWebIfc();
       modelId = api.OpenModel(bytes);
       if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
-      const units = meshProductUnits(api, modelId);
-      answer({ type: 'geometry-units', id: message.id, units });
+      const plan = meshPlan(api, modelId);
+      answer({ type: 'geometry-plan', id: message.id, plan });
       streamClaimedGeometry(
         api,
         modelId,
-        units,
+        plan,
         new Int32Array(message.claim),
         {
           checkpoint: () => {
@@ -152,7 +153,7 @@ class GeometryWorker implements GeometryHelper {
     {
       parts: GeometryPart[];
       onPart: (part: GeometryPart) => void;
-      onUnits?: (units: number[][]) => void;
+      onPlan?: (plan: MeshPlan) => void;
       resolve: (r: GeometryRead) => void;
       reject: (e: Error) => void;
     }
@@ -193,8 +194,8 @@ class GeometryWorker implements GeometryHelper {
       waiting.reject(new AppError(message.code, message.message));
       return;
     }
-    if (message.type === 'geometry-units') {
-      waiting.onUnits?.(message.units);
+    if (message.type === 'geometry-plan') {
+      waiting.onPlan?.(message.plan);
       return;
     }
     waiting.parts.push(message.part);
@@ -209,13 +210,13 @@ class GeometryWorker implements GeometryHelper {
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
-    onUnits?: (units: number[][]) => void,
+    onPlan?: (plan: MeshPlan) => void,
   ): Promise<GeometryRead> {
     this.start();
     const id = this.next++;
     this.last = id;
     return new Promise<GeometryRead>((resolve, reject) => {
-      this.pending.set(id, { parts: [], onPart, onUnits, resolve, reject });
+      this.pending.set(id, { parts: [], onPart, onPlan, resolve, reject });
       const message: ToGeometry = { type: 'geometry', id, source, cancel: this.cancel, claim };
       const file = source.source;
       this.worker!.postMessage(message, file.kind === 'bytes' ? [file.bytes.buffer as ArrayBuffer] : []);
