@@ -103,9 +103,15 @@ test('planner read-only, engineer edits, undo/redo, commit on chain, history and
   await expect(fireRating.getByTestId('property-value')).toHaveText('EI 60');
   await expect(page.getByTestId('draft-bar')).toContainText('1 pending edit');
   await expect(pendingCount(page)).toHaveText('1');
-  // The view follows the draft (a new version id), keeping the door selected.
-  await expect(canvas).not.toHaveAttribute('data-version', headVersion ?? '');
-  const draftVersion = await canvas.getAttribute('data-version');
+  // The view follows the draft (a new version id), keeping the door selected. The canvas has no
+  // version (data-version="") while it reloads: wait for the draft's to be on it.
+  let draftVersion: string | null = null;
+  await expect
+    .poll(async () => {
+      draftVersion = await canvas.getAttribute('data-version');
+      return Boolean(draftVersion) && draftVersion !== headVersion;
+    })
+    .toBe(true);
 
   // A wrong value kind is refused before it is sent, with the reason inline.
   const isExternal = page.locator('[data-pset="Pset_DoorCommon"] tr[data-property="IsExternal"]');
