@@ -291,6 +291,9 @@ export class ImportService {
     const worker = this.ensureWorker();
     this.running = true;
     worker.ref?.();
+    // The job goes first (its answers come on a later turn of the event loop, once the listeners
+    // below are on): the import process starts on it while this thread sets up the rest.
+    worker.send({ type: 'import', job, dbPath: pending.dbPath });
     return new Promise<ImportReport>((resolve, reject) => {
       let settled = false;
       const finish = (outcome: () => void) => {
@@ -374,7 +377,6 @@ export class ImportService {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.send({ type: 'import', job, dbPath: pending.dbPath });
       if (pending.cancelled) worker.send({ type: 'cancel', jobId: job.jobId });
     });
   }
