@@ -1134,10 +1134,6 @@ export interface GeometryRead {
 }
 
 /**
- * An element's geometry fingerprint from its placed meshes, in order: geometryHashOf
- * (shared/fingerprint.ts) on Node's sha256, each mesh's transform taken relative to the first's.
- */
-/**
  * Meshes one thread has read since it last handed some on: the products it streamed (those that
  * turned out to have no mesh too), the distinct meshes it saw first, each product's placed meshes
  * and geometry fingerprint.
@@ -1165,6 +1161,10 @@ export function geometryFromParts(parts: readonly GeometryPart[]): GeometryRead 
   return { geometries: [...geometries.values()], placed, fingerprints, meshCount };
 }
 
+/**
+ * An element's geometry fingerprint from its placed meshes, in order: geometryHashOf
+ * (shared/fingerprint.ts) on Node's sha256, each mesh's transform taken relative to the first's.
+ */
 export function geometryFingerprintOf(meshes: readonly PlacedMesh[]): Hex32 {
   const first: Matrix = invertAffine(meshes[0]!.matrix);
   const relative: PlacedMeshFingerprint[] = meshes.map((mesh) => ({
