@@ -267,6 +267,7 @@ export class ImportService {
       // From source the importer needs the resolve hook for the project's extensionless imports.
       const execArgv = fromSource ? ['--import', fileURLToPath(new URL('source-hooks.mjs', url))] : [];
       if (IMPORT_GC_SINGLE_THREADED) execArgv.push('--single-threaded-gc'); // see limits.ts
+      execArgv.push('--expose-gc'); // a full collection after a large import (limits.ts)
       const launched = (this.options.launch ?? forkImportProcess)(fileURLToPath(url), execArgv);
       launched.unref?.();
       launched.on('error', (error) => this.options.logError?.('import process failed', error));

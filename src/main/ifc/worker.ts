@@ -12,6 +12,7 @@
 //   out (meshPlan) through a shared counter, so the import thread takes its part of the meshes once
 //   it is done.
 import { Socket } from 'node:net';
+import { getHeapStatistics } from 'node:v8';
 import {
   isMainThread,
   MessageChannel,
@@ -42,7 +43,7 @@ import {
   type MeshPlan,
 } from './reader';
 import { startWebIfc } from './webifc';
-import { IMPORT_WORKER_YOUNG_GENERATION_MB } from './limits';
+import { IMPORT_GC_AFTER_JOB_HEAP_MB, IMPORT_WORKER_YOUNG_GENERATION_MB } from './limits';
 import type { FromWorker, SourceWriteRequest, ToImportProcess, ToWorker } from './worker-protocol';
 import { FrameReader, IMPORT_PIPES_ARG, JOBS_FD, RESULTS_FD, writeFrameSync } from './frames';
 
@@ -446,6 +447,9 @@ function runImportRole(pipes: boolean): void {
         // A busy database checkpoints next time; the WAL stays valid meanwhile.
       }
       sweep(dbPath);
+      // A large model's garbage goes now, not into the next import's peak (see limits.ts).
+      if (getHeapStatistics().used_heap_size > IMPORT_GC_AFTER_JOB_HEAP_MB * 1024 * 1024)
+        (globalThis as { gc?: () => void }).gc?.();
     } catch (error) {
       // The job's flag also stops the geometry worker, if it still reads for a job that failed here.
       Atomics.store(flag, 0, 1);
