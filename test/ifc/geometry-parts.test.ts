@@ -24,6 +24,7 @@ import {
   streamClaimedGeometry,
   streamGeometry,
   type GeometryPart,
+  type MeshPlan,
 } from '../../src/main/ifc/reader';
 import { startWebIfc } from '../../src/main/ifc/webifc';
 import { openDatabase, type SqliteDatabase } from '../../src/main/store/database';
@@ -162,29 +163,27 @@ test('a geometry worker that reads everything but the import thread’s share: t
   expect(report.stats).toEqual(reference.stats);
 }, 60_000);
 
+/** The geometry hashes of each product's meshes in a read of `plan` (a whole model's plan if omitted). */
+function meshesRead(bytes: Uint8Array, plan?: MeshPlan): Map<number, string[]> {
+  const hooks = { progress: () => {}, checkpoint: () => {} };
+  const model = api.OpenModel(bytes);
+  try {
+    const read = plan
+      ? streamClaimedGeometry(api, model, plan, new Int32Array(new SharedArrayBuffer(4)), hooks)
+      : streamGeometry(api, model, hooks);
+    return new Map([...read.placed].map(([id, meshes]) => [id, meshes.map((mesh) => mesh.geometryHash)]));
+  } finally {
+    api.CloseModel(model);
+  }
+}
+
 test('IfcOpenHouse, whose walls #268 and #281 web-ifc cuts from one mapped item (#252): each keeps its own openings, and the parallel import, the one-thread read and a shared read store one root', async () => {
   const path = join(dirname(h.dbPath), 'IfcOpenHouse.ifc');
   writeFileSync(path, openHouseText(), 'latin1');
   const bytes = new Uint8Array(readFileSync(path));
   const hooks = { progress: () => {}, checkpoint: () => {} };
-  /** The geometry hashes of a product's meshes, read with the rest of the model or alone. */
-  const meshesOf = (product: number, alone: boolean): string[] => {
-    const model = api.OpenModel(bytes);
-    try {
-      const read = alone
-        ? streamClaimedGeometry(
-            api,
-            model,
-            { products: [product], cut: [product] },
-            new Int32Array(new SharedArrayBuffer(4)),
-            hooks,
-          )
-        : streamGeometry(api, model, hooks);
-      return read.placed.get(product)!.map((mesh) => mesh.geometryHash);
-    } finally {
-      api.CloseModel(model);
-    }
-  };
+  const whole = meshesRead(bytes);
+  const alone = (product: number) => meshesRead(bytes, { products: [product], cut: [] }).get(product);
   const model = api.OpenModel(bytes);
   try {
     const plan = meshPlan(api, model);
@@ -196,9 +195,9 @@ test('IfcOpenHouse, whose walls #268 and #281 web-ifc cuts from one mapped item 
     api.CloseModel(model);
   }
   // Read after #268 in one model, #281 keeps its own cut: not #268's (the reader once stored that).
-  expect(meshesOf(281, false)).toEqual(meshesOf(281, true));
-  expect(meshesOf(268, false)).toEqual(meshesOf(268, true));
-  expect(meshesOf(281, false)[0]).not.toBe(meshesOf(268, false)[0]);
+  expect(whole.get(281)).toEqual(alone(281));
+  expect(whole.get(268)).toEqual(alone(268));
+  expect(whole.get(281)![0]).not.toBe(whole.get(268)![0]);
   const parallel = await h.importFile(path, { twinName: 'open house' });
   const oneThread = await runImport(api, db, job(path), hooks); // every product in this thread
   const side = geometrySide(2); // the first two walls elsewhere, the third and the rest here
@@ -208,6 +207,30 @@ test('IfcOpenHouse, whose walls #268 and #281 web-ifc cuts from one mapped item 
   expect(oneThread.merkleRoot).toBe(parallel.merkleRoot);
   expect(shared.merkleRoot).toBe(parallel.merkleRoot);
 }, 60_000);
+
+test('a product that shares the mapped item of a cut wall but has no openings itself gets the uncut mesh, read before or after the wall', () => {
+  // IfcOpenHouse with wall #281's IfcRelVoidsElement (#312) taken out: #281 still maps #252, uncut.
+  const text = openHouseText().replace(/^#312=IFCRELVOIDSELEMENT[^\n]*\n/m, '');
+  expect(text.length).toBeLessThan(openHouseText().length);
+  const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
+  const model = api.OpenModel(bytes);
+  let plan: MeshPlan;
+  try {
+    plan = meshPlan(api, model);
+  } finally {
+    api.CloseModel(model);
+  }
+  expect([...plan.cut].sort()).toEqual([268, 40]);
+  const alone = (product: number) => meshesRead(bytes, { products: [product], cut: [] }).get(product)!;
+  const afterWall = meshesRead(bytes, { products: [268, 281], cut: plan.cut });
+  const beforeWall = meshesRead(bytes, { products: [281, 268], cut: plan.cut });
+  expect(afterWall.get(281)).toEqual(alone(281));
+  expect(beforeWall.get(281)).toEqual(alone(281));
+  expect(afterWall.get(268)).toEqual(alone(268));
+  expect(beforeWall.get(268)).toEqual(alone(268));
+  expect(alone(281)[0]).not.toBe(alone(268)[0]);
+  expect(meshesRead(bytes).get(281)).toEqual(alone(281));
+});
 
 test.each(['geometry', 'fingerprinting', 'storing'] as ImportStage[])(
   'cancelled at %s, with elements already written in the open transaction: nothing is kept and the database is not left locked',
