@@ -208,6 +208,55 @@ test('IfcOpenHouse, whose walls #268 and #281 web-ifc cuts from one mapped item 
   expect(shared.merkleRoot).toBe(parallel.merkleRoot);
 }, 60_000);
 
+test('an opening in IfcOpenHouse\u2019s roof is cut out of its two slabs, which share one mapped item: each slab keeps its own cut whatever the split between threads', () => {
+  // The roof #188 aggregates the slabs #189 and #190, both mapping item #161; the opening is placed
+  // across one of them only, so web-ifc cuts the two differently under the same geometry id.
+  const opening = [
+    '#90001=IFCCARTESIANPOINT((-500.,-500.));',
+    '#90002=IFCCARTESIANPOINT((500.,-500.));',
+    '#90003=IFCCARTESIANPOINT((500.,500.));',
+    '#90004=IFCCARTESIANPOINT((-500.,500.));',
+    '#90005=IFCPOLYLINE((#90001,#90002,#90003,#90004,#90001));',
+    '#90006=IFCARBITRARYCLOSEDPROFILEDEF(.AREA.,$,#90005);',
+    '#90007=IFCCARTESIANPOINT((0.,0.,0.));',
+    '#90008=IFCAXIS2PLACEMENT3D(#90007,$,$);',
+    '#90009=IFCDIRECTION((0.,0.,1.));',
+    '#90010=IFCEXTRUDEDAREASOLID(#90006,#90008,#90009,10000.);',
+    "#90011=IFCSHAPEREPRESENTATION(#11,'Body','SweptSolid',(#90010));",
+    '#90012=IFCPRODUCTDEFINITIONSHAPE($,$,(#90011));',
+    '#90013=IFCCARTESIANPOINT((-3000.,2500.,0.));',
+    '#90014=IFCAXIS2PLACEMENT3D(#90013,$,$);',
+    '#90015=IFCLOCALPLACEMENT(#147,#90014);',
+    "#90016=IFCOPENINGELEMENT('0aaaaaaaaaaaaaaaaaaaaa',#5,$,$,$,#90015,#90012,$,.OPENING.);",
+    "#90017=IFCRELVOIDSELEMENT('0bbbbbbbbbbbbbbbbbbbbb',#5,$,$,#188,#90016);",
+  ].join('\n');
+  const text = openHouseText().replace(
+    /\nENDSEC;\s*END-ISO-10303-21;\s*$/,
+    `\n${opening}\nENDSEC;\nEND-ISO-10303-21;\n`,
+  );
+  expect(text).toContain('#90017=IFCRELVOIDSELEMENT');
+  const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
+  const model = api.OpenModel(bytes);
+  let plan: MeshPlan;
+  try {
+    plan = meshPlan(api, model);
+  } finally {
+    api.CloseModel(model);
+  }
+  expect([...plan.cut].sort()).toEqual([188, 189, 190, 268, 281, 40]);
+  const alone = (product: number) => meshesRead(bytes, { products: [product], cut: [] }).get(product)!;
+  expect(alone(189)[0]).not.toBe(alone(190)[0]); // the same item (#161), cut differently
+  const oneThread = meshesRead(bytes);
+  for (const slab of [189, 190]) expect(oneThread.get(slab)).toEqual(alone(slab));
+  // Every other product on one thread, the rest on the other: the slabs land on different sides
+  // or on the same side, in either order, and keep their own meshes.
+  for (const order of [plan.products, [...plan.products].reverse()]) {
+    const even = meshesRead(bytes, { products: order.filter((_, i) => i % 2 === 0), cut: plan.cut });
+    const odd = meshesRead(bytes, { products: order.filter((_, i) => i % 2 === 1), cut: plan.cut });
+    for (const [id, meshes] of oneThread) expect(even.get(id) ?? odd.get(id)).toEqual(meshes);
+  }
+});
+
 test('a product that shares the mapped item of a cut wall but has no openings itself gets the uncut mesh, read before or after the wall', () => {
   // IfcOpenHouse with wall #281's IfcRelVoidsElement (#312) taken out: #281 still maps #252, uncut.
   const text = openHouseText().replace(/^#312=IFCRELVOIDSELEMENT[^\n]*\n/m, '');

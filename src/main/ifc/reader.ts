@@ -1315,8 +1315,9 @@ export interface MeshPlan {
   /** The products StreamAllMeshes would stream, in the order the threads claim them. */
   products: number[];
   /**
-   * Hosts of openings (IfcRelVoidsElement) and the products that aggregate one (web-ifc cuts a
-   * whole's openings out of its parts' too): their meshes are fetched and hashed each time.
+   * Hosts of openings (IfcRelVoidsElement), the parts they aggregate, at any depth (web-ifc cuts a
+   * whole's openings out of its parts: a roof's out of its slabs), and the wholes aggregating a
+   * host: their meshes are fetched and hashed each time.
    */
   cut: number[];
 }
@@ -1371,13 +1372,26 @@ export function meshPlan(api: WebIFC.IfcAPI, modelId: number): MeshPlan {
     if (host !== undefined) openings.set(host, (openings.get(host) ?? 0) + 1);
   }
   const cut = new Set(openings.keys());
-  // IfcRelAggregates: ..., RelatingObject (5th), RelatedObjects (6th): a whole is cut with its parts.
   if (openings.size > 0) {
+    // IfcRelAggregates: ..., RelatingObject (5th), RelatedObjects (6th). web-ifc cuts a whole's
+    // openings out of its parts (a roof's out of its slabs); the parts' parts, and the wholes of
+    // hosts, are taken as cut too, so that no aggregation in either direction is trusted to the cache.
+    const partsOf = new Map<number, number[]>();
     for (const line of linesOf(WebIFC.IFCRELAGGREGATES)) {
       const whole = refOf(line?.arguments?.[4]);
       const parts = line?.arguments?.[5];
-      if (whole !== undefined && Array.isArray(parts) && parts.some((part) => openings.has(refOf(part)!)))
-        cut.add(whole);
+      if (whole === undefined || !Array.isArray(parts)) continue;
+      const ids = parts.map(refOf).filter((id): id is number => id !== undefined);
+      partsOf.set(whole, [...(partsOf.get(whole) ?? []), ...ids]);
+      if (ids.some((id) => openings.has(id))) cut.add(whole);
+    }
+    const next = [...openings.keys()];
+    while (next.length > 0) {
+      for (const part of partsOf.get(next.pop()!) ?? []) {
+        if (cut.has(part)) continue;
+        cut.add(part);
+        next.push(part);
+      }
     }
   }
   // Hosts by their openings, then the site: its terrain is one large mesh (IfcOpenHouse: 0.37 ms, a
