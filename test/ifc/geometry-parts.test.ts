@@ -163,6 +163,16 @@ test('a geometry worker that reads everything but the import thread’s share: t
   expect(report.stats).toEqual(reference.stats);
 }, 60_000);
 
+/** meshPlan of a model of `bytes`. */
+function planOf(bytes: Uint8Array): MeshPlan {
+  const model = api.OpenModel(bytes);
+  try {
+    return meshPlan(api, model);
+  } finally {
+    api.CloseModel(model);
+  }
+}
+
 /** The geometry hashes of each product's meshes in a read of `plan` (a whole model's plan if omitted). */
 function meshesRead(bytes: Uint8Array, plan?: MeshPlan): Map<number, string[]> {
   const hooks = { progress: () => {}, checkpoint: () => {} };
@@ -236,13 +246,7 @@ test('an opening in IfcOpenHouse\u2019s roof is cut out of its two slabs, which 
   );
   expect(text).toContain('#90017=IFCRELVOIDSELEMENT');
   const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
-  const model = api.OpenModel(bytes);
-  let plan: MeshPlan;
-  try {
-    plan = meshPlan(api, model);
-  } finally {
-    api.CloseModel(model);
-  }
+  const plan = planOf(bytes);
   expect([...plan.cut].sort()).toEqual([188, 189, 190, 268, 281, 40]);
   const alone = (product: number) => meshesRead(bytes, { products: [product], cut: [] }).get(product)!;
   expect(alone(189)[0]).not.toBe(alone(190)[0]); // the same item (#161), cut differently
@@ -262,13 +266,7 @@ test('a product that shares the mapped item of a cut wall but has no openings it
   const text = openHouseText().replace(/^#312=IFCRELVOIDSELEMENT[^\n]*\n/m, '');
   expect(text.length).toBeLessThan(openHouseText().length);
   const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
-  const model = api.OpenModel(bytes);
-  let plan: MeshPlan;
-  try {
-    plan = meshPlan(api, model);
-  } finally {
-    api.CloseModel(model);
-  }
+  const plan = planOf(bytes);
   expect([...plan.cut].sort()).toEqual([268, 40]);
   const alone = (product: number) => meshesRead(bytes, { products: [product], cut: [] }).get(product)!;
   const afterWall = meshesRead(bytes, { products: [268, 281], cut: plan.cut });
