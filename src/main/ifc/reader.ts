@@ -755,16 +755,20 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   const drafts = new Map<number, Draft>();
   const byGlobalId = new Map<string, number>();
   let duplicates = 0;
-  linesOf([...rootIds, ...productIds], (line, id) => {
-    if (lineCache.has(id))
-      line = lineCache.get(id)!; // the project, read before
-    else lineCache.set(id, line);
-    if (!line) return;
+  // Read ahead in windows (linesOf); get() then finds each line cached.
+  const elementIds = [...rootIds, ...productIds];
+  linesOf(
+    elementIds.filter((id) => !lineCache.has(id)),
+    (line, id) => lineCache.set(id, line),
+  );
+  for (const id of elementIds) {
+    const line = get(id);
+    if (!line) continue;
     const ifcClass = className(line.type);
     const globalId = text(line.GlobalId);
     if (!globalId) {
       warnOnce('no-guid', `${ifcClass} #${id} has no GlobalId; it was skipped.`);
-      return;
+      continue;
     }
     const first = byGlobalId.get(globalId);
     if (first !== undefined) {
@@ -773,7 +777,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         'duplicate',
         `GlobalId ${globalId} is used by #${first} and again by ${ifcClass} #${id}; the later one was skipped.`,
       );
-      return;
+      continue;
     }
     byGlobalId.set(globalId, id);
     drafts.set(id, {
@@ -790,7 +794,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       ports: [],
       meshes: [],
     });
-  });
+  }
   if (duplicates > 5) warnings.push(`${duplicates} elements in all were skipped for a duplicate GlobalId.`);
   const globalIdOf = (id: number | null): string | null => {
     if (id === null) return null;
