@@ -1319,9 +1319,9 @@ export interface MeshPlan {
   /** The products StreamAllMeshes would stream, in the order the threads claim them. */
   products: number[];
   /**
-   * Hosts of openings (IfcRelVoidsElement), the parts they aggregate, at any depth (web-ifc cuts a
-   * whole's openings out of its parts: a roof's out of its slabs), and the wholes aggregating a
-   * host: their meshes are fetched and hashed each time.
+   * Hosts of openings (IfcRelVoidsElement) and the parts they aggregate (web-ifc cuts a whole's
+   * openings out of its parts: a roof's out of its slabs): their meshes are fetched and hashed each
+   * time.
    */
   cut: number[];
 }
@@ -1352,50 +1352,33 @@ export function meshPlan(api: WebIFC.IfcAPI, modelId: number): MeshPlan {
     out.push(id);
     if (type === WebIFC.IFCSITE) sites.add(id);
   }
-  /** The lines of `type`, as raw data (an unreadable one only loses its place in the order). */
-  const linesOf = (type: number): { arguments?: unknown[] }[] => {
+  /** The raw lines of `type` (an unreadable one is left out: it only loses its place in the order). */
+  const rawLinesOf = (type: number): { arguments?: unknown[] }[] => {
     const ids = api.GetLineIDsWithType(modelId, type);
     const lines: { arguments?: unknown[] }[] = [];
     for (let i = 0; i < ids.size(); i++) {
       try {
-        lines.push(api.GetRawLineData(modelId, ids.get(i)) as { arguments?: unknown[] });
+        const line = api.GetRawLineData(modelId, ids.get(i)) as { arguments?: unknown[] } | undefined;
+        if (line) lines.push(line);
       } catch {
         // left out
       }
     }
     return lines;
   };
-  const refOf = (arg: unknown): number | undefined => {
-    const a = arg as { type?: number; value?: unknown } | null | undefined;
-    return a && a.type === 5 && typeof a.value === 'number' ? a.value : undefined;
-  };
   // IfcRelVoidsElement: GlobalId, OwnerHistory, Name, Description, RelatingBuildingElement, ...
   const openings = new Map<number, number>();
-  for (const line of linesOf(WebIFC.IFCRELVOIDSELEMENT)) {
-    const host = refOf(line?.arguments?.[4]);
-    if (host !== undefined) openings.set(host, (openings.get(host) ?? 0) + 1);
+  for (const line of rawLinesOf(WebIFC.IFCRELVOIDSELEMENT)) {
+    const host = ref(line.arguments?.[4]);
+    if (host !== null) openings.set(host, (openings.get(host) ?? 0) + 1);
   }
   const cut = new Set(openings.keys());
+  // IfcRelAggregates: ..., RelatingObject (5th), RelatedObjects (6th). web-ifc cuts a whole's
+  // openings out of its parts too (a roof's out of its slabs).
   if (openings.size > 0) {
-    // IfcRelAggregates: ..., RelatingObject (5th), RelatedObjects (6th). web-ifc cuts a whole's
-    // openings out of its parts (a roof's out of its slabs); the parts' parts, and the wholes of
-    // hosts, are taken as cut too, so that no aggregation in either direction is trusted to the cache.
-    const partsOf = new Map<number, number[]>();
-    for (const line of linesOf(WebIFC.IFCRELAGGREGATES)) {
-      const whole = refOf(line?.arguments?.[4]);
-      const parts = line?.arguments?.[5];
-      if (whole === undefined || !Array.isArray(parts)) continue;
-      const ids = parts.map(refOf).filter((id): id is number => id !== undefined);
-      partsOf.set(whole, [...(partsOf.get(whole) ?? []), ...ids]);
-      if (ids.some((id) => openings.has(id))) cut.add(whole);
-    }
-    const next = [...openings.keys()];
-    while (next.length > 0) {
-      for (const part of partsOf.get(next.pop()!) ?? []) {
-        if (cut.has(part)) continue;
-        cut.add(part);
-        next.push(part);
-      }
+    for (const line of rawLinesOf(WebIFC.IFCRELAGGREGATES)) {
+      const whole = ref(line.arguments?.[4]);
+      if (whole !== null && openings.has(whole)) for (const part of refs(line.arguments?.[5])) cut.add(part);
     }
   }
   // Hosts by their openings, then the site: its terrain is one large mesh (IfcOpenHouse: 0.37 ms, a
