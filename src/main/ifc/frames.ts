@@ -21,9 +21,12 @@ export function encodeFrame(message: unknown): Buffer {
   return frame;
 }
 
-/** Writes a frame to a pipe from a thread whose event loop is busy (the write completes here). */
-export function writeFrameSync(fd: number, message: unknown): void {
-  const frame = encodeFrame(message);
+/**
+ * Writes messages, a frame each, to a pipe in one write from a thread whose event loop is busy
+ * (the write completes here).
+ */
+export function writeFramesSync(fd: number, messages: readonly unknown[]): void {
+  const frame = messages.length === 1 ? encodeFrame(messages[0]) : Buffer.concat(messages.map(encodeFrame));
   let offset = 0;
   let pause: Int32Array | null = null;
   while (offset < frame.length) {

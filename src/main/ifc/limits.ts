@@ -28,3 +28,13 @@ export const IMPORT_WORKER_YOUNG_GENERATION_MB = IMPORT_GC_SINGLE_THREADED ? 48 
  * ~50-100 ms). Small models stay under it and pay nothing.
  */
 export const IMPORT_GC_AFTER_JOB_HEAP_MB = 48;
+
+/**
+ * The stages of a job's first this many milliseconds are told to main together, with the first
+ * message after it (or with the result), not one by one: each message on the results pipe wakes
+ * main, which on a two-core machine takes a core from the import's two threads (~0.06 ms a write
+ * here, six stages for a small file). An import this short shows no stage anyone could see; a longer
+ * one tells its stages as before once this has passed, so a cancel asked at a stage still reaches
+ * the job in a later stage with checkpoints of its own.
+ */
+export const PROGRESS_QUIET_MS = 20;
