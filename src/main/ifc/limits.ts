@@ -35,6 +35,7 @@ export const IMPORT_GC_AFTER_JOB_HEAP_MB = 48;
  * main, which on a two-core machine takes a core from the import's two threads (~0.06 ms a write
  * here, six stages for a small file). An import this short shows no stage anyone could see; a longer
  * one tells its stages as before once this has passed, so a cancel asked at a stage still reaches
- * the job in a later stage with checkpoints of its own.
+ * the job in a later stage with checkpoints of its own. The last stage (storing) is told at once
+ * whenever it begins (worker.ts says why).
  */
 export const PROGRESS_QUIET_MS = 20;
