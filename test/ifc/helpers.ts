@@ -15,6 +15,8 @@ export const FIXTURES = resolve(REPO, 'test', 'fixtures');
 export const SAMPLES = resolve(REPO, 'resources', 'samples');
 export const DUPLEX_A = join(SAMPLES, 'duplex', 'Duplex_A_20110907.ifc');
 export const DUPLEX_ELECTRICAL = join(SAMPLES, 'duplex', 'Duplex_Electrical_20121207.ifc');
+/** A small IFC4 MEP model (ports, systems) made by make-fixtures.py. */
+export const MEP_FIXTURE = join(FIXTURES, 'mep-ports-systems.ifc');
 
 export const hasShared = existsSync(SHARED_IFC);
 if (!hasShared) console.warn(`skipping tests on the shared samples: ${SHARED_IFC} is absent`);

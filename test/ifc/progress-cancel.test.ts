@@ -2,17 +2,15 @@
 // exactly as it was, and the importer carries on with the next job.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { join } from 'node:path';
+import { ImportStage } from '../../src/shared/api/twins';
 import {
   DUPLEX_A,
   DUPLEX_ELECTRICAL,
-  FIXTURES,
+  MEP_FIXTURE,
   createHarness,
   storeFingerprint,
   type Harness,
 } from './helpers';
-
-const MEP_FIXTURE = join(FIXTURES, 'mep-ports-systems.ifc');
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,16 +25,7 @@ test('progress goes through every stage in order, from 0 to 100', async () => {
   h.progress.length = 0;
   const report = await h.importFile(DUPLEX_A, { twinName: 'progress' });
   const stages = [...new Set(h.progress.map((p) => p.stage))];
-  expect(stages).toEqual([
-    'queued',
-    'reading',
-    'parsing',
-    'properties',
-    'geometry',
-    'fingerprinting',
-    'storing',
-    'done',
-  ]);
+  expect(stages).toEqual(ImportStage.options);
   const percents = h.progress.map((p) => p.percent);
   expect(percents[0]).toBe(0);
   expect(percents.at(-1)).toBe(100);
@@ -50,16 +39,7 @@ test('a small file imported in less time than PROGRESS_QUIET_MS still tells ever
   h.progress.length = 0;
   const report = await h.importFile(MEP_FIXTURE, { twinName: 'quick progress' });
   const stages = h.progress.map((p) => p.stage);
-  expect([...new Set(stages)]).toEqual([
-    'queued',
-    'reading',
-    'parsing',
-    'properties',
-    'geometry',
-    'fingerprinting',
-    'storing',
-    'done',
-  ]);
+  expect([...new Set(stages)]).toEqual(ImportStage.options);
   expect(stages.at(-1)).toBe('done');
   expect(report.elementCount).toBeGreaterThan(0);
 }, 60_000);

@@ -10,13 +10,11 @@ import { SOURCE_FILE_BESIDE_MIN_BYTES } from '../../src/main/ifc/import-job';
 import {
   DUPLEX_A,
   DUPLEX_ELECTRICAL,
-  FIXTURES,
+  MEP_FIXTURE,
   createHarness,
   storeFingerprint,
   type Harness,
 } from './helpers';
-
-const MEP_FIXTURE = join(FIXTURES, 'mep-ports-systems.ifc');
 
 let h: Harness;
 beforeEach(() => {
