@@ -20,14 +20,17 @@ export const IMPORT_GC_SINGLE_THREADED = availableParallelism() <= 2;
 export const IMPORT_WORKER_YOUNG_GENERATION_MB = IMPORT_GC_SINGLE_THREADED ? 48 : 96;
 
 /**
- * After a job is reported, the import thread collects its heap in full when more than this much of
- * it is in use (a large model leaves tens of megabytes of garbage in the old generation, which the
- * next import would otherwise carry into its own peak): Office_A imported 3x by a fresh process,
- * peak RSS 518-548 MB with it against 551-580 MB without (3 runs each). It runs once the result is
- * on its way, on a thread that is idle then; an import queued right behind waits for it (Office_A:
- * ~50-100 ms). Small models stay under it and pay nothing.
+ * After a job for a file of this size or more is reported, the import thread collects its heap in
+ * full: a large model leaves tens of megabytes of garbage in the old generation (Office_A, 4 MB:
+ * the heap in use 35 -> 56-61 MB over a job), which the next import would otherwise carry into its
+ * own peak: Office_A imported 3x by a fresh process, peak RSS 518-548 MB with the collection against
+ * 551-580 MB without (3 runs each). It runs once the result is on its way, on a thread that is idle
+ * then; an import queued right behind waits for it (Office_A: ~50-100 ms). Smaller files leave a
+ * few megabytes (IfcOpenHouse ~1.7, CPM ~10) that V8's own collections take; a threshold on the heap
+ * in use instead (48 MB, until this was found) collected in full, 37-64 ms, after every sixth or so
+ * small import, the heap being ~35 MB after a collection.
  */
-export const IMPORT_GC_AFTER_JOB_HEAP_MB = 48;
+export const IMPORT_GC_AFTER_JOB_MIN_BYTES = 1024 * 1024;
 
 /**
  * The stages of a job's first this many milliseconds are told to main together, with the first

@@ -12,7 +12,6 @@
 //   out (meshPlan) through a shared counter, so the import thread takes its part of the meshes once
 //   it is done.
 import { Socket } from 'node:net';
-import { getHeapStatistics } from 'node:v8';
 import {
   isMainThread,
   MessageChannel,
@@ -43,7 +42,11 @@ import {
   type MeshPlan,
 } from './reader';
 import { startWebIfc } from './webifc';
-import { IMPORT_GC_AFTER_JOB_HEAP_MB, IMPORT_WORKER_YOUNG_GENERATION_MB, PROGRESS_QUIET_MS } from './limits';
+import {
+  IMPORT_GC_AFTER_JOB_MIN_BYTES,
+  IMPORT_WORKER_YOUNG_GENERATION_MB,
+  PROGRESS_QUIET_MS,
+} from './limits';
 import type { FromWorker, SourceWriteRequest, ToImportProcess, ToWorker } from './worker-protocol';
 import { FrameReader, IMPORT_PIPES_ARG, JOBS_FD, RESULTS_FD, writeFramesSync } from './frames';
 
@@ -465,8 +468,7 @@ function runImportRole(pipes: boolean): void {
       }
       sweep(dbPath);
       // A large model's garbage goes now, not into the next import's peak (see limits.ts).
-      if (getHeapStatistics().used_heap_size > IMPORT_GC_AFTER_JOB_HEAP_MB * 1024 * 1024)
-        (globalThis as { gc?: () => void }).gc?.();
+      if (report.stats.bytes >= IMPORT_GC_AFTER_JOB_MIN_BYTES) (globalThis as { gc?: () => void }).gc?.();
     } catch (error) {
       // The job's flag also stops the geometry worker, if it still reads for a job that failed here.
       Atomics.store(flag, 0, 1);
