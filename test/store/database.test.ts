@@ -1,8 +1,8 @@
 // The store's database: schema from migrations, STRICT tables, WAL with synchronous=FULL, a newer
 // database refused untouched, migration lists checked, failed transactions leaving nothing behind.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openDatabase, primeWal, StoreError } from '../../src/main/store/database';
@@ -43,6 +43,35 @@ describe('opening the twin database', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(db.prepare('SELECT name FROM twins').pluck().all()).toEqual(['Twin']);
     db.close();
+  });
+
+  test('primeWal with a reserve lengthens the WAL past its frames, and every commit survives a crash', () => {
+    const path = tempDb();
+    const importer = openDatabase(path);
+    importer.pragma('synchronous = NORMAL'); // as the import worker's connection
+    const app = openDatabase(path); // main's, writing meanwhile
+    const add = (id: string) =>
+      app.prepare("INSERT INTO twins (id, name, created_at) VALUES (?, 'Twin', 1)").run(id);
+    add('a');
+    const before = statSync(`${path}-wal`).size;
+    const reserve = before + 1024 * 1024 + 123;
+    primeWal(importer, reserve);
+    expect(statSync(`${path}-wal`).size).toBe(reserve);
+    add('b'); // frames after the valid ones, over the zeros
+    app.pragma('wal_checkpoint(PASSIVE)');
+    primeWal(importer, reserve); // a new cycle: frames from the WAL's start, over the old ones
+    add('c');
+    expect(statSync(`${path}-wal`).size).toBe(reserve); // long enough already: nothing appended
+    // A crash now: the files as they are, read back by a new connection (WAL recovery).
+    const copy = join(dirname(path), 'after-crash.sqlite');
+    copyFileSync(path, copy);
+    copyFileSync(`${path}-wal`, `${copy}-wal`);
+    const reopened = new Database(copy);
+    expect(reopened.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(reopened.prepare('SELECT id FROM twins ORDER BY id').pluck().all()).toEqual(['a', 'b', 'c']);
+    reopened.close();
+    importer.close();
+    app.close();
   });
 
   test('declares every table STRICT', () => {

@@ -42,3 +42,11 @@ export const IMPORT_GC_AFTER_JOB_MIN_BYTES = 1024 * 1024;
  * whenever it begins (worker.ts says why).
  */
 export const PROGRESS_QUIET_MS = 20;
+
+/**
+ * How long the import process makes the WAL file when it opens a database (store/database.ts
+ * primeWal and reserveWal): an import's commit then writes over blocks the file has instead of
+ * growing it. 4 MB holds the commit of a model of a few MB (IfcOpenHouse ~0.6 MB of frames, CPM
+ * ~1.1 MB, Duplex_A ~4 MB); a larger one grows the WAL once, and it keeps that size.
+ */
+export const IMPORT_WAL_RESERVE_BYTES = 4 * 1024 * 1024;

@@ -44,6 +44,7 @@ import {
 import { startWebIfc } from './webifc';
 import {
   IMPORT_GC_AFTER_JOB_MIN_BYTES,
+  IMPORT_WAL_RESERVE_BYTES,
   IMPORT_WORKER_YOUNG_GENERATION_MB,
   PROGRESS_QUIET_MS,
 } from './limits';
@@ -354,7 +355,7 @@ function runImportRole(pipes: boolean): void {
         // not yet named by a row): the job's own end sweeps and primes the WAL.
         if (running === 0) {
           sweep(message.dbPath); // what an import killed in an earlier run left beside it
-          primeWal(db);
+          primeWal(db, IMPORT_WAL_RESERVE_BYTES);
         }
       } catch {
         // The import into it reports the problem (a newer schema, a damaged file...).
@@ -462,7 +463,7 @@ function runImportRole(pipes: boolean): void {
         // Makes the import durable (a FULL commit fsyncs the WAL it is in, if the checkpoint did
         // not already copy it into the database file and fsync that), and starts the WAL's next
         // cycle: the next import's commit then pays for no WAL header.
-        primeWal(db);
+        primeWal(db, IMPORT_WAL_RESERVE_BYTES);
       } catch {
         // A busy database checkpoints next time; the WAL stays valid meanwhile.
       }
