@@ -74,6 +74,28 @@ test.each(['queued', 'reading', 'parsing', 'properties', 'geometry', 'fingerprin
   60_000,
 );
 
+test('a cancel asked as the job is sent, before the import process knows of it, still stops the job', async () => {
+  // The import process's own thread learns of a job only once it has run PROGRESS_QUIET_MS
+  // (limits.ts); a cancel that reaches it sooner waits there and is applied then.
+  const before = storeFingerprint(h.store);
+  const jobId = randomUUID();
+  const outcome = h.importer
+    .run({
+      jobId,
+      source: { kind: 'path', path: DUPLEX_A },
+      target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'cancelled early', modelId: randomUUID() },
+      commit: true,
+    })
+    .then(
+      () => 'imported',
+      (error: { code: string }) => error.code,
+    );
+  await new Promise((resolve) => setImmediate(resolve)); // the job is on its way: sent, not queued
+  expect(h.importer.cancel(jobId)).toBe(true);
+  expect(await outcome).toBe('CANCELLED');
+  expect(storeFingerprint(h.store)).toEqual(before);
+}, 60_000);
+
 test('cancelling an unknown job answers false; the next import works', async () => {
   expect(h.importer.cancel('no-such-job')).toBe(false);
   const report = await h.importFile(DUPLEX_ELECTRICAL, { twinName: 'after cancels' });

@@ -375,7 +375,8 @@ function runImportRole(pipes: boolean): void {
   });
 
   if (pipes) {
-    // Jobs straight from main (frames.ts); the host learns of each one to relay its cancellation.
+    // Jobs straight from main (frames.ts); the host learns of each one that runs PROGRESS_QUIET_MS,
+    // to relay its cancellation (a cancel asked sooner waits there until then).
     const frames = new FrameReader();
     const jobs = new Socket({ fd: JOBS_FD, readable: true, writable: false });
     jobs.on('error', () => {}); // main gone: the host sees its channel close and ends the process
@@ -390,24 +391,39 @@ function runImportRole(pipes: boolean): void {
       for (const message of messages as ToImportProcess[]) {
         if (message.type !== 'import') continue;
         const cancel = new SharedArrayBuffer(4);
-        port.postMessage({ type: 'job-started', jobId: message.job.jobId, cancel } satisfies ToHost);
-        void runJob(message.job, message.dbPath, cancel);
+        const announce = () =>
+          port.postMessage({ type: 'job-started', jobId: message.job.jobId, cancel } satisfies ToHost);
+        void runJob(message.job, message.dbPath, cancel, announce);
       }
     });
   }
 
-  async function runJob(job: ImportJob, dbPath: string, cancel: SharedArrayBuffer): Promise<void> {
+  async function runJob(
+    job: ImportJob,
+    dbPath: string,
+    cancel: SharedArrayBuffer,
+    announce?: () => void,
+  ): Promise<void> {
     running++;
     try {
-      const recycle = await runJobSteps(job, dbPath, cancel);
+      const recycle = await runJobSteps(job, dbPath, cancel, announce);
       if (pipes) port.postMessage({ type: 'job-ended', jobId: job.jobId, recycle } satisfies ToHost);
     } finally {
       running--;
     }
   }
 
-  /** Runs a job and tells main how it went; answers whether the process should be recycled. */
-  async function runJobSteps(job: ImportJob, dbPath: string, cancel: SharedArrayBuffer): Promise<boolean> {
+  /**
+   * Runs a job and tells main how it went; answers whether the process should be recycled.
+   * `announce` tells the host of a piped job, at its first checkpoint PROGRESS_QUIET_MS in (see
+   * limits.ts): the host holds a cancel that comes earlier until then.
+   */
+  async function runJobSteps(
+    job: ImportJob,
+    dbPath: string,
+    cancel: SharedArrayBuffer,
+    announce?: () => void,
+  ): Promise<boolean> {
     const flag = new Int32Array(cancel);
     geometry.cancel = cancel;
     let lastPercent = -1;
@@ -448,6 +464,10 @@ function runImportRole(pipes: boolean): void {
             else held.push(message);
           },
           checkpoint: () => {
+            if (announce && performance.now() - startedAt >= PROGRESS_QUIET_MS) {
+              announce();
+              announce = undefined;
+            }
             if (Atomics.load(flag, 0) !== 0)
               throw new AppError('CANCELLED', 'The import was cancelled; the twin is unchanged.');
           },
