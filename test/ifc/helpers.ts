@@ -35,6 +35,8 @@ export interface Harness {
     target?: Partial<ImportJobTarget> & { kind?: ImportJobTarget['kind'] },
     commit?: boolean,
   ): Promise<ImportReport>;
+  /** Imports `path` as a new twin under `jobId`: 'imported', or the code it was rejected with. */
+  importOutcome(path: string, jobId: string, twinName: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,18 @@ export function createHarness(options: { maxBytes?: number } = {}): Harness {
         commit,
       });
     },
+    importOutcome: (path, jobId, twinName) =>
+      importer
+        .run({
+          jobId,
+          source: { kind: 'path', path },
+          target: { kind: 'newTwin', twinId: randomUUID(), twinName, modelId: randomUUID() },
+          commit: true,
+        })
+        .then(
+          () => 'imported',
+          (error: { code: string }) => error.code,
+        ),
     close: async () => {
       await importer.close();
       store.close();

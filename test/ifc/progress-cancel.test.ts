@@ -53,17 +53,7 @@ test.each(['queued', 'reading', 'parsing', 'properties', 'geometry', 'fingerprin
     h.onProgress = (update) => {
       if (update.jobId === jobId && update.stage === stage && !asked) asked = h.importer.cancel(jobId);
     };
-    const outcome = await h.importer
-      .run({
-        jobId,
-        source: { kind: 'path', path: DUPLEX_A },
-        target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'cancelled', modelId: randomUUID() },
-        commit: true,
-      })
-      .then(
-        () => 'imported',
-        (error: { code: string }) => error.code,
-      );
+    const outcome = await h.importOutcome(DUPLEX_A, jobId, 'cancelled');
     h.onProgress = null;
     expect(asked).toBe(true);
     // The last stage may finish before the worker sees the request: then it is a whole import.
@@ -79,17 +69,7 @@ test('a cancel asked as the job is sent, before the import process knows of it, 
   // (limits.ts); a cancel that reaches it sooner waits there and is applied then.
   const before = storeFingerprint(h.store);
   const jobId = randomUUID();
-  const outcome = h.importer
-    .run({
-      jobId,
-      source: { kind: 'path', path: DUPLEX_A },
-      target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'cancelled early', modelId: randomUUID() },
-      commit: true,
-    })
-    .then(
-      () => 'imported',
-      (error: { code: string }) => error.code,
-    );
+  const outcome = h.importOutcome(DUPLEX_A, jobId, 'cancelled early');
   await new Promise((resolve) => setImmediate(resolve)); // the job is on its way: sent, not queued
   expect(h.importer.cancel(jobId)).toBe(true);
   expect(await outcome).toBe('CANCELLED');
