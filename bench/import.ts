@@ -8,11 +8,12 @@
 // fresh process, as the app's main is).
 // Per file, as many untimed runs of both as timed ones first (V8's compiles of the importer settle
 // slowly: see the loop), then the timed runs, floor and import alternating, each import into a
-// fresh database (so no run finds its states or meshes already stored). The import process opens each run's database
-// before the clock starts, as the app's importer holds its one database open from warm-up on; the
-// clock then covers the job from main's request to main's receipt of the committed result (the
-// commit is atomic and survives a kill of the app the moment it returns; the importer fsyncs it
-// right after reporting it, off the clock: see the synchronous=NORMAL note in ifc/worker.ts).
+// fresh database (so no run finds its states or meshes already stored). The import process opens
+// each run's database before the clock starts, as the app's importer holds its one database open
+// from warm-up on; the clock then covers the job from main's request to main's receipt of the
+// committed result (the commit is atomic and survives a kill of the app the moment it returns; the
+// importer fsyncs it right after reporting it, off the clock: see the synchronous=NORMAL note in
+// ifc/worker.ts).
 // Printed: the best (min) and the median of each, and PASS or FAIL per bound; bounds are judged on
 // the best runs, which is the uncontended cost on a machine shared with other work (this one is).
 // Exits 1 if a bound fails.
