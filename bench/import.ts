@@ -255,16 +255,19 @@ async function main(): Promise<void> {
     );
     return { elapsed: performance.now() - t0, report };
   };
+  /** One run of both, untimed, into a database dropped after. */
+  const untimedRun = async (file: string, bytes: Uint8Array) => {
+    floor(api, bytes);
+    const dbPath = freshDb();
+    await importer.warmUp(dbPath);
+    await importOnce(file, dbPath);
+    dropDb(dbPath);
+  };
 
   // Start both sides (wasm, the worker and its web-ifc) on every file once; each file is then
   // warmed up before its timed runs (below).
   const warm = performance.now();
-  for (const file of files) {
-    floor(api, new Uint8Array(readFileSync(file)));
-    const dbPath = freshDb();
-    await importOnce(file, dbPath);
-    dropDb(dbPath);
-  }
+  for (const file of files) await untimedRun(file, new Uint8Array(readFileSync(file)));
   console.log(`start (worker, wasm) ${ms(performance.now() - warm)}\n`);
 
   console.log(
@@ -287,13 +290,7 @@ async function main(): Promise<void> {
     // TurboFan jobs of 10 ms), on one of the two cores the import's threads use. IfcOpenHouse,
     // median of 61 timed imports after 1 untimed run: 13-14 ms; after 60: 10-11 ms (3 runs each).
     const warmRuns = Number(process.env.BENCH_IMPORT_WARM ?? runs);
-    for (let i = 0; i < warmRuns; i++) {
-      floor(api, bytes);
-      const dbPath = freshDb();
-      await importer.warmUp(dbPath);
-      await importOnce(file, dbPath);
-      dropDb(dbPath);
-    }
+    for (let i = 0; i < warmRuns; i++) await untimedRun(file, bytes);
     const floors: number[] = [];
     const imports: number[] = [];
     const reopens: number[] = [];

@@ -437,6 +437,7 @@ function runImportRole(pipes: boolean): void {
     // (IfcOpenHouse, best 10 of 60: the result reached main 0.18 ms after it was written, 0.36 ms
     // when main had slept through the whole import).
     const startedAt = performance.now();
+    const quiet = (now: number) => now - startedAt < PROGRESS_QUIET_MS;
     let held: FromWorker[] = [];
     const tell = (message: FromWorker) => {
       toMain(...held, message);
@@ -460,11 +461,11 @@ function runImportRole(pipes: boolean): void {
             lastStage = stage;
             lastPosted = now;
             const message: FromWorker = { type: 'progress', jobId: job.jobId, stage, percent: lastPercent };
-            if (now - startedAt >= PROGRESS_QUIET_MS || stage === 'storing') tell(message);
+            if (!quiet(now) || stage === 'storing') tell(message);
             else held.push(message);
           },
           checkpoint: () => {
-            if (announce && performance.now() - startedAt >= PROGRESS_QUIET_MS) {
+            if (announce && !quiet(performance.now())) {
               announce();
               announce = undefined;
             }
