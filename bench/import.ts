@@ -332,7 +332,8 @@ async function main(): Promise<void> {
     const inThread = Object.values(report!.timingsMs).reduce((a, b) => a + b, 0);
     console.log(
       `    ${medians}; import stages (last run): ${JSON.stringify(report!.timingsMs)}, ` +
-        `outside the import thread (process hops, queue) ${(lastElapsed - inThread).toFixed(1)} ms`,
+        `outside the import thread (process hops, queue) ${(lastElapsed - inThread).toFixed(1)} ms; ` +
+        `geometry worker's head start ${report!.geometryHeadStartMs === undefined ? 'none' : `${report!.geometryHeadStartMs} ms`}`,
     );
     console.log(
       `    ${verdict(ratio <= BOUND_RATIO)} import ${ratio.toFixed(2)}x web-ifc alone (bound <= ${BOUND_RATIO}x)   ` +

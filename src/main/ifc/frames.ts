@@ -5,10 +5,14 @@
 import { writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 
-/** The import process's argument that says main opened the pipes (fd 4: jobs in, fd 5: results out). */
+/**
+ * The import process's argument that says main opened the pipes (fd 4: jobs in, fd 5: results out,
+ * fd 6: path jobs' files in, for the geometry worker).
+ */
 export const IMPORT_PIPES_ARG = '--import-pipes';
 export const JOBS_FD = 4;
 export const RESULTS_FD = 5;
+export const GEOMETRY_FD = 6;
 
 /** Largest message accepted from a pipe: a longer length is a corrupt stream, not a message. */
 const MAX_FRAME_BYTES = 1024 * 1024 * 1024;

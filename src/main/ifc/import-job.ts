@@ -82,6 +82,12 @@ export interface ImportReport extends ImportOutcome {
     storeys: number;
   };
   timingsMs: Record<string, number>;
+  /**
+   * How long before this job's request was sent to the geometry worker it had started opening the
+   * file (main tells it a path job's file as it sends the job: see GEOMETRY_FD); absent when it
+   * opened the file on the job's request.
+   */
+  geometryHeadStartMs?: number;
   /** Peak RSS of the import process, in MB (set by the process that ran the job). */
   importerPeakRssMb?: number;
 }
@@ -157,14 +163,15 @@ export const EARLY_WRITE_MAX_BYTES = SOURCE_FILE_BESIDE_MIN_BYTES;
 export interface GeometryHelper {
   /**
    * `onPart` gets what the worker has read as it hands it on (every millisecond or so), and
-   * `onPlan` its meshPlan once it has opened its model, when this thread polls or settles;
-   * the promise, all of it once the worker is done.
+   * `onPlan` its meshPlan once it has opened its model (and how long before this thread's request
+   * was sent it had started on the file, where main told it of the file first), when this thread polls or
+   * settles; the promise, all of it once the worker is done.
    */
   read(
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
-    onPlan?: (plan: MeshPlan) => void,
+    onPlan?: (plan: MeshPlan, aheadMs: number | undefined) => void,
   ): Promise<GeometryRead>;
   /** Takes what the geometry worker has handed on so far, without waiting. */
   poll(): void;
@@ -182,6 +189,7 @@ export interface GeometryHelper {
  * (readJobSource, preflight), so a file refused here is refused there too.
  */
 export interface GeometrySource {
+  jobId?: string;
   source: ImportJob['source'];
   maxBytes: number;
 }
@@ -262,11 +270,13 @@ async function importSteps(
   let onArrival = () => {};
   const claim = new Int32Array(new SharedArrayBuffer(4));
   let workerPlan: MeshPlan | null = null;
+  let headStartMs: number | undefined;
   // Bytes over the limit are refused below; they are not copied for the geometry worker first. The
   // copy is its own (new Uint8Array copies; a Buffer's slice, as the job's bytes are when they
   // came on the jobs pipe, would share the memory that goes to the worker with the transfer).
   if (geometryHelper && (job.source.kind === 'path' || job.source.bytes.byteLength <= job.maxBytes)) {
     const source: GeometrySource = {
+      jobId: job.jobId,
       source:
         job.source.kind === 'path' ? job.source : { ...job.source, bytes: new Uint8Array(job.source.bytes) },
       maxBytes: job.maxBytes,
@@ -278,8 +288,9 @@ async function importSteps(
         arrived.push(part);
         onArrival();
       },
-      (plan) => {
+      (plan, aheadMs) => {
         workerPlan = plan;
+        headStartMs = aheadMs;
       },
     );
     external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
@@ -545,6 +556,7 @@ async function importSteps(
           storeys,
         },
         timingsMs: timings,
+        ...(headStartMs === undefined ? {} : { geometryHeadStartMs: Math.round(headStartMs * 100) / 100 }),
       };
     } finally {
       onArrival = () => {};

@@ -8,9 +8,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AppError } from '../../shared/result';
 import type { ImportJob, ImportReport, ImportStage } from './import-job';
-import { encodeFrame, FrameReader, IMPORT_PIPES_ARG, JOBS_FD, RESULTS_FD } from './frames';
+import { encodeFrame, FrameReader, GEOMETRY_FD, IMPORT_PIPES_ARG, JOBS_FD, RESULTS_FD } from './frames';
 import { IMPORT_GC_SINGLE_THREADED } from './limits';
-import type { FromWorker, ToImportProcess } from './worker-protocol';
+import type { AheadFile, FromWorker, ToImportProcess } from './worker-protocol';
 
 export interface ImportProgressUpdate {
   jobId: string;
@@ -49,20 +49,23 @@ export interface ImportProcess {
 }
 
 /**
- * The import process as child_process.fork starts it, with two pipes besides its IPC channel: jobs
+ * The import process as child_process.fork starts it, with three pipes besides its IPC channel: jobs
  * go to the import thread, and its progress and results come back, on them directly (frames.ts),
- * not relayed by the process's own thread (a thread hop each way, ~0.1-0.3 ms); the rest (warm-up,
- * cancellation, close) goes on the IPC channel to that thread, which stays free to take them.
+ * not relayed by the process's own thread (a thread hop each way, ~0.1-0.3 ms); a path job's file
+ * goes to the geometry worker on the third, as its job goes to the import thread, so that both
+ * threads start at once; the rest (warm-up, cancellation, close) goes on the IPC channel to that
+ * thread, which stays free to take them.
  */
 const forkImportProcess = (script: string, execArgv: string[]): ImportProcess => {
   const child: ChildProcess = fork(script, [IMPORT_PIPES_ARG], {
     serialization: 'advanced',
     execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe', 'pipe'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe', 'pipe', 'pipe'],
   });
   const stdio = child.stdio as unknown as (Readable | Writable | null)[];
   const jobs = stdio[JOBS_FD] as Writable & { ref?(): void; unref?(): void };
   const results = stdio[RESULTS_FD] as Readable & { ref?(): void; unref?(): void };
+  const ahead = stdio[GEOMETRY_FD] as Writable & { ref?(): void; unref?(): void };
   const listeners = new Set<(message: FromWorker) => void>();
   const deliver = (message: FromWorker) => {
     for (const listener of [...listeners]) listener(message);
@@ -81,6 +84,8 @@ const forkImportProcess = (script: string, execArgv: string[]): ImportProcess =>
   // A pipe that breaks goes with the process: its exit tells ImportService.
   jobs.on('error', () => {});
   results.on('error', () => {});
+  // Closed by the process when its geometry worker ends (a restarted one reads files on request).
+  ahead.on('error', () => {});
   child.on('message', (message: FromWorker) => deliver(message));
   // The process's exit is told once what it wrote to the results pipe is read (a failure it
   // reported just before ending itself), or after a second at most.
@@ -108,11 +113,15 @@ const forkImportProcess = (script: string, execArgv: string[]): ImportProcess =>
     exit: exitListeners as Set<never>,
   };
   const channel = () => child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
-  const handles = () => [child, channel(), jobs, results];
+  const handles = () => [child, channel(), jobs, results, ahead];
   return {
     send: (message) => {
       if (!child.connected) return false;
       if (message.type === 'import') {
+        // A path job's file goes to the geometry worker first, which opens it as the job starts.
+        const { jobId, source, maxBytes } = message.job;
+        if (source.kind === 'path' && ahead.writable)
+          ahead.write(encodeFrame({ jobId, source, maxBytes } satisfies AheadFile));
         jobs.write(encodeFrame(message)); // a job at a time: no backpressure to wait for
         return true;
       }

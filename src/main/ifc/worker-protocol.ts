@@ -13,6 +13,16 @@ export type ToImportProcess =
   | { type: 'open'; dbPath: string }
   | { type: 'close' };
 
+/**
+ * Main -> geometry worker (its own pipe, GEOMETRY_FD): the file of a path job main is sending to
+ * the import thread, for the worker to open at once (see runGeometryRole).
+ */
+export interface AheadFile {
+  jobId: string;
+  source: { kind: 'path'; path: string };
+  maxBytes: number;
+}
+
 /** Import process -> import thread. */
 export type ToWorker =
   | { type: 'import'; job: ImportJob; dbPath: string; cancel: SharedArrayBuffer }

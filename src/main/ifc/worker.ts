@@ -7,10 +7,10 @@
 // - import (a worker thread of the host): holds a started web-ifc and a store connection, runs one
 //   import at a time, polling a shared cancel flag; takes jobs from main's pipe and writes their
 //   progress and results to main's other pipe (frames.ts), no thread in between.
-// - geometry (a worker thread of the import thread): opens its own copy of the model and streams
-//   meshes while the import thread reads properties and relationships; the two share the products
-//   out (meshPlan) through a shared counter, so the import thread takes its part of the meshes once
-//   it is done.
+// - geometry (a worker thread of the import thread): opens its own copy of the model (a path job's
+//   as soon as main tells it the file, on a pipe of its own) and streams meshes while the import
+//   thread reads properties and relationships; the two share the products out (meshPlan) through a
+//   shared counter, so the import thread takes its part of the meshes once it is done.
 import { Socket } from 'node:net';
 import {
   isMainThread,
@@ -48,8 +48,8 @@ import {
   IMPORT_WORKER_YOUNG_GENERATION_MB,
   PROGRESS_QUIET_MS,
 } from './limits';
-import type { FromWorker, SourceWriteRequest, ToImportProcess, ToWorker } from './worker-protocol';
-import { FrameReader, IMPORT_PIPES_ARG, JOBS_FD, RESULTS_FD, writeFramesSync } from './frames';
+import type { AheadFile, FromWorker, SourceWriteRequest, ToImportProcess, ToWorker } from './worker-protocol';
+import { FrameReader, GEOMETRY_FD, IMPORT_PIPES_ARG, JOBS_FD, RESULTS_FD, writeFramesSync } from './frames';
 
 const port = parentPort!;
 
@@ -63,6 +63,10 @@ function selfUrl(): URL {
 type ToGeometry = {
   type: 'geometry';
   id: number;
+  /** The job's id, to take the file opened ahead for it ('' where there is none). */
+  jobId: string;
+  /** When it was sent (timeOrigin + now: comparable across threads). */
+  sentAt: number;
   source: GeometrySource;
   cancel: SharedArrayBuffer;
   /** Int32 next-product index, shared with the import thread (see streamClaimedGeometry). */
@@ -70,7 +74,7 @@ type ToGeometry = {
 };
 /** What the geometry worker has read, handed on as it goes: parts, the last one marked done. */
 type FromGeometry =
-  | { type: 'geometry-plan'; id: number; plan: MeshPlan }
+  | { type: 'geometry-plan'; id: number; plan: MeshPlan; aheadMs: number | undefined }
   | { type: 'geometry-part' | 'geometry-done'; id: number; part: GeometryPart }
   | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string };
 
@@ -91,25 +95,104 @@ function runGeometryRole(): void {
   };
   const failed = (id: number, code: 'CANCELLED' | 'BAD_REQUEST', error: unknown) =>
     answer({ type: 'geometry-failed', id, code, message: (error as Error)?.message ?? String(error) });
-  port.on('message', async (message: ToGeometry) => {
+  // A path job's file comes on a pipe of its own from main (GEOMETRY_FD) as the job goes to the
+  // import thread: it is opened and planned at once, not when the import thread's message wakes
+  // this thread (~0.3 ms later: each thread's wake takes ~0.2 ms here, and main wakes both at
+  // once), and handed to that job's message when it comes. One file is held at most: another
+  // file, another job's message, or a minute without one lets it go (a job refused before it asks
+  // for geometry: a database newer than the app).
+  let ahead: { jobId: string; modelId: number; plan: MeshPlan; at: number; expiry: NodeJS.Timeout } | null =
+    null;
+  const closeModel = (modelId: number) => {
+    try {
+      api?.CloseModel(modelId);
+    } catch {
+      // gone with the process
+    }
+  };
+  const letAheadGo = () => {
+    if (!ahead) return;
+    clearTimeout(ahead.expiry);
+    closeModel(ahead.modelId);
+    ahead = null;
+  };
+  /** The job whose message came last: a file for it that comes after its message is not opened. */
+  let lastJobId = '';
+  const openAhead = ({ jobId, source, maxBytes }: AheadFile) => {
+    if (jobId === lastJobId || !api) return; // web-ifc not started yet: the job's message opens it
+    letAheadGo();
+    const at = performance.timeOrigin + performance.now();
+    let modelId = -1;
+    try {
+      modelId = api.OpenModel(readGeometrySource({ source, maxBytes }));
+      if (modelId < 0) return;
+      const plan = meshPlan(api, modelId);
+      ahead = { jobId, modelId, plan, at, expiry: setTimeout(letAheadGo, 60_000).unref() };
+    } catch {
+      // The job's message reads the file again, and fails it with the import thread's own words.
+      if (modelId >= 0) closeModel(modelId);
+    }
+  };
+  if ((workerData as { pipes?: boolean }).pipes) {
+    const frames = new FrameReader();
+    const files = new Socket({ fd: GEOMETRY_FD, readable: true, writable: false });
+    files.on('error', () => {}); // main gone: the process ends with it
+    files.unref();
+    files.on('data', (chunk: Buffer) => {
+      let messages: unknown[];
+      try {
+        messages = frames.push(chunk);
+      } catch {
+        files.destroy(); // a corrupt stream: jobs open their files when their messages come
+        return;
+      }
+      for (const message of messages) openAhead(message as AheadFile);
+      // The job's own message has most likely come meanwhile: take it now, not a loop turn later.
+      for (let got; (got = receiveMessageOnPort(port));) void read(got.message as ToGeometry);
+    });
+  }
+  // Started now, not by the first job (and so that its file can be opened ahead).
+  const starting = startWebIfc().then((started) => (api ??= started));
+  starting.catch(() => undefined); // a job's request fails on it, and says why
+  port.on('message', (message: ToGeometry) => void read(message));
+
+  async function read(message: ToGeometry): Promise<void> {
+    lastJobId = message.jobId;
     const flag = new Int32Array(message.cancel);
     let modelId = -1;
-    let bytes: Uint8Array;
-    try {
-      bytes = readGeometrySource(message.source);
-    } catch (error) {
-      // Refused before web-ifc saw a byte (the import thread refuses the file too, and says why).
-      failed(message.id, 'BAD_REQUEST', error);
-      return;
+    let plan: MeshPlan;
+    let aheadMs: number | undefined;
+    const opened = ahead?.jobId === message.jobId ? ahead : null;
+    if (opened) {
+      clearTimeout(opened.expiry);
+      ahead = null;
+      ({ modelId, plan } = opened);
+      aheadMs = message.sentAt - opened.at;
+    } else {
+      letAheadGo();
+      let bytes: Uint8Array;
+      try {
+        bytes = readGeometrySource(message.source);
+      } catch (error) {
+        // Refused before web-ifc saw a byte (the import thread refuses the file too, and says why).
+        failed(message.id, 'BAD_REQUEST', error);
+        return;
+      }
+      try {
+        api ??= await starting;
+        modelId = api.OpenModel(bytes);
+        if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
+        plan = meshPlan(api, modelId);
+      } catch (error) {
+        failed(message.id, 'BAD_REQUEST', error);
+        // After an unexpected failure web-ifc may be in a bad state: exit, the import worker respawns.
+        process.exit(1);
+      }
     }
     try {
-      api ??= await startWebIfc();
-      modelId = api.OpenModel(bytes);
-      if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
-      const plan = meshPlan(api, modelId);
-      answer({ type: 'geometry-plan', id: message.id, plan });
+      answer({ type: 'geometry-plan', id: message.id, plan, aheadMs });
       streamClaimedGeometry(
-        api,
+        api!,
         modelId,
         plan,
         new Int32Array(message.claim),
@@ -135,15 +218,9 @@ function runGeometryRole(): void {
       // After an unexpected failure web-ifc may be in a bad state: exit, the import worker respawns.
       if (!cancelled) process.exit(1);
     } finally {
-      if (modelId >= 0) {
-        try {
-          api?.CloseModel(modelId);
-        } catch {
-          // gone with the process
-        }
-      }
+      if (modelId >= 0) closeModel(modelId);
     }
-  });
+  }
 }
 
 /** The import worker's side of the geometry worker: one at a time, restarted after a failure. */
@@ -158,22 +235,29 @@ class GeometryWorker implements GeometryHelper {
     {
       parts: GeometryPart[];
       onPart: (part: GeometryPart) => void;
-      onPlan?: (plan: MeshPlan) => void;
+      onPlan?: (plan: MeshPlan, aheadMs: number | undefined) => void;
       resolve: (r: GeometryRead) => void;
       reject: (e: Error) => void;
     }
   >();
   cancel: SharedArrayBuffer = new SharedArrayBuffer(4);
 
+  private pipes: boolean;
+
+  constructor(pipes: boolean) {
+    this.pipes = pipes;
+  }
+
   start(): void {
     if (this.worker) return;
     const { port1, port2 } = new MessageChannel();
     const answered = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(selfUrl(), {
-      workerData: { role: 'geometry', answers: port2, answered: answered.buffer },
+      workerData: { role: 'geometry', answers: port2, answered: answered.buffer, pipes: this.pipes },
       transferList: [port2],
     });
     worker.unref();
+    this.pipes = false; // its pipe closes with it: a restarted worker has none
     port1.on('message', (message: FromGeometry) => this.receive(message));
     port1.unref();
     const fail = (error: Error) => {
@@ -200,7 +284,7 @@ class GeometryWorker implements GeometryHelper {
       return;
     }
     if (message.type === 'geometry-plan') {
-      waiting.onPlan?.(message.plan);
+      waiting.onPlan?.(message.plan, message.aheadMs);
       return;
     }
     waiting.parts.push(message.part);
@@ -215,14 +299,22 @@ class GeometryWorker implements GeometryHelper {
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
-    onPlan?: (plan: MeshPlan) => void,
+    onPlan?: (plan: MeshPlan, aheadMs: number | undefined) => void,
   ): Promise<GeometryRead> {
     this.start();
     const id = this.next++;
     this.last = id;
     return new Promise<GeometryRead>((resolve, reject) => {
       this.pending.set(id, { parts: [], onPart, onPlan, resolve, reject });
-      const message: ToGeometry = { type: 'geometry', id, source, cancel: this.cancel, claim };
+      const message: ToGeometry = {
+        type: 'geometry',
+        id,
+        jobId: source.jobId ?? '',
+        sentAt: performance.timeOrigin + performance.now(),
+        source,
+        cancel: this.cancel,
+        claim,
+      };
       const file = source.source;
       this.worker!.postMessage(message, file.kind === 'bytes' ? [file.bytes.buffer as ArrayBuffer] : []);
     });
@@ -276,7 +368,7 @@ function runImportRole(pipes: boolean): void {
     ? (...messages: FromWorker[]) => writeFramesSync(RESULTS_FD, messages)
     : (...messages: FromWorker[]) => messages.forEach(post);
   const databases = new Map<string, SqliteDatabase>();
-  const geometry = new GeometryWorker();
+  const geometry = new GeometryWorker(pipes);
   // Start both web-ifc instances now, so that the first import does not wait for them.
   geometry.start();
   void startWebIfc().then((started) => {
