@@ -333,7 +333,10 @@ async function main(): Promise<void> {
     console.log(
       `    ${medians}; import stages (last run): ${JSON.stringify(report!.timingsMs)}, ` +
         `outside the import thread (process hops, queue) ${(lastElapsed - inThread).toFixed(1)} ms; ` +
-        `geometry worker's head start ${report!.geometryHeadStartMs === undefined ? 'none' : `${report!.geometryHeadStartMs} ms`}`,
+        `geometry worker's head start ${report!.geometryHeadStartMs === undefined ? 'none' : `${report!.geometryHeadStartMs} ms`}` +
+        (report!.propertyWindowsByGeometryWorker?.of
+          ? `, property windows it read ${report!.propertyWindowsByGeometryWorker.read} of ${report!.propertyWindowsByGeometryWorker.of}`
+          : ''),
     );
     console.log(
       `    ${verdict(ratio <= BOUND_RATIO)} import ${ratio.toFixed(2)}x web-ifc alone (bound <= ${BOUND_RATIO}x)   ` +

@@ -89,6 +89,7 @@ function geometrySide(count: number | undefined): GeometryHelper & { handedOn: n
       }
     },
     settle: () => side.poll(),
+    awaitAnswer: () => side.poll(),
   } satisfies GeometryHelper & { handedOn: number };
   return side;
 }

@@ -29,6 +29,7 @@ import {
   type GeometryPart,
   type GeometryRead,
   type MeshPlan,
+  type PropertyWindow,
   type ReadElement,
 } from './reader';
 
@@ -88,6 +89,11 @@ export interface ImportReport extends ImportOutcome {
    * opened the file on the job's request.
    */
   geometryHeadStartMs?: number;
+  /**
+   * Windows of property relationships (reader.ts PROPERTY_WINDOW) the geometry worker read once
+   * its meshes were done, of `of` (absent where the import read without the geometry worker).
+   */
+  propertyWindowsByGeometryWorker?: { read: number; of: number };
   /** Peak RSS of the import process, in MB (set by the process that ran the job). */
   importerPeakRssMb?: number;
 }
@@ -172,9 +178,12 @@ export interface GeometryHelper {
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
     onPlan?: (plan: MeshPlan, aheadMs: number | undefined) => void,
+    properties?: SharedPropertyWindows,
   ): Promise<GeometryRead>;
   /** Takes what the geometry worker has handed on so far, without waiting. */
   poll(): void;
+  /** Blocks this thread until the geometry worker hands something on, at most `ms`; then polls. */
+  awaitAnswer(ms: number): void;
   /**
    * Blocks this thread briefly until the geometry worker's answer is in (it has no other work
    * left), so that the answer is taken at once instead of on the event loop's next turn.
@@ -188,6 +197,24 @@ export interface GeometryHelper {
  * the two threads open their models side by side; it reads and checks the file the same way
  * (readJobSource, preflight), so a file refused here is refused there too.
  */
+/**
+ * Property windows (reader.ts PropertyWindow) the geometry worker reads once its meshes are done,
+ * claimed from `claim` (an Int32 counter the import thread's readModel claims from too): each comes
+ * to `onWindow`; `onFailed` says the worker will hand on no more (it failed or was cancelled).
+ */
+export interface SharedPropertyWindows {
+  claim: SharedArrayBuffer;
+  onWindow(window: PropertyWindow): void;
+  onFailed(): void;
+}
+
+/**
+ * How long the import thread waits for a property window the geometry worker claimed before it
+ * reads the window itself: a window takes the worker a few milliseconds; this long means it is
+ * gone (a thread that died cannot say so while this one waits).
+ */
+const PROPERTY_WINDOW_WAIT_MS = 1000;
+
 export interface GeometrySource {
   jobId?: string;
   source: ImportJob['source'];
@@ -270,6 +297,11 @@ async function importSteps(
   let onArrival = () => {};
   const claim = new Int32Array(new SharedArrayBuffer(4));
   let workerPlan: MeshPlan | null = null;
+  // Property windows the geometry worker reads once its meshes are done (see readModel).
+  const propertyClaim = new Int32Array(new SharedArrayBuffer(4));
+  const propertyWindows = new Map<number, PropertyWindow>();
+  let propertiesGone = false;
+  let propertyWindowsTaken = 0;
   let headStartMs: number | undefined;
   // Bytes over the limit are refused below; they are not copied for the geometry worker first. The
   // copy is its own (new Uint8Array copies; a Buffer's slice, as the job's bytes are when they
@@ -291,6 +323,13 @@ async function importSteps(
       (plan, aheadMs) => {
         workerPlan = plan;
         headStartMs = aheadMs;
+      },
+      {
+        claim: propertyClaim.buffer as SharedArrayBuffer,
+        onWindow: (window) => propertyWindows.set(window.index, window),
+        onFailed: () => {
+          propertiesGone = true;
+        },
       },
     );
     external.catch(() => undefined); // awaited below; a failure there falls back to reading inline
@@ -353,7 +392,24 @@ async function importSteps(
       progress: (step: 'properties' | 'geometry', fraction: number) => stage(step, fraction),
       checkpoint: hooks.checkpoint,
     };
-    const partial = readModel(api, modelId, readHooks);
+    const helper = external ? geometryHelper : undefined;
+    const partial = readModel(api, modelId, {
+      ...readHooks,
+      sharedProperties: helper && {
+        claim: propertyClaim,
+        take: (index) => {
+          const deadline = performance.now() + PROPERTY_WINDOW_WAIT_MS;
+          for (;;) {
+            helper.poll();
+            const window = propertyWindows.get(index);
+            const left = deadline - performance.now();
+            if (window) propertyWindowsTaken++;
+            if (window || propertiesGone || left <= 0) return window;
+            helper.awaitAnswer(left);
+          }
+        },
+      },
+    });
     lap('read-model');
     const modelName = fileName.replace(/\.ifc$/i, '');
     const t = job.target;
@@ -557,6 +613,9 @@ async function importSteps(
         },
         timingsMs: timings,
         ...(headStartMs === undefined ? {} : { geometryHeadStartMs: Math.round(headStartMs * 100) / 100 }),
+        ...(external
+          ? { propertyWindowsByGeometryWorker: { read: propertyWindowsTaken, of: partial.propertyWindows } }
+          : {}),
       };
     } finally {
       onArrival = () => {};

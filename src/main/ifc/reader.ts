@@ -76,6 +76,13 @@ export interface ReadHooks {
   progress(step: 'properties' | 'geometry', fraction: number): void;
   /** Throws (a cancellation) when the user asked to stop. */
   checkpoint(): void;
+  /**
+   * Property windows shared with another thread reading its own copy of the model (the geometry
+   * worker): `claim` is the Int32 next-window counter both take from; `take` hands over a window
+   * the other thread claimed, waiting for it a while, or undefined if it does not come (this
+   * thread then reads it itself).
+   */
+  sharedProperties?: { claim: Int32Array; take(index: number): PropertyWindow | undefined };
 }
 
 // web-ifc line objects are loosely typed; these are the shapes the reader relies on.
@@ -232,8 +239,460 @@ const compareCanonical = (a: object, b: object): number => {
 const sortProperties = (props: PropertyValue[]): PropertyValue[] =>
   props.sort((a, b) => byName(a, b) || compareCanonical(a, b));
 
+/** Relationships to property definitions (IfcRelDefinesByProperties) read as one claim. */
+export const PROPERTY_WINDOW = 64;
+
+/** A property definition as one thread read it: its set and what reading it counted. */
+export interface DefinitionRead {
+  set: PropertySetState | null;
+  kind: 'pset' | 'qto' | 'predefined' | null;
+  /** Properties read for it, each use of a property line counted (as a single read counts them). */
+  properties: number;
+  /** Kinds of property skipped in it, one entry each time. */
+  skipped: string[];
+}
+
+/**
+ * One window of IfcRelDefinesByProperties read: each relationship's definition and objects, in
+ * file order, and the definitions this thread read first in it. `missing`: lines the thread could
+ * not read so far (warned once each by readModel, in id order, whoever read them).
+ */
+export interface PropertyWindow {
+  index: number;
+  entries: [definition: number, objects: number[]][];
+  definitions: [number, DefinitionRead][];
+  missing: number[];
+}
+
+/**
+ * Property and quantity sets with their units, read from one open model by windows of
+ * relationships (PROPERTY_WINDOW each). Each thread that reads a model's properties has its own:
+ * the import thread's readModel, and the geometry worker once its meshes are done; windows are
+ * claimed from a shared counter, and readModel merges all of them in file order, counting each
+ * definition once, so that what is stored does not depend on who read which window.
+ */
+export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
+  /** Lines that cannot be read. */
+  const missing = new Set<number>();
+  let linesRead = 0;
+  const typeNames = new Map<number, string>();
+  const className = (code: number): string => {
+    let name = typeNames.get(code);
+    if (name === undefined) {
+      name = api.GetNameFromTypeCode(code) || `#${code}`;
+      typeNames.set(code, name);
+    }
+    return name;
+  };
+  const lineCache = new Map<number, Line | null>();
+  const get = (id: number): Line | null => {
+    let line = lineCache.get(id);
+    if (line === undefined) {
+      try {
+        line = api.GetLine(modelId, id, false) as Line;
+        linesRead++;
+      } catch {
+        line = null;
+      }
+      if (!line && id >= 0) missing.add(id);
+      lineCache.set(id, line ?? null);
+    }
+    return line ?? null;
+  };
+  const read = (id: number): Line | null => {
+    try {
+      const line = api.GetLine(modelId, id, false) as Line;
+      linesRead++;
+      if (!line) missing.add(id);
+      return line ?? null;
+    } catch {
+      missing.add(id);
+      return null;
+    }
+  };
+  const idsOf = (type: number): number[] => {
+    const vector = api.GetLineIDsWithType(modelId, type);
+    const out = new Array<number>(vector.size());
+    for (let i = 0; i < out.length; i++) out[i] = vector.get(i);
+    return out;
+  };
+
+  // ---- units -------------------------------------------------------------------------------
+  const unitSymbols = new Map<string, string>();
+  let lengthScale = 1;
+  const unitLabel = (id: number): { type: string | null; symbol: string; scale: number } | null => {
+    const unit = get(id);
+    if (!unit) return null;
+    const kind = className(unit.type).toUpperCase();
+    const unitType = text(unit.UnitType);
+    if (kind === 'IFCSIUNIT') {
+      const prefix = text(unit.Prefix);
+      const name = text(unit.Name) ?? '';
+      const [p, factor] = prefix ? (SI_PREFIX[prefix] ?? ['', 1]) : ['', 1];
+      const base = SI_SYMBOL[name] ?? name.toLowerCase();
+      const power = name === 'SQUARE_METRE' ? 2 : name === 'CUBIC_METRE' ? 3 : 1;
+      return { type: unitType, symbol: `${p}${base}`, scale: factor ** power };
+    }
+    if (kind === 'IFCCONVERSIONBASEDUNIT') {
+      const measure = unit.ConversionFactor ? get(ref(unit.ConversionFactor) ?? -1) : null;
+      let scale = 1;
+      if (measure) {
+        const inner = ref(measure.UnitComponent);
+        const innerUnit = inner !== null ? unitLabel(inner) : null;
+        scale = num(measure.ValueComponent) * (innerUnit?.scale ?? 1);
+      }
+      return { type: unitType, symbol: (text(unit.Name) ?? 'unit').toLowerCase(), scale };
+    }
+    if (kind === 'IFCDERIVEDUNIT') {
+      const parts: string[] = [];
+      for (const elementId of refs(unit.Elements)) {
+        const element = get(elementId);
+        if (!element) continue;
+        const inner = ref(element.Unit);
+        const label = inner !== null ? unitLabel(inner) : null;
+        const exp = num(element.Exponent);
+        parts.push(`${label?.symbol ?? '?'}${exp === 1 ? '' : exp}`);
+      }
+      return { type: unitType ?? text(unit.UserDefinedType), symbol: parts.join('·'), scale: 1 };
+    }
+    if (kind === 'IFCMONETARYUNIT') {
+      return { type: 'MONETARYUNIT', symbol: text(unit.Currency) ?? 'currency', scale: 1 };
+    }
+    return null;
+  };
+
+  // The project's units (IfcProject.UnitsInContext).
+  const projectIds = idsOf(WebIFC.IFCPROJECT);
+  const project = projectIds.length > 0 ? get(projectIds[0]!) : null;
+  if (project?.UnitsInContext) {
+    const assignment = get(ref(project.UnitsInContext) ?? -1);
+    for (const unitId of refs(assignment?.Units)) {
+      const label = unitLabel(unitId);
+      if (!label?.type) continue;
+      unitSymbols.set(label.type, label.symbol);
+      if (label.type === 'LENGTHUNIT') lengthScale = label.scale;
+    }
+  }
+  const unitFor = (measureType: string | null, explicitUnit: any): string | null => {
+    const explicit = ref(explicitUnit);
+    if (explicit !== null) return unitLabel(explicit)?.symbol ?? null;
+    if (!measureType) return null;
+    const unitType = MEASURE_UNIT[measureType];
+    return unitType ? (unitSymbols.get(unitType) ?? null) : null;
+  };
+
+  // ---- property and quantity sets ----------------------------------------------------------
+  let propertyCount = 0;
+  /** Kinds skipped while reading the current definition (its DefinitionRead lists them). */
+  let definitionSkips: string[] = [];
+  // Properties are the bulk of a model's lines: they are read raw (GetRawLineData, no object
+  // construction), by attribute position, which is the same in IFC2X3, IFC4 and IFC4X3.
+  const rawCache = new Map<number, string>();
+  const typeName = (code: number): string => {
+    let name = rawCache.get(code);
+    if (name === undefined) {
+      name = (api.GetNameFromTypeCode(code) || `#${code}`).toUpperCase();
+      rawCache.set(code, name);
+    }
+    return name;
+  };
+  // Lines fetched ahead in batches (one GetRawLinesData call for many lines costs ~20% less than
+  // one call each); each is handed out once by readRaw.
+  const fetchedAhead = new Map<number, { type: number; arguments: any[] }>();
+  const fetchAhead = (ids: number[]): void => {
+    if (ids.length === 0) return;
+    let lines: any[];
+    try {
+      lines = api.GetRawLinesData(modelId, ids);
+    } catch {
+      return; // each is read on its own then, with its own warning
+    }
+    for (let i = 0; i < ids.length; i++) {
+      const line = lines[i];
+      if (line && line.ID === ids[i] && Array.isArray(line.arguments)) fetchedAhead.set(ids[i]!, line);
+    }
+  };
+  const readRaw = (id: number): { type: number; arguments: any[] } | null => {
+    const ahead = fetchedAhead.get(id);
+    if (ahead) {
+      fetchedAhead.delete(id);
+      linesRead++;
+      return ahead;
+    }
+    try {
+      const line = api.GetRawLineData(modelId, id);
+      linesRead++;
+      if (line && Array.isArray(line.arguments)) return line;
+      missing.add(id); // web-ifc answers {} for a line the file does not have
+      return null;
+    } catch {
+      missing.add(id);
+      return null;
+    }
+  };
+  const rawText = (arg: any): string | null => (arg && typeof arg.value === 'string' ? arg.value : null);
+  const rawRefs = (arg: any): number[] =>
+    Array.isArray(arg) ? arg.filter((a) => a && a.type === 5).map((a) => a.value as number) : [];
+  /** A raw value (typed select, real, integer, enum, boolean, list) as type name and canonical value. */
+  const rawValue = (arg: any): { type: string | null; value: CanonicalValue } => {
+    if (arg === null || arg === undefined) return { type: null, value: null };
+    if (Array.isArray(arg)) {
+      const items = arg.map(rawValue);
+      return { type: items[0]?.type ?? null, value: items.map((i) => i.value) };
+    }
+    const type =
+      arg.type === 2 && typeof arg.typecode === 'number'
+        ? typeName(arg.typecode)
+        : arg.type === 4
+          ? 'REAL'
+          : null;
+    const raw = arg.value;
+    if (type === 'IFCBOOLEAN' || type === 'IFCLOGICAL' || typeof raw === 'boolean') {
+      if (raw === true || raw === 'T') return { type, value: true };
+      if (raw === false || raw === 'F') return { type, value: false };
+      return { type, value: 'UNKNOWN' };
+    }
+    if (raw === undefined || raw === null) return { type, value: null };
+    if (typeof raw === 'number') return { type, value: canonicalNumber(raw) };
+    if (typeof raw === 'string' && (arg.type === 4 || (type !== null && isNumericType(type)))) {
+      return { type, value: canonicalNumber(parseStepReal(raw)) };
+    }
+    return { type, value: typeof raw === 'string' ? raw : String(raw) };
+  };
+  const propertyValue = (
+    name: string,
+    type: string | null,
+    value: CanonicalValue,
+    unit: string | null,
+  ): PropertyValue =>
+    // Members in canonical (sorted) order, so that JSON.stringify writes canonical JSON.
+    ({ name, type, unit, value });
+  // A property line is often named by several sets (an exporter writes a value once and lists it in
+  // every set that has it): read once, its value object is shared (it never changes once built).
+  // Each use counts as the first read did (a complex property's parts too, an unreadable line not).
+  const propertyCache = new Map<
+    number,
+    { values: PropertyValue[]; counted: number; skipped: readonly string[] }
+  >();
+  /** Kinds skipped while reading the current top-level property (replayed on each later use). */
+  const skipLog: string[] = [];
+  const countSkip = (kind: string): void => {
+    definitionSkips.push(kind);
+  };
+  const skip = (kind: string): void => {
+    countSkip(kind);
+    skipLog.push(kind);
+  };
+  const propertyOf = (id: number, prefix: string, out: PropertyValue[], depth = 0): void => {
+    if (prefix === '') {
+      let cached = propertyCache.get(id);
+      if (cached === undefined) {
+        const before = propertyCount;
+        skipLog.length = 0; // top-level reads do not nest: the log is this property's alone
+        const values: PropertyValue[] = [];
+        propertyRead(id, prefix, values, depth);
+        cached = { values, counted: propertyCount - before, skipped: [...skipLog] };
+        propertyCache.set(id, cached);
+      } else {
+        propertyCount += cached.counted;
+        cached.skipped.forEach(countSkip);
+      }
+      for (const value of cached.values) out.push(value);
+      return;
+    }
+    propertyRead(id, prefix, out, depth);
+  };
+  const propertyRead = (id: number, prefix: string, out: PropertyValue[], depth: number): void => {
+    const line = readRaw(id);
+    if (!line || depth > 8) return;
+    propertyCount++;
+    const kind = typeName(line.type);
+    const args = line.arguments;
+    const name = prefix + (rawText(args[0]) ?? `#${id}`);
+    switch (kind) {
+      case 'IFCPROPERTYSINGLEVALUE': {
+        const v = rawValue(args[2]);
+        out.push(propertyValue(name, v.type, v.value, unitFor(v.type, args[3])));
+        return;
+      }
+      case 'IFCPROPERTYENUMERATEDVALUE':
+        out.push(propertyValue(name, 'ENUMERATION', rawValue(args[2] ?? []).value, null));
+        return;
+      case 'IFCPROPERTYBOUNDEDVALUE': {
+        const upper = rawValue(args[2]);
+        const lower = rawValue(args[3]);
+        const setPoint = rawValue(args[5]);
+        out.push(
+          propertyValue(
+            name,
+            'BOUNDED',
+            { lower: lower.value, setPoint: setPoint.value, upper: upper.value },
+            unitFor(upper.type ?? lower.type, args[4]),
+          ),
+        );
+        return;
+      }
+      case 'IFCPROPERTYLISTVALUE': {
+        const v = rawValue(args[2] ?? []);
+        out.push(propertyValue(name, 'LIST', v.value, unitFor(v.type, args[3])));
+        return;
+      }
+      case 'IFCPROPERTYTABLEVALUE':
+        out.push(
+          propertyValue(
+            name,
+            'TABLE',
+            { defined: rawValue(args[3] ?? []).value, defining: rawValue(args[2] ?? []).value },
+            null,
+          ),
+        );
+        return;
+      case 'IFCPROPERTYREFERENCEVALUE': {
+        const target = get(ref(args[3]) ?? -1);
+        const label = target ? (text(target.Name) ?? text(target.GlobalId) ?? className(target.type)) : null;
+        out.push(propertyValue(name, 'REFERENCE', label, null));
+        return;
+      }
+      case 'IFCCOMPLEXPROPERTY':
+        for (const child of rawRefs(args[3])) propertyOf(child, `${name}.`, out, depth + 1);
+        return;
+      case 'IFCPHYSICALCOMPLEXQUANTITY':
+        for (const child of rawRefs(args[2])) propertyOf(child, `${name}.`, out, depth + 1);
+        return;
+      default:
+        if (kind.startsWith('IFCQUANTITY')) {
+          // Name, Description, Unit, <X>Value, (Formula): the value is the fourth attribute.
+          const v = rawValue(args[3]);
+          const unit =
+            ref(args[2]) !== null
+              ? unitFor(null, args[2])
+              : (unitSymbols.get(QUANTITY_UNIT[kind] ?? '') ?? null);
+          out.push(propertyValue(name, kind, v.value, unit));
+          return;
+        }
+        skip(kind);
+    }
+  };
+  const definitionCache = new Map<number, DefinitionRead>();
+  /** A property definition read (once: later calls answer from the cache). */
+  const definitionOf = (id: number): DefinitionRead => {
+    const cached = definitionCache.get(id);
+    if (cached !== undefined) return cached;
+    const before = propertyCount;
+    definitionSkips = [];
+    const raw = readRaw(id);
+    let result: PropertySetState | null = null;
+    let kind: DefinitionRead['kind'] = null;
+    if (raw) {
+      const rawKind = typeName(raw.type);
+      const properties: PropertyValue[] = [];
+      if (rawKind === 'IFCPROPERTYSET') {
+        for (const p of rawRefs(raw.arguments[4])) propertyOf(p, '', properties);
+        result = {
+          kind: 'pset',
+          name: rawText(raw.arguments[2]) ?? rawKind,
+          properties: sortProperties(properties),
+        };
+        kind = 'pset';
+      } else if (rawKind === 'IFCELEMENTQUANTITY') {
+        for (const q of rawRefs(raw.arguments[5])) propertyOf(q, '', properties);
+        result = {
+          kind: 'qto',
+          name: rawText(raw.arguments[2]) ?? rawKind,
+          properties: sortProperties(properties),
+        };
+        kind = 'qto';
+      } else {
+        // Predefined property sets (door lining, window panel...): their attributes are the properties.
+        const line = read(id);
+        if (line) {
+          for (const [key, attribute] of Object.entries(line)) {
+            if (['expressID', 'type', 'GlobalId', 'OwnerHistory', 'Name', 'Description'].includes(key))
+              continue;
+            if (attribute === null || attribute === undefined || (attribute as any).type === 5) continue;
+            if (Array.isArray(attribute)) continue;
+            const v = valueOf(attribute);
+            properties.push(propertyValue(key, v.type, v.value, unitFor(v.type, null)));
+            propertyCount++;
+          }
+          result = {
+            kind: 'pset',
+            name: text(line.Name) ?? className(line.type),
+            properties: sortProperties(properties),
+          };
+          kind = 'predefined';
+        }
+      }
+    }
+    const done: DefinitionRead = {
+      set: result,
+      kind,
+      properties: propertyCount - before,
+      skipped: definitionSkips,
+    };
+    definitionCache.set(id, done);
+    return done;
+  };
+  const relIds = idsOf(WebIFC.IFCRELDEFINESBYPROPERTIES);
+  /** Fetches a window of relationships ahead, then the sets they name, then those sets' properties. */
+  const fetchWindowAhead = (from: number): void => {
+    const rels = relIds.slice(from, from + PROPERTY_WINDOW);
+    fetchAhead(rels);
+    const sets: number[] = [];
+    for (const relId of rels) {
+      const definitionId = ref(fetchedAhead.get(relId)?.arguments[5]);
+      if (definitionId !== null && !definitionCache.has(definitionId) && !fetchedAhead.has(definitionId))
+        sets.push(definitionId);
+    }
+    const uniqueSets = [...new Set(sets)];
+    fetchAhead(uniqueSets);
+    const properties = new Set<number>();
+    const want = (ids: number[]) => {
+      for (const id of ids) if (!propertyCache.has(id)) properties.add(id);
+    };
+    for (const setId of uniqueSets) {
+      const set = fetchedAhead.get(setId);
+      if (!set) continue;
+      const kind = typeName(set.type);
+      if (kind === 'IFCPROPERTYSET') want(rawRefs(set.arguments[4]));
+      else if (kind === 'IFCELEMENTQUANTITY') want(rawRefs(set.arguments[5]));
+    }
+    fetchAhead([...properties]);
+  };
+  /** Window `index` of the relationships, each definition read once per thread. */
+  const readWindow = (index: number): PropertyWindow => {
+    const from = index * PROPERTY_WINDOW;
+    fetchedAhead.clear(); // what the last window fetched but did not use
+    fetchWindowAhead(from);
+    const entries: PropertyWindow['entries'] = [];
+    const definitions: PropertyWindow['definitions'] = [];
+    for (const relId of relIds.slice(from, from + PROPERTY_WINDOW)) {
+      // GlobalId, OwnerHistory, Name, Description, RelatedObjects, RelatingPropertyDefinition
+      const rel = readRaw(relId);
+      if (!rel) continue;
+      const definitionId = ref(rel.arguments[5]);
+      if (definitionId === null) continue;
+      entries.push([definitionId, rawRefs(rel.arguments[4])]);
+      if (!definitionCache.has(definitionId)) definitions.push([definitionId, definitionOf(definitionId)]);
+    }
+    fetchedAhead.clear();
+    return { index, entries, definitions, missing: [...missing] };
+  };
+  return {
+    lengthScale,
+    relIds,
+    windows: Math.ceil(relIds.length / PROPERTY_WINDOW),
+    readWindow,
+    definition: definitionOf,
+    missing,
+    linesRead: () => linesRead,
+  };
+}
+
 /** A model read but for its geometry; `complete` adds it (streamed inline, or read elsewhere). */
 export interface PartialModel {
+  /** How many windows of property relationships the model has (PROPERTY_WINDOW each). */
+  propertyWindows: number;
   /**
    * Builds every element's state but its geometry fingerprint now (it needs no mesh): the import
    * thread does it while the geometry worker is still streaming. complete() does it otherwise.
@@ -323,73 +782,14 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     return out;
   };
 
-  // ---- units -------------------------------------------------------------------------------
-  const unitSymbols = new Map<string, string>();
-  let lengthScale = 1;
-  const unitLabel = (id: number): { type: string | null; symbol: string; scale: number } | null => {
-    const unit = get(id);
-    if (!unit) return null;
-    const kind = className(unit.type).toUpperCase();
-    const unitType = text(unit.UnitType);
-    if (kind === 'IFCSIUNIT') {
-      const prefix = text(unit.Prefix);
-      const name = text(unit.Name) ?? '';
-      const [p, factor] = prefix ? (SI_PREFIX[prefix] ?? ['', 1]) : ['', 1];
-      const base = SI_SYMBOL[name] ?? name.toLowerCase();
-      const power = name === 'SQUARE_METRE' ? 2 : name === 'CUBIC_METRE' ? 3 : 1;
-      return { type: unitType, symbol: `${p}${base}`, scale: factor ** power };
-    }
-    if (kind === 'IFCCONVERSIONBASEDUNIT') {
-      const measure = unit.ConversionFactor ? get(ref(unit.ConversionFactor) ?? -1) : null;
-      let scale = 1;
-      if (measure) {
-        const inner = ref(measure.UnitComponent);
-        const innerUnit = inner !== null ? unitLabel(inner) : null;
-        scale = num(measure.ValueComponent) * (innerUnit?.scale ?? 1);
-      }
-      return { type: unitType, symbol: (text(unit.Name) ?? 'unit').toLowerCase(), scale };
-    }
-    if (kind === 'IFCDERIVEDUNIT') {
-      const parts: string[] = [];
-      for (const elementId of refs(unit.Elements)) {
-        const element = get(elementId);
-        if (!element) continue;
-        const inner = ref(element.Unit);
-        const label = inner !== null ? unitLabel(inner) : null;
-        const exp = num(element.Exponent);
-        parts.push(`${label?.symbol ?? '?'}${exp === 1 ? '' : exp}`);
-      }
-      return { type: unitType ?? text(unit.UserDefinedType), symbol: parts.join('·'), scale: 1 };
-    }
-    if (kind === 'IFCMONETARYUNIT') {
-      return { type: 'MONETARYUNIT', symbol: text(unit.Currency) ?? 'currency', scale: 1 };
-    }
-    return null;
-  };
-
   // ---- project -----------------------------------------------------------------------------
   const projectIds = idsOf(WebIFC.IFCPROJECT);
   if (projectIds.length === 0) warnings.push('The file has no IfcProject: its spatial tree has no root.');
   if (projectIds.length > 1)
     warnings.push(`The file has ${projectIds.length} IfcProject lines; the first is the root.`);
   const project = projectIds.length > 0 ? get(projectIds[0]!) : null;
-  if (project?.UnitsInContext) {
-    const assignment = get(ref(project.UnitsInContext) ?? -1);
-    for (const unitId of refs(assignment?.Units)) {
-      const label = unitLabel(unitId);
-      if (!label?.type) continue;
-      unitSymbols.set(label.type, label.symbol);
-      if (label.type === 'LENGTHUNIT') lengthScale = label.scale;
-    }
-  }
-  const unitFor = (measureType: string | null, explicitUnit: any): string | null => {
-    const explicit = ref(explicitUnit);
-    if (explicit !== null) return unitLabel(explicit)?.symbol ?? null;
-    if (!measureType) return null;
-    const unitType = MEASURE_UNIT[measureType];
-    return unitType ? (unitSymbols.get(unitType) ?? null) : null;
-  };
-
+  const properties = propertyReading(api, modelId);
+  const { lengthScale } = properties;
   // ---- placements (world matrices in metres, IFC axes) ------------------------------------
   const placementCache = new Map<number, Matrix | null>();
   const direction = (id: number | null, fallback: [number, number, number]): [number, number, number] => {
@@ -486,245 +886,27 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     return roundPlacement(scaled);
   };
 
-  // ---- property and quantity sets ----------------------------------------------------------
+  // ---- property and quantity sets (propertyReading; windows merged below) -----------------
   let propertyCount = 0;
   const setCounts = { pset: 0, qto: 0, predefined: 0 };
   const skippedDefinitionKinds = new Map<string, number>();
-  // Properties are the bulk of a model's lines: they are read raw (GetRawLineData, no object
-  // construction), by attribute position, which is the same in IFC2X3, IFC4 and IFC4X3.
-  const rawCache = new Map<number, string>();
-  const typeName = (code: number): string => {
-    let name = rawCache.get(code);
-    if (name === undefined) {
-      name = (api.GetNameFromTypeCode(code) || `#${code}`).toUpperCase();
-      rawCache.set(code, name);
-    }
-    return name;
-  };
-  // Lines fetched ahead in batches (one GetRawLinesData call for many lines costs ~20% less than
-  // one call each); each is handed out once by readRaw.
-  const fetchedAhead = new Map<number, { type: number; arguments: any[] }>();
-  const fetchAhead = (ids: number[]): void => {
-    if (ids.length === 0) return;
-    let lines: any[];
-    try {
-      lines = api.GetRawLinesData(modelId, ids);
-    } catch {
-      return; // each is read on its own then, with its own warning
-    }
-    for (let i = 0; i < ids.length; i++) {
-      const line = lines[i];
-      if (line && line.ID === ids[i] && Array.isArray(line.arguments)) fetchedAhead.set(ids[i]!, line);
-    }
-  };
-  const readRaw = (id: number): { type: number; arguments: any[] } | null => {
-    const ahead = fetchedAhead.get(id);
-    if (ahead) {
-      fetchedAhead.delete(id);
-      linesRead++;
-      return ahead;
-    }
-    try {
-      const line = api.GetRawLineData(modelId, id);
-      linesRead++;
-      return line && Array.isArray(line.arguments) ? line : null;
-    } catch {
-      warnOnce('missing-line', `Line #${id} cannot be read; it was skipped.`);
-      return null;
-    }
-  };
-  const rawText = (arg: any): string | null => (arg && typeof arg.value === 'string' ? arg.value : null);
-  const rawRefs = (arg: any): number[] =>
-    Array.isArray(arg) ? arg.filter((a) => a && a.type === 5).map((a) => a.value as number) : [];
-  /** A raw value (typed select, real, integer, enum, boolean, list) as type name and canonical value. */
-  const rawValue = (arg: any): { type: string | null; value: CanonicalValue } => {
-    if (arg === null || arg === undefined) return { type: null, value: null };
-    if (Array.isArray(arg)) {
-      const items = arg.map(rawValue);
-      return { type: items[0]?.type ?? null, value: items.map((i) => i.value) };
-    }
-    const type =
-      arg.type === 2 && typeof arg.typecode === 'number'
-        ? typeName(arg.typecode)
-        : arg.type === 4
-          ? 'REAL'
-          : null;
-    const raw = arg.value;
-    if (type === 'IFCBOOLEAN' || type === 'IFCLOGICAL' || typeof raw === 'boolean') {
-      if (raw === true || raw === 'T') return { type, value: true };
-      if (raw === false || raw === 'F') return { type, value: false };
-      return { type, value: 'UNKNOWN' };
-    }
-    if (raw === undefined || raw === null) return { type, value: null };
-    if (typeof raw === 'number') return { type, value: canonicalNumber(raw) };
-    if (typeof raw === 'string' && (arg.type === 4 || (type !== null && isNumericType(type)))) {
-      return { type, value: canonicalNumber(parseStepReal(raw)) };
-    }
-    return { type, value: typeof raw === 'string' ? raw : String(raw) };
-  };
-  const propertyValue = (
-    name: string,
-    type: string | null,
-    value: CanonicalValue,
-    unit: string | null,
-  ): PropertyValue =>
-    // Members in canonical (sorted) order, so that JSON.stringify writes canonical JSON.
-    ({ name, type, unit, value });
-  // A property line is often named by several sets (an exporter writes a value once and lists it in
-  // every set that has it): read once, its value object is shared (it never changes once built).
-  // Each use counts as the first read did (a complex property's parts too, an unreadable line not).
-  const propertyCache = new Map<
-    number,
-    { values: PropertyValue[]; counted: number; skipped: readonly string[] }
-  >();
-  /** Kinds skipped while reading the current top-level property (replayed on each later use). */
-  const skipLog: string[] = [];
-  const countSkip = (kind: string): void => {
-    skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
-  };
-  const skip = (kind: string): void => {
-    countSkip(kind);
-    skipLog.push(kind);
-  };
-  const propertyOf = (id: number, prefix: string, out: PropertyValue[], depth = 0): void => {
-    if (prefix === '') {
-      let cached = propertyCache.get(id);
-      if (cached === undefined) {
-        const before = propertyCount;
-        skipLog.length = 0; // top-level reads do not nest: the log is this property's alone
-        const values: PropertyValue[] = [];
-        propertyRead(id, prefix, values, depth);
-        cached = { values, counted: propertyCount - before, skipped: [...skipLog] };
-        propertyCache.set(id, cached);
-      } else {
-        propertyCount += cached.counted;
-        cached.skipped.forEach(countSkip);
-      }
-      for (const value of cached.values) out.push(value);
-      return;
-    }
-    propertyRead(id, prefix, out, depth);
-  };
-  const propertyRead = (id: number, prefix: string, out: PropertyValue[], depth: number): void => {
-    const line = readRaw(id);
-    if (!line || depth > 8) return;
-    propertyCount++;
-    const kind = typeName(line.type);
-    const args = line.arguments;
-    const name = prefix + (rawText(args[0]) ?? `#${id}`);
-    switch (kind) {
-      case 'IFCPROPERTYSINGLEVALUE': {
-        const v = rawValue(args[2]);
-        out.push(propertyValue(name, v.type, v.value, unitFor(v.type, args[3])));
-        return;
-      }
-      case 'IFCPROPERTYENUMERATEDVALUE':
-        out.push(propertyValue(name, 'ENUMERATION', rawValue(args[2] ?? []).value, null));
-        return;
-      case 'IFCPROPERTYBOUNDEDVALUE': {
-        const upper = rawValue(args[2]);
-        const lower = rawValue(args[3]);
-        const setPoint = rawValue(args[5]);
-        out.push(
-          propertyValue(
-            name,
-            'BOUNDED',
-            { lower: lower.value, setPoint: setPoint.value, upper: upper.value },
-            unitFor(upper.type ?? lower.type, args[4]),
-          ),
-        );
-        return;
-      }
-      case 'IFCPROPERTYLISTVALUE': {
-        const v = rawValue(args[2] ?? []);
-        out.push(propertyValue(name, 'LIST', v.value, unitFor(v.type, args[3])));
-        return;
-      }
-      case 'IFCPROPERTYTABLEVALUE':
-        out.push(
-          propertyValue(
-            name,
-            'TABLE',
-            { defined: rawValue(args[3] ?? []).value, defining: rawValue(args[2] ?? []).value },
-            null,
-          ),
-        );
-        return;
-      case 'IFCPROPERTYREFERENCEVALUE': {
-        const target = get(ref(args[3]) ?? -1);
-        const label = target ? (text(target.Name) ?? text(target.GlobalId) ?? className(target.type)) : null;
-        out.push(propertyValue(name, 'REFERENCE', label, null));
-        return;
-      }
-      case 'IFCCOMPLEXPROPERTY':
-        for (const child of rawRefs(args[3])) propertyOf(child, `${name}.`, out, depth + 1);
-        return;
-      case 'IFCPHYSICALCOMPLEXQUANTITY':
-        for (const child of rawRefs(args[2])) propertyOf(child, `${name}.`, out, depth + 1);
-        return;
-      default:
-        if (kind.startsWith('IFCQUANTITY')) {
-          // Name, Description, Unit, <X>Value, (Formula): the value is the fourth attribute.
-          const v = rawValue(args[3]);
-          const unit =
-            ref(args[2]) !== null
-              ? unitFor(null, args[2])
-              : (unitSymbols.get(QUANTITY_UNIT[kind] ?? '') ?? null);
-          out.push(propertyValue(name, kind, v.value, unit));
-          return;
-        }
-        skip(kind);
-    }
-  };
-  const definitionCache = new Map<number, PropertySetState | null>();
+  /** Every definition read, by either thread; those counted (each once, in file order). */
+  const definitionReads = new Map<number, DefinitionRead>();
+  const counted = new Set<number>();
   const propertySetOf = (id: number): PropertySetState | null => {
-    const cached = definitionCache.get(id);
-    if (cached !== undefined) return cached;
-    const raw = readRaw(id);
-    let result: PropertySetState | null = null;
-    if (raw) {
-      const kind = typeName(raw.type);
-      const properties: PropertyValue[] = [];
-      if (kind === 'IFCPROPERTYSET') {
-        for (const p of rawRefs(raw.arguments[4])) propertyOf(p, '', properties);
-        result = {
-          kind: 'pset',
-          name: rawText(raw.arguments[2]) ?? kind,
-          properties: sortProperties(properties),
-        };
-        setCounts.pset++;
-      } else if (kind === 'IFCELEMENTQUANTITY') {
-        for (const q of rawRefs(raw.arguments[5])) propertyOf(q, '', properties);
-        result = {
-          kind: 'qto',
-          name: rawText(raw.arguments[2]) ?? kind,
-          properties: sortProperties(properties),
-        };
-        setCounts.qto++;
-      } else {
-        // Predefined property sets (door lining, window panel...): their attributes are the properties.
-        const line = read(id);
-        if (line) {
-          for (const [key, attribute] of Object.entries(line)) {
-            if (['expressID', 'type', 'GlobalId', 'OwnerHistory', 'Name', 'Description'].includes(key))
-              continue;
-            if (attribute === null || attribute === undefined || (attribute as any).type === 5) continue;
-            if (Array.isArray(attribute)) continue;
-            const v = valueOf(attribute);
-            properties.push(propertyValue(key, v.type, v.value, unitFor(v.type, null)));
-            propertyCount++;
-          }
-          result = {
-            kind: 'pset',
-            name: text(line.Name) ?? className(line.type),
-            properties: sortProperties(properties),
-          };
-          setCounts.predefined++;
-        }
-      }
+    let read = definitionReads.get(id);
+    if (!read) {
+      read = properties.definition(id);
+      definitionReads.set(id, read);
     }
-    definitionCache.set(id, result);
-    return result;
+    if (!counted.has(id)) {
+      counted.add(id);
+      if (read.kind) setCounts[read.kind]++;
+      propertyCount += read.properties;
+      for (const kind of read.skipped)
+        skippedDefinitionKinds.set(kind, (skippedDefinitionKinds.get(kind) ?? 0) + 1);
+    }
+    return read.set;
   };
   const sortSets = (sets: PropertySetState[]): PropertySetState[] =>
     sets.sort(
@@ -859,55 +1041,38 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
   };
 
-  // Property sets of occurrences.
-  const relIds = idsOf(WebIFC.IFCRELDEFINESBYPROPERTIES);
-  /** Fetches a window of relationships ahead, then the sets they name, then those sets' properties. */
-  const fetchWindowAhead = (from: number): void => {
-    const rels = relIds.slice(from, from + FETCH_AHEAD_WINDOW);
-    fetchAhead(rels);
-    const sets: number[] = [];
-    for (const relId of rels) {
-      const definitionId = ref(fetchedAhead.get(relId)?.arguments[5]);
-      if (definitionId !== null && !definitionCache.has(definitionId) && !fetchedAhead.has(definitionId))
-        sets.push(definitionId);
-    }
-    const uniqueSets = [...new Set(sets)];
-    fetchAhead(uniqueSets);
-    const properties = new Set<number>();
-    const want = (ids: number[]) => {
-      for (const id of ids) if (!propertyCache.has(id)) properties.add(id);
-    };
-    for (const setId of uniqueSets) {
-      const set = fetchedAhead.get(setId);
-      if (!set) continue;
-      const kind = typeName(set.type);
-      if (kind === 'IFCPROPERTYSET') want(rawRefs(set.arguments[4]));
-      else if (kind === 'IFCELEMENTQUANTITY') want(rawRefs(set.arguments[5]));
-    }
-    fetchAhead([...properties]);
-  };
-  for (let i = 0; i < relIds.length; i++) {
-    if (i % FETCH_AHEAD_WINDOW === 0) {
-      // What the last window fetched but did not use (lines of skipped relationships) goes.
-      fetchedAhead.clear();
-      fetchWindowAhead(i);
-    }
-    // GlobalId, OwnerHistory, Name, Description, RelatedObjects, RelatingPropertyDefinition
-    const rel = readRaw(relIds[i]!);
-    if (!rel) continue;
-    const definitionId = ref(rel.arguments[5]);
-    if (definitionId === null) continue;
-    const targets = rawRefs(rel.arguments[4]).filter((id) => drafts.has(id));
-    if (targets.length === 0) continue;
-    const set = propertySetOf(definitionId);
-    if (!set) continue;
-    for (const id of targets) drafts.get(id)!.propertySets.push(set);
-    if ((i & 255) === 0) {
+  // Property sets of occurrences: windows of relationships claimed from a counter shared with the
+  // geometry worker (which claims what is left once its meshes are read), then merged in order.
+  const windows = new Array<PropertyWindow | undefined>(properties.windows);
+  const claim = hooks.sharedProperties?.claim ?? new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const index = Atomics.add(claim, 0, 1);
+    if (index >= windows.length) break;
+    windows[index] = properties.readWindow(index);
+    hooks.checkpoint();
+    hooks.progress('properties', ((index + 1) / windows.length) * 0.8);
+  }
+  const missingLines = new Set(properties.missing);
+  for (let index = 0; index < windows.length; index++) {
+    // The worker's windows: as they came, or read here where it did not hand one over in time.
+    let window = windows[index] ?? hooks.sharedProperties?.take(index);
+    if (!window) {
       hooks.checkpoint();
-      hooks.progress('properties', (i / relIds.length) * 0.8);
+      window = properties.readWindow(index);
+    }
+    for (const id of window.missing) missingLines.add(id);
+    for (const [id, read] of window.definitions) if (!definitionReads.has(id)) definitionReads.set(id, read);
+    windows[index] = window;
+  }
+  for (const window of windows) {
+    for (const [definitionId, objects] of window!.entries) {
+      const targets = objects.filter((id) => drafts.has(id));
+      if (targets.length === 0) continue;
+      const set = propertySetOf(definitionId);
+      if (!set) continue;
+      for (const id of targets) drafts.get(id)!.propertySets.push(set);
     }
   }
-  fetchedAhead.clear();
 
   // Type objects with their own property sets and classifications.
   const typeCache = new Map<number, TypeObjectState | null>();
@@ -944,6 +1109,10 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       if (draft && draft.type === null) draft.type = type;
     }
   });
+  // Lines the property definitions name but that cannot be read, once each, whoever read them.
+  for (const id of properties.missing) missingLines.add(id);
+  for (const id of [...missingLines].sort((x, y) => x - y))
+    warnOnce('missing-line', `Line #${id} cannot be read; it was skipped.`);
   hooks.progress('properties', 0.9);
 
   // Systems (IfcSystem and its subtypes) the elements are grouped into.
@@ -1014,6 +1183,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   const elementOf = new Map<number, ReadElement>();
   const attached = new Set<number>();
   return {
+    propertyWindows: windows.length,
     prepare,
     attach: (expressId, meshes, fingerprint) => {
       const element = elementOf.get(expressId);
