@@ -139,7 +139,7 @@ test('through the importer, the geometry worker reads property windows once its 
   // The worker joins in only when its meshes are done before the import thread has claimed every
   // window (here, most imports): a few imports are enough to see it.
   const reports: ImportReport[] = [];
-  while (reports.length < 6 && !reports.some((r) => r.propertyWindowsByGeometryWorker!.read > 0))
+  while (reports.length < 10 && !reports.some((r) => r.propertyWindowsByGeometryWorker!.read > 0))
     reports.push(await h.importFile(DUPLEX_ELECTRICAL, { twinName: `shared ${reports.length}` }));
   expect(reports.at(-1)!.propertyWindowsByGeometryWorker!.read).toBeGreaterThan(0);
   for (const report of reports) {

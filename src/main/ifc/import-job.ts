@@ -85,8 +85,9 @@ export interface ImportReport extends ImportOutcome {
   timingsMs: Record<string, number>;
   /**
    * How long before this job's request was sent to the geometry worker it had started opening the
-   * file (main tells it a path job's file as it sends the job: see GEOMETRY_FD); absent when it
-   * opened the file on the job's request.
+   * file (main tells it a path job's file as it sends the job: see GEOMETRY_FD); negative where it
+   * began a moment after the request was sent, before taking it; absent when it opened the file on
+   * the job's request.
    */
   geometryHeadStartMs?: number;
   /**
@@ -192,12 +193,6 @@ export interface GeometryHelper {
 }
 
 /**
- * What the geometry worker reads: the job's file (the path, or a copy of the bytes sent with it)
- * and the size limit. It is handed over before the import thread reads and checks the file, so that
- * the two threads open their models side by side; it reads and checks the file the same way
- * (readJobSource, preflight), so a file refused here is refused there too.
- */
-/**
  * Property windows (reader.ts PropertyWindow) the geometry worker reads once its meshes are done,
  * claimed from `claim` (an Int32 counter the import thread's readModel claims from too): each comes
  * to `onWindow`; `onFailed` says the worker will hand on no more (it failed or was cancelled).
@@ -215,7 +210,14 @@ export interface SharedPropertyWindows {
  */
 const PROPERTY_WINDOW_WAIT_MS = 1000;
 
+/**
+ * What the geometry worker reads: the job's file (the path, or a copy of the bytes sent with it)
+ * and the size limit. It is handed over before the import thread reads and checks the file, so that
+ * the two threads open their models side by side; it reads and checks the file the same way
+ * (readJobSource, preflight), so a file refused here is refused there too.
+ */
 export interface GeometrySource {
+  /** The job's id: the geometry worker takes the file main told it of for that job, if any. */
   jobId?: string;
   source: ImportJob['source'];
   maxBytes: number;

@@ -78,7 +78,10 @@ type ToGeometry = {
   /** Int32 next property window, shared with the import thread's readModel (none: not asked). */
   properties: SharedArrayBuffer | null;
 };
-/** What the geometry worker has read, handed on as it goes: parts, the last one marked done. */
+/**
+ * What the geometry worker has read, handed on as it goes: parts, the last one marked done; then
+ * the property windows it claimed once its meshes were done.
+ */
 type FromGeometry =
   | { type: 'geometry-plan'; id: number; plan: MeshPlan; aheadMs: number | undefined }
   | { type: 'geometry-part' | 'geometry-done'; id: number; part: GeometryPart }
@@ -295,6 +298,7 @@ class GeometryWorker implements GeometryHelper {
       port1.close();
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
+      this.properties?.listener.onFailed();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`geometry worker exited (${code})`)));
