@@ -239,6 +239,52 @@ const compareCanonical = (a: object, b: object): number => {
 const sortProperties = (props: PropertyValue[]): PropertyValue[] =>
   props.sort((a, b) => byName(a, b) || compareCanonical(a, b));
 
+/**
+ * Line access on one open model: class names, lines read through a cache (`get`) or once
+ * (`read`), and a count of the lines read. `onMissing` hears of each line that cannot be read
+ * (`cached`: asked for through `get`); a null reference (-1) is not a missing line.
+ */
+function lineAccess(api: WebIFC.IfcAPI, modelId: number, onMissing: (id: number, cached: boolean) => void) {
+  const counts = { lines: 0 };
+  const typeNames = new Map<number, string>();
+  const className = (code: number): string => {
+    let name = typeNames.get(code);
+    if (name === undefined) {
+      name = api.GetNameFromTypeCode(code) || `#${code}`;
+      typeNames.set(code, name);
+    }
+    return name;
+  };
+  const lineCache = new Map<number, Line | null>();
+  const get = (id: number): Line | null => {
+    let line = lineCache.get(id);
+    if (line === undefined) {
+      try {
+        line = api.GetLine(modelId, id, false) as Line;
+        counts.lines++;
+      } catch {
+        line = null;
+      }
+      if (!line && id >= 0) onMissing(id, true);
+      lineCache.set(id, line ?? null);
+    }
+    return line ?? null;
+  };
+  /** Read without caching: lines used once (properties, relationships). */
+  const read = (id: number): Line | null => {
+    try {
+      const line = api.GetLine(modelId, id, false) as Line;
+      counts.lines++;
+      if (!line && id >= 0) onMissing(id, false);
+      return line ?? null;
+    } catch {
+      if (id >= 0) onMissing(id, false);
+      return null;
+    }
+  };
+  return { counts, className, lineCache, get, read };
+}
+
 /** Relationships to property definitions (IfcRelDefinesByProperties) read as one claim. */
 export const PROPERTY_WINDOW = 64;
 
@@ -274,42 +320,7 @@ export interface PropertyWindow {
 export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
   /** Lines that cannot be read. */
   const missing = new Set<number>();
-  let linesRead = 0;
-  const typeNames = new Map<number, string>();
-  const className = (code: number): string => {
-    let name = typeNames.get(code);
-    if (name === undefined) {
-      name = api.GetNameFromTypeCode(code) || `#${code}`;
-      typeNames.set(code, name);
-    }
-    return name;
-  };
-  const lineCache = new Map<number, Line | null>();
-  const get = (id: number): Line | null => {
-    let line = lineCache.get(id);
-    if (line === undefined) {
-      try {
-        line = api.GetLine(modelId, id, false) as Line;
-        linesRead++;
-      } catch {
-        line = null;
-      }
-      if (!line && id >= 0) missing.add(id);
-      lineCache.set(id, line ?? null);
-    }
-    return line ?? null;
-  };
-  const read = (id: number): Line | null => {
-    try {
-      const line = api.GetLine(modelId, id, false) as Line;
-      linesRead++;
-      if (!line) missing.add(id);
-      return line ?? null;
-    } catch {
-      missing.add(id);
-      return null;
-    }
-  };
+  const { counts, className, get, read } = lineAccess(api, modelId, (id) => missing.add(id));
   const idsOf = (type: number): number[] => {
     const vector = api.GetLineIDsWithType(modelId, type);
     const out = new Array<number>(vector.size());
@@ -416,12 +427,12 @@ export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
     const ahead = fetchedAhead.get(id);
     if (ahead) {
       fetchedAhead.delete(id);
-      linesRead++;
+      counts.lines++;
       return ahead;
     }
     try {
       const line = api.GetRawLineData(modelId, id);
-      linesRead++;
+      counts.lines++;
       if (line && Array.isArray(line.arguments)) return line;
       missing.add(id); // web-ifc answers {} for a line the file does not have
       return null;
@@ -685,7 +696,7 @@ export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
     readWindow,
     definition: definitionOf,
     missing,
-    linesRead: () => linesRead,
+    linesRead: () => counts.lines,
   };
 }
 
@@ -716,42 +727,14 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     if (n <= 5) warnings.push(message);
   };
 
-  const typeNames = new Map<number, string>();
-  const className = (code: number): string => {
-    let name = typeNames.get(code);
-    if (name === undefined) {
-      name = api.GetNameFromTypeCode(code) || `#${code}`;
-      typeNames.set(code, name);
-    }
-    return name;
-  };
-  const lineCache = new Map<number, Line | null>();
-  let linesRead = 0;
-  const get = (id: number): Line | null => {
-    let line = lineCache.get(id);
-    if (line === undefined) {
-      try {
-        line = api.GetLine(modelId, id, false) as Line;
-        linesRead++;
-      } catch {
-        line = null;
-      }
-      if (!line) warnOnce('missing-line', `Line #${id} is referenced but cannot be read; it was skipped.`);
-      lineCache.set(id, line ?? null);
-    }
-    return line ?? null;
-  };
-  /** Read without caching: lines used once (properties, relationships). */
-  const read = (id: number): Line | null => {
-    try {
-      const line = api.GetLine(modelId, id, false) as Line;
-      linesRead++;
-      return line ?? null;
-    } catch {
-      warnOnce('missing-line', `Line #${id} cannot be read; it was skipped.`);
-      return null;
-    }
-  };
+  const { counts, className, lineCache, get, read } = lineAccess(api, modelId, (id, cached) =>
+    warnOnce(
+      'missing-line',
+      cached
+        ? `Line #${id} is referenced but cannot be read; it was skipped.`
+        : `Line #${id} cannot be read; it was skipped.`,
+    ),
+  );
   /**
    * The lines `ids`, in windows of FETCH_AHEAD_WINDOW read with one GetLines call each (~25% less
    * per line than a GetLine each: IfcOpenHouse's 66 relationship and product lines, 0.25 against
@@ -769,7 +752,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       window.forEach((id, i) => {
         const line = lines?.[i];
         if (line && line.expressID === id) {
-          linesRead++;
+          counts.lines++;
           each(line, id);
         } else each(read(id), id);
       });
@@ -1298,7 +1281,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       geometries: geometry.geometries,
       warnings,
       stats: {
-        lines: linesRead,
+        lines: counts.lines + properties.linesRead(),
         products: productIds.length,
         propertySets: setCounts.pset,
         quantitySets: setCounts.qto,
