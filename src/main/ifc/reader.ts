@@ -691,7 +691,6 @@ export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
   };
   return {
     lengthScale,
-    relIds,
     windows: Math.ceil(relIds.length / PROPERTY_WINDOW),
     readWindow,
     definition: definitionOf,
@@ -1035,7 +1034,8 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     hooks.checkpoint();
     hooks.progress('properties', ((index + 1) / windows.length) * 0.8);
   }
-  const missingLines = new Set(properties.missing);
+  /** Lines the other thread could not read (this thread's own are added below). */
+  const missingLines = new Set<number>();
   for (let index = 0; index < windows.length; index++) {
     // The worker's windows: as they came, or read here where it did not hand one over in time.
     let window = windows[index] ?? hooks.sharedProperties?.take(index);
