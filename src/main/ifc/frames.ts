@@ -3,6 +3,7 @@
 // 32-bit little-endian byte count. Jobs and their results travel this way, straight between main
 // and the thread that runs them, instead of through the import process's own thread.
 import { writeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { deserialize, serialize } from 'node:v8';
 
 /**
@@ -64,4 +65,31 @@ export class FrameReader {
     this.buffer = offset === this.buffer.length ? Buffer.alloc(0) : this.buffer.subarray(offset);
     return out;
   }
+}
+
+/**
+ * Reads the messages main writes to pipe `fd` in this process (any thread): `onMessages` gets those
+ * each chunk completes, `onCorrupt` the error of a stream that cannot be split (nothing more is read
+ * then). A pipe that breaks (main gone) is left to the process's own end.
+ */
+export function readFramesFrom(
+  fd: number,
+  onMessages: (messages: unknown[]) => void,
+  onCorrupt: (error: unknown) => void,
+): Socket {
+  const frames = new FrameReader();
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  pipe.on('error', () => {});
+  pipe.on('data', (chunk: Buffer) => {
+    let messages: unknown[];
+    try {
+      messages = frames.push(chunk);
+    } catch (error) {
+      pipe.destroy();
+      onCorrupt(error);
+      return;
+    }
+    onMessages(messages);
+  });
+  return pipe;
 }

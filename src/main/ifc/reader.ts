@@ -1036,6 +1036,9 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   }
   /** Lines the other thread could not read (this thread's own are added below). */
   const missingLines = new Set<number>();
+  // In file order. A thread reads each definition in the first of its windows that names it, and
+  // claims windows in increasing order, so any definition named here is known by now (or is read
+  // here: propertySetOf).
   for (let index = 0; index < windows.length; index++) {
     // The worker's windows: as they came, or read here where it did not hand one over in time.
     let window = windows[index] ?? hooks.sharedProperties?.take(index);
@@ -1045,10 +1048,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     }
     for (const id of window.missing) missingLines.add(id);
     for (const [id, read] of window.definitions) if (!definitionReads.has(id)) definitionReads.set(id, read);
-    windows[index] = window;
-  }
-  for (const window of windows) {
-    for (const [definitionId, objects] of window!.entries) {
+    for (const [definitionId, objects] of window.entries) {
       const targets = objects.filter((id) => drafts.has(id));
       if (targets.length === 0) continue;
       const set = propertySetOf(definitionId);

@@ -11,7 +11,6 @@
 //   as soon as main tells it the file, on a pipe of its own) and streams meshes while the import
 //   thread reads properties and relationships; the two share the products out (meshPlan) through a
 //   shared counter, so the import thread takes its part of the meshes once it is done.
-import { Socket } from 'node:net';
 import {
   isMainThread,
   MessageChannel,
@@ -21,7 +20,7 @@ import {
   workerData,
   type MessagePort,
 } from 'node:worker_threads';
-import * as WebIFC from 'web-ifc';
+import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
 import { openDatabase, primeWal, StoreError, type SqliteDatabase } from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
@@ -37,7 +36,6 @@ import {
 import {
   geometryFromParts,
   meshPlan,
-  PROPERTY_WINDOW,
   propertyReading,
   streamClaimedGeometry,
   type GeometryPart,
@@ -53,7 +51,14 @@ import {
   PROGRESS_QUIET_MS,
 } from './limits';
 import type { AheadFile, FromWorker, SourceWriteRequest, ToImportProcess, ToWorker } from './worker-protocol';
-import { FrameReader, GEOMETRY_FD, IMPORT_PIPES_ARG, JOBS_FD, RESULTS_FD, writeFramesSync } from './frames';
+import {
+  GEOMETRY_FD,
+  IMPORT_PIPES_ARG,
+  JOBS_FD,
+  RESULTS_FD,
+  readFramesFrom,
+  writeFramesSync,
+} from './frames';
 
 const port = parentPort!;
 
@@ -144,22 +149,15 @@ function runGeometryRole(): void {
     }
   };
   if ((workerData as { pipes?: boolean }).pipes) {
-    const frames = new FrameReader();
-    const files = new Socket({ fd: GEOMETRY_FD, readable: true, writable: false });
-    files.on('error', () => {}); // main gone: the process ends with it
-    files.unref();
-    files.on('data', (chunk: Buffer) => {
-      let messages: unknown[];
-      try {
-        messages = frames.push(chunk);
-      } catch {
-        files.destroy(); // a corrupt stream: jobs open their files when their messages come
-        return;
-      }
-      for (const message of messages) openAhead(message as AheadFile);
-      // The job's own message has most likely come meanwhile: take it now, not a loop turn later.
-      for (let got; (got = receiveMessageOnPort(port));) void read(got.message as ToGeometry);
-    });
+    readFramesFrom(
+      GEOMETRY_FD,
+      (messages) => {
+        for (const message of messages) openAhead(message as AheadFile);
+        // The job's own message has most likely come meanwhile: take it now, not a loop turn later.
+        for (let got; (got = receiveMessageOnPort(port));) void read(got.message as ToGeometry);
+      },
+      () => {}, // a corrupt stream: jobs open their files when their messages come
+    ).unref();
   }
   // Started now, not by the first job (and so that its file can be opened ahead).
   const starting = startWebIfc().then((started) => (api ??= started));
@@ -169,18 +167,14 @@ function runGeometryRole(): void {
   async function read(message: ToGeometry): Promise<void> {
     lastJobId = message.jobId;
     const flag = new Int32Array(message.cancel);
-    let modelId = -1;
-    let plan: MeshPlan;
-    let aheadMs: number | undefined;
     const opened = ahead?.jobId === message.jobId ? ahead : null;
     if (opened) {
       clearTimeout(opened.expiry);
       ahead = null;
-      ({ modelId, plan } = opened);
-      aheadMs = message.sentAt - opened.at;
-    } else {
-      letAheadGo();
-      let bytes: Uint8Array;
+    } else letAheadGo();
+    let modelId = opened?.modelId ?? -1;
+    let bytes: Uint8Array | null = null;
+    if (!opened) {
       try {
         bytes = readGeometrySource(message.source);
       } catch (error) {
@@ -188,23 +182,21 @@ function runGeometryRole(): void {
         failed(message.id, 'BAD_REQUEST', error);
         return;
       }
-      try {
+    }
+    try {
+      let plan = opened?.plan;
+      if (bytes) {
         api ??= await starting;
         modelId = api.OpenModel(bytes);
         if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
         plan = meshPlan(api, modelId);
-      } catch (error) {
-        failed(message.id, 'BAD_REQUEST', error);
-        // After an unexpected failure web-ifc may be in a bad state: exit, the import worker respawns.
-        process.exit(1);
       }
-    }
-    try {
-      answer({ type: 'geometry-plan', id: message.id, plan, aheadMs });
+      const aheadMs = opened ? message.sentAt - opened.at : undefined;
+      answer({ type: 'geometry-plan', id: message.id, plan: plan!, aheadMs });
       streamClaimedGeometry(
         api!,
         modelId,
-        plan,
+        plan!,
         new Int32Array(message.claim),
         {
           checkpoint: () => {
@@ -229,14 +221,11 @@ function runGeometryRole(): void {
       // on them, left CPM's long products to the end: 2-3 ms slower, interleaved.)
       if (message.properties) {
         const windowClaim = new Int32Array(message.properties);
-        const relationships = api!.GetLineIDsWithType(modelId, WebIFC.IFCRELDEFINESBYPROPERTIES);
-        const windows = Math.ceil(relationships.size() / PROPERTY_WINDOW);
-        let reading: ReturnType<typeof propertyReading> | null = null;
+        const reading = propertyReading(api!, modelId);
         for (;;) {
           if (Atomics.load(flag, 0) !== 0) throw new AppError('CANCELLED', 'cancelled');
           const index = Atomics.add(windowClaim, 0, 1);
-          if (index >= windows) break;
-          reading ??= propertyReading(api!, modelId);
+          if (index >= reading.windows) break;
           answer({ type: 'properties-window', id: message.id, window: reading.readWindow(index) });
         }
       }
@@ -518,25 +507,23 @@ function runImportRole(pipes: boolean): void {
   if (pipes) {
     // Jobs straight from main (frames.ts); the host learns of each one that runs PROGRESS_QUIET_MS,
     // to relay its cancellation (a cancel asked sooner waits there until then).
-    const frames = new FrameReader();
-    const jobs = new Socket({ fd: JOBS_FD, readable: true, writable: false });
-    jobs.on('error', () => {}); // main gone: the host sees its channel close and ends the process
-    jobs.on('data', (chunk: Buffer) => {
-      let messages: unknown[];
-      try {
-        messages = frames.push(chunk);
-      } catch (error) {
+    // (Main gone: the host sees its channel close and ends the process.)
+    readFramesFrom(
+      JOBS_FD,
+      (messages) => {
+        for (const message of messages as ToImportProcess[]) {
+          if (message.type !== 'import') continue;
+          const cancel = new SharedArrayBuffer(4);
+          const announce = () =>
+            port.postMessage({ type: 'job-started', jobId: message.job.jobId, cancel } satisfies ToHost);
+          void runJob(message.job, message.dbPath, cancel, announce);
+        }
+      },
+      (error) => {
         console.error(error);
         process.exit(1); // a corrupt stream: this thread ends, and the host with it
-      }
-      for (const message of messages as ToImportProcess[]) {
-        if (message.type !== 'import') continue;
-        const cancel = new SharedArrayBuffer(4);
-        const announce = () =>
-          port.postMessage({ type: 'job-started', jobId: message.job.jobId, cancel } satisfies ToHost);
-        void runJob(message.job, message.dbPath, cancel, announce);
-      }
-    });
+      },
+    );
   }
 
   async function runJob(
