@@ -1,7 +1,7 @@
 // One import from start to commit, as the import worker runs it: read and check the file, parse it
 // with web-ifc, read elements and geometry, fingerprint them, and write the version in one
 // transaction. Stages report progress; a checkpoint between steps honours cancellation.
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as WebIFC from 'web-ifc';
@@ -443,7 +443,7 @@ async function importSteps(
       // elementKeyOf and stateHashOfCanonical (shared/fingerprint.ts), on hash-wasm's Keccak and
       // Node's sha256; and the version tree's leaf, here while the other thread still reads meshes.
       const elementKey = keccak256Hex(e.state.globalId);
-      const stateHash = `0x${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
+      const stateHash = `0x${oneShotHash('sha256', canonical, 'hex')}`;
       return {
         elementKey,
         stateHash,

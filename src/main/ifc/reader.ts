@@ -5,7 +5,7 @@
 // importer close to the speed of web-ifc itself.
 /* eslint-disable @typescript-eslint/no-explicit-any -- web-ifc's GetLine returns untyped line
    objects; the small helpers below (text, num, ref, refs, valueOf) narrow them at run time. */
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import * as WebIFC from 'web-ifc';
 import { canonicalJson, roundTo, type CanonicalValue } from '../../shared/canonical';
 import {
@@ -1345,7 +1345,7 @@ export function geometryFingerprintOf(meshes: readonly PlacedMesh[]): Hex32 {
     mesh: mesh.geometryHash,
     relative: roundPlacement(multiply(first, mesh.matrix)),
   }));
-  return `0x${createHash('sha256').update(canonicalJson(relative), 'utf8').digest('hex')}` as Hex32;
+  return `0x${oneShotHash('sha256', canonicalJson(relative), 'hex')}` as Hex32;
 }
 
 /**
