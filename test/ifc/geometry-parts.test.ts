@@ -54,19 +54,28 @@ afterAll(async () => {
  * The geometry worker's side, on a second model in this thread: claims and reads the first `count`
  * products of its meshPlan as soon as the job is handed over, hands them on as parts when the
  * import thread polls, then fails (the worker crashed) or, with `count` undefined, reads all it can
- * claim and ends.
+ * claim and ends. With `readsInstead`, the file it reads is that one (the job's file as another
+ * program rewrote it after the import thread had read it), and it tells its plan with the file's
+ * hash, as the worker does.
  */
-function geometrySide(count: number | undefined): GeometryHelper & { handedOn: number } {
+function geometrySide(
+  count: number | undefined,
+  readsInstead?: string,
+): GeometryHelper & { handedOn: number } {
   const parts: GeometryPart[] = [];
   let deliver: ((part: GeometryPart) => void) | null = null;
   let outcome: Promise<never> | null = null;
   const side = {
     handedOn: 0,
-    read: (source, claim, onPart) => {
+    read: (source, claim, onPart, onPlan) => {
       deliver = onPart;
-      const model = api.OpenModel(readGeometrySource(source));
+      const file = readGeometrySource(
+        readsInstead ? { ...source, source: { kind: 'path', path: readsInstead } } : source,
+      );
+      const model = api.OpenModel(file.bytes);
       try {
         const plan = meshPlan(api, model);
+        if (readsInstead) onPlan?.(plan, undefined, file.sha256);
         streamClaimedGeometry(
           api,
           model,
@@ -211,6 +220,36 @@ test('a geometry worker that reads everything but the import thread’s share: t
   expect(side.handedOn).toBeGreaterThan(0);
   expect(report.merkleRoot).toBe(reference.merkleRoot);
   expect(report.stats).toEqual(reference.stats);
+}, 60_000);
+
+test('a file rewritten between the import thread’s read and the geometry worker’s is refused, naming it, and nothing is kept', async () => {
+  // The same model saved again by its authoring tool: a new time stamp in the header.
+  const text = readFileSync(SMALL, 'latin1');
+  const stamp = /FILE_NAME\('[^']*','([^']*)'/.exec(text)!;
+  const rewritten = join(dirname(h.dbPath), 'rewritten.ifc');
+  writeFileSync(rewritten, text.replace(stamp[1]!, '2026-12-07T09:00:00'), 'latin1');
+  expect(statSync(rewritten).size).toBe(statSync(SMALL).size);
+  const before = rowCounts();
+  const side = geometrySide(undefined, rewritten);
+  await expect(
+    runImport(api, db, job(SMALL), { progress: () => {}, checkpoint: () => {} }, side),
+  ).rejects.toMatchObject({
+    code: 'CONFLICT',
+    message: expect.stringMatching(
+      /^revit-ifc2x3-final\.ifc changed while it was being imported .* Import it again/,
+    ),
+  });
+  expect(db.inTransaction).toBe(false);
+  expect(rowCounts()).toEqual(before);
+  // The same file read alike by both sides imports as ever.
+  const report = await runImport(
+    api,
+    db,
+    job(SMALL),
+    { progress: () => {}, checkpoint: () => {} },
+    geometrySide(undefined, SMALL),
+  );
+  expect(report.merkleRoot).toBe(reference.merkleRoot);
 }, 60_000);
 
 /** meshPlan of a model of `bytes`. */

@@ -1,7 +1,7 @@
 // One import from start to commit, as the import worker runs it: read and check the file, parse it
 // with web-ifc, read elements and geometry, fingerprint them, and write the version in one
 // transaction. Stages report progress; a checkpoint between steps honours cancellation.
-import { createHash, hash as oneShotHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as WebIFC from 'web-ifc';
@@ -171,14 +171,15 @@ export interface GeometryHelper {
   /**
    * `onPart` gets what the worker has read as it hands it on (every millisecond or so), and
    * `onPlan` its meshPlan once it has opened its model (and how long before this thread's request
-   * was sent it had started on the file, where main told it of the file first), when this thread polls or
-   * settles; the promise, all of it once the worker is done.
+   * was sent it had started on the file, where main told it of the file first, and the sha256 of
+   * the file as it read it from a path: see sourceSha256Of), when this thread polls or settles,
+   * before any part or property window; the promise, all of it once the worker is done.
    */
   read(
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
-    onPlan?: (plan: MeshPlan, aheadMs: number | undefined) => void,
+    onPlan?: (plan: MeshPlan, aheadMs: number | undefined, sourceSha256: string | null) => void,
     properties?: SharedPropertyWindows,
   ): Promise<GeometryRead>;
   /** Takes what the geometry worker has handed on so far, without waiting. */
@@ -256,10 +257,25 @@ function readJobSource(
   return { bytes: new Uint8Array(readFileSync(source.path)), fileName };
 }
 
-/** The geometry worker's side of reading a job's file: the bytes web-ifc should open. */
-export function readGeometrySource({ source, maxBytes }: GeometrySource): Uint8Array {
+/** The sha256 of a file's bytes as stored with its version (hex). */
+export function sourceSha256Of(bytes: Uint8Array): string {
+  return oneShotHash('sha256', bytes, 'hex');
+}
+
+/**
+ * The geometry worker's side of reading a job's file: the bytes web-ifc should open, and where the
+ * file came as a path (read here a second time, apart from the import thread's read), the sha256
+ * of what was read: the import thread refuses the import if the file changed between the reads.
+ */
+export function readGeometrySource({ source, maxBytes }: GeometrySource): {
+  bytes: Uint8Array;
+  sha256: string | null;
+} {
   const { bytes, fileName } = readJobSource(source, maxBytes);
-  return preflight(bytes, fileName).bytes;
+  return {
+    bytes: preflight(bytes, fileName).bytes,
+    sha256: source.kind === 'path' ? sourceSha256Of(bytes) : null,
+  };
 }
 
 export async function runImport(
@@ -305,6 +321,19 @@ async function importSteps(
   let propertiesGone = false;
   let propertyWindowsTaken = 0;
   let headStartMs: number | undefined;
+  // A path is read twice, here and by the geometry worker (each thread opens its own model): what
+  // each read must be the same file, or the version would hold meshes of one file and properties
+  // of another under the sha256 of one of them. The worker's hash comes with its plan, before any
+  // part or window of it is taken here; `sameSource` is called as each is.
+  let workerSha256: string | null = null;
+  let ownSha256: string | null = null;
+  const sameSource = () => {
+    if (workerSha256 === null || ownSha256 === null || workerSha256 === ownSha256) return;
+    throw new AppError(
+      'CONFLICT',
+      `${job.source.kind === 'path' ? basename(job.source.path) : job.source.fileName} changed while it was being imported (its geometry and its properties were read from two different versions of it), so nothing was imported. Import it again once the program writing it has finished.`,
+    );
+  };
   // Bytes over the limit are refused below; they are not copied for the geometry worker first. The
   // copy is its own (new Uint8Array copies; a Buffer's slice, as the job's bytes are when they
   // came on the jobs pipe, would share the memory that goes to the worker with the transfer).
@@ -322,9 +351,10 @@ async function importSteps(
         arrived.push(part);
         onArrival();
       },
-      (plan, aheadMs) => {
+      (plan, aheadMs, sourceSha256) => {
         workerPlan = plan;
         headStartMs = aheadMs;
+        workerSha256 = sourceSha256;
       },
       {
         claim: propertyClaim.buffer as SharedArrayBuffer,
@@ -350,7 +380,8 @@ async function importSteps(
   stage('reading', 0);
   const { bytes, fileName } = readJobSource(job.source, job.maxBytes);
   const checked = preflight(bytes, fileName);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sourceSha256Of(bytes);
+  ownSha256 = sha256;
   // A larger file itself is kept beside the database: written and fsynced on the I/O threads while
   // it is parsed, so the transaction below carries only its row (store/source-files.ts).
   const beside = bytes.byteLength >= SOURCE_FILE_BESIDE_MIN_BYTES && canKeepSourceFilesBeside(db.name);
@@ -405,7 +436,10 @@ async function importSteps(
             helper.poll();
             const window = propertyWindows.get(index);
             const left = deadline - performance.now();
-            if (window) propertyWindowsTaken++;
+            if (window) {
+              sameSource();
+              propertyWindowsTaken++;
+            }
             if (window || propertiesGone || left <= 0) return window;
             helper.awaitAnswer(left);
           }
@@ -497,6 +531,7 @@ async function importSteps(
         };
         const take = (part: GeometryPart) => {
           if (failure !== null) throw failure;
+          sameSource();
           for (const g of part.geometries) if (!geometryByHash.has(g.hash)) geometryByHash.set(g.hash, g);
           const placed = new Map(part.placed);
           const fingerprints = new Map(part.fingerprints);
@@ -540,8 +575,10 @@ async function importSteps(
         try {
           geometryHelper!.settle();
           geometry = mergeGeometry(own, await external);
+          sameSource();
         } catch (error) {
-          if (error instanceof AppError && error.code === 'CANCELLED') throw error;
+          if (error instanceof AppError && (error.code === 'CANCELLED' || error.code === 'CONFLICT'))
+            throw error;
           hooks.checkpoint();
           geometry = undefined; // the geometry worker failed: read the rest of the geometry here instead
         }

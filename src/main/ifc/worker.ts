@@ -88,7 +88,14 @@ type ToGeometry = {
  * the property windows it claimed once its meshes were done.
  */
 type FromGeometry =
-  | { type: 'geometry-plan'; id: number; plan: MeshPlan; aheadMs: number | undefined }
+  | {
+      type: 'geometry-plan';
+      id: number;
+      plan: MeshPlan;
+      aheadMs: number | undefined;
+      /** Of the file as read here, where it came as a path (readGeometrySource). */
+      sourceSha256: string | null;
+    }
   | { type: 'geometry-part' | 'geometry-done'; id: number; part: GeometryPart }
   | { type: 'geometry-failed'; id: number; code: 'CANCELLED' | 'BAD_REQUEST'; message: string }
   | { type: 'properties-window'; id: number; window: PropertyWindow };
@@ -116,8 +123,14 @@ function runGeometryRole(): void {
   // once), and handed to that job's message when it comes. One file is held at most: another
   // file, another job's message, or a minute without one lets it go (a job refused before it asks
   // for geometry: a database newer than the app).
-  let ahead: { jobId: string; modelId: number; plan: MeshPlan; at: number; expiry: NodeJS.Timeout } | null =
-    null;
+  let ahead: {
+    jobId: string;
+    modelId: number;
+    plan: MeshPlan;
+    sourceSha256: string | null;
+    at: number;
+    expiry: NodeJS.Timeout;
+  } | null = null;
   const closeModel = (modelId: number) => {
     try {
       api?.CloseModel(modelId);
@@ -139,10 +152,18 @@ function runGeometryRole(): void {
     const at = performance.timeOrigin + performance.now();
     let modelId = -1;
     try {
-      modelId = api.OpenModel(readGeometrySource({ source, maxBytes }));
+      const { bytes, sha256 } = readGeometrySource({ source, maxBytes });
+      modelId = api.OpenModel(bytes);
       if (modelId < 0) return;
       const plan = meshPlan(api, modelId);
-      ahead = { jobId, modelId, plan, at, expiry: setTimeout(letAheadGo, 60_000).unref() };
+      ahead = {
+        jobId,
+        modelId,
+        plan,
+        sourceSha256: sha256,
+        at,
+        expiry: setTimeout(letAheadGo, 60_000).unref(),
+      };
     } catch {
       // The job's message reads the file again, and fails it with the import thread's own words.
       if (modelId >= 0) closeModel(modelId);
@@ -174,9 +195,10 @@ function runGeometryRole(): void {
     } else letAheadGo();
     let modelId = opened?.modelId ?? -1;
     let bytes: Uint8Array | null = null;
+    let sourceSha256 = opened?.sourceSha256 ?? null;
     if (!opened) {
       try {
-        bytes = readGeometrySource(message.source);
+        ({ bytes, sha256: sourceSha256 } = readGeometrySource(message.source));
       } catch (error) {
         // Refused before web-ifc saw a byte (the import thread refuses the file too, and says why).
         failed(message.id, 'BAD_REQUEST', error);
@@ -192,7 +214,7 @@ function runGeometryRole(): void {
         plan = meshPlan(api, modelId);
       }
       const aheadMs = opened ? message.sentAt - opened.at : undefined;
-      answer({ type: 'geometry-plan', id: message.id, plan: plan!, aheadMs });
+      answer({ type: 'geometry-plan', id: message.id, plan: plan!, aheadMs, sourceSha256 });
       streamClaimedGeometry(
         api!,
         modelId,
@@ -252,7 +274,7 @@ class GeometryWorker implements GeometryHelper {
     {
       parts: GeometryPart[];
       onPart: (part: GeometryPart) => void;
-      onPlan?: (plan: MeshPlan, aheadMs: number | undefined) => void;
+      onPlan?: (plan: MeshPlan, aheadMs: number | undefined, sourceSha256: string | null) => void;
       resolve: (r: GeometryRead) => void;
       reject: (e: Error) => void;
     }
@@ -310,7 +332,7 @@ class GeometryWorker implements GeometryHelper {
       return;
     }
     if (message.type === 'geometry-plan') {
-      waiting.onPlan?.(message.plan, message.aheadMs);
+      waiting.onPlan?.(message.plan, message.aheadMs, message.sourceSha256);
       return;
     }
     waiting.parts.push(message.part);
@@ -325,7 +347,7 @@ class GeometryWorker implements GeometryHelper {
     source: GeometrySource,
     claim: SharedArrayBuffer,
     onPart: (part: GeometryPart) => void,
-    onPlan?: (plan: MeshPlan, aheadMs: number | undefined) => void,
+    onPlan?: (plan: MeshPlan, aheadMs: number | undefined, sourceSha256: string | null) => void,
     properties?: SharedPropertyWindows,
   ): Promise<GeometryRead> {
     this.start();
