@@ -291,6 +291,8 @@ async function main(): Promise<void> {
     // median of 61 timed imports after 1 untimed run: 13-14 ms; after 60: 10-11 ms (3 runs each).
     const warmRuns = Number(process.env.BENCH_IMPORT_WARM ?? runs);
     for (let i = 0; i < warmRuns; i++) await untimedRun(file, bytes);
+    // What the machine gives a second thread just before this file's timed runs (see parallelCapacity).
+    const fileCapacity = await capacity();
     const floors: number[] = [];
     const imports: number[] = [];
     const reopens: number[] = [];
@@ -323,7 +325,7 @@ async function main(): Promise<void> {
     const f = Math.min(...floors);
     const im = Math.min(...imports);
     const re = Math.min(...reopens);
-    const medians = `${runs} runs; median: floor ${ms(median(floors))}, import ${ms(median(imports))} (${(median(imports) / median(floors)).toFixed(2)}x), reopen+stream ${ms(median(reopens))}; cold (database file opened in the clock too) best ${Math.min(...colds).toFixed(1)} ms, median ${median(colds).toFixed(1)} ms`;
+    const medians = `${runs} runs (parallel capacity ${fileCapacity} before them); median: floor ${ms(median(floors))}, import ${ms(median(imports))} (${(median(imports) / median(floors)).toFixed(2)}x), reopen+stream ${ms(median(reopens))}; cold (database file opened in the clock too) best ${Math.min(...colds).toFixed(1)} ms, median ${median(colds).toFixed(1)} ms`;
     const ratio = im / f;
     const speedup = im / re;
     console.log(
