@@ -321,17 +321,17 @@ async function importSteps(
   let propertiesGone = false;
   let propertyWindowsTaken = 0;
   let headStartMs: number | undefined;
-  // A path is read twice, here and by the geometry worker (each thread opens its own model): what
-  // each read must be the same file, or the version would hold meshes of one file and properties
-  // of another under the sha256 of one of them. The worker's hash comes with its plan, before any
-  // part or window of it is taken here; `sameSource` is called as each is.
+  // A path is read twice, here and by the geometry worker (each thread opens its own model): the
+  // two reads must be of the same file, or the version would hold meshes of one file and
+  // properties of another under the sha256 of one of them. The worker's hash comes with its plan,
+  // before any part or window of it is taken here; `sameSource` is called as each is.
   let workerSha256: string | null = null;
-  let ownSha256: string | null = null;
+  let ownRead: { sha256: string; fileName: string } | null = null;
   const sameSource = () => {
-    if (workerSha256 === null || ownSha256 === null || workerSha256 === ownSha256) return;
+    if (workerSha256 === null || ownRead === null || workerSha256 === ownRead.sha256) return;
     throw new AppError(
       'CONFLICT',
-      `${job.source.kind === 'path' ? basename(job.source.path) : job.source.fileName} changed while it was being imported (its geometry and its properties were read from two different versions of it), so nothing was imported. Import it again once the program writing it has finished.`,
+      `${ownRead.fileName} changed while it was being imported (its geometry and its properties were read from two different versions of it), so nothing was imported. Import it again once the program writing it has finished.`,
     );
   };
   // Bytes over the limit are refused below; they are not copied for the geometry worker first. The
@@ -381,7 +381,7 @@ async function importSteps(
   const { bytes, fileName } = readJobSource(job.source, job.maxBytes);
   const checked = preflight(bytes, fileName);
   const sha256 = sourceSha256Of(bytes);
-  ownSha256 = sha256;
+  ownRead = { sha256, fileName };
   // A larger file itself is kept beside the database: written and fsynced on the I/O threads while
   // it is parsed, so the transaction below carries only its row (store/source-files.ts).
   const beside = bytes.byteLength >= SOURCE_FILE_BESIDE_MIN_BYTES && canKeepSourceFilesBeside(db.name);
