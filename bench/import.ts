@@ -41,6 +41,13 @@ const SAMPLES = [
   join(SHARED, 'large', 'Office_A_20110811.ifc'),
 ];
 const OFFICE = SAMPLES[4]!;
+/** Timed runs per file by its size in bytes (the first size bound it is within): see main. */
+const RUNS_BY_SIZE: [upTo: number, runs: number][] = [
+  [200_000, 201],
+  [1_000_000, 61],
+  [3_000_000, 21],
+  [Infinity, 9],
+];
 const BOUND_RATIO = 1.5;
 const BOUND_REOPEN = 10;
 const BOUND_RSS_MB = 600;
@@ -286,14 +293,7 @@ async function main(): Promise<void> {
   for (const file of files) {
     const bytes = new Uint8Array(readFileSync(file));
     const runs =
-      Number(process.env.BENCH_IMPORT_RUNS) ||
-      (bytes.byteLength > 3_000_000
-        ? 9
-        : bytes.byteLength > 1_000_000
-          ? 21
-          : bytes.byteLength > 200_000
-            ? 61
-            : 201);
+      Number(process.env.BENCH_IMPORT_RUNS) || RUNS_BY_SIZE.find(([upTo]) => bytes.byteLength <= upTo)![1];
     // As many untimed runs of both first as are timed (BENCH_IMPORT_WARM=N sets another number):
     // V8 goes on compiling the importer's hot functions for hundreds of imports (--trace-opt in
     // the import process: ~1 ms of background compiles an import after 100 of them, single

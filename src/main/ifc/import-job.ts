@@ -324,7 +324,8 @@ async function importSteps(
   // A path is read twice, here and by the geometry worker (each thread opens its own model): the
   // two reads must be of the same file, or the version would hold meshes of one file and
   // properties of another under the sha256 of one of them. The worker's hash comes with its plan,
-  // before any part or window of it is taken here; `sameSource` is called as each is.
+  // before any part or window of it; `sameSource` is called as each is taken here, and where the
+  // plan is (its products are the other file's if the file changed).
   let workerSha256: string | null = null;
   let ownRead: { sha256: string; fileName: string } | null = null;
   const sameSource = () => {
@@ -554,6 +555,7 @@ async function importSteps(
         // The geometry worker's plan of the products with meshes (what both threads claim, in
         // order), handed over once it has opened its model: here long before this thread needs it.
         geometryHelper!.poll();
+        sameSource();
         const plan = workerPlan ?? meshPlan(api, modelId);
         const meshProducts = new Set(plan.products);
         for (const e of prepared) {
@@ -575,10 +577,8 @@ async function importSteps(
         try {
           geometryHelper!.settle();
           geometry = mergeGeometry(own, await external);
-          sameSource();
         } catch (error) {
-          if (error instanceof AppError && (error.code === 'CANCELLED' || error.code === 'CONFLICT'))
-            throw error;
+          if (error instanceof AppError && error.code === 'CANCELLED') throw error;
           hooks.checkpoint();
           geometry = undefined; // the geometry worker failed: read the rest of the geometry here instead
         }

@@ -240,8 +240,9 @@ const sortProperties = (props: PropertyValue[]): PropertyValue[] =>
   props.sort((a, b) => byName(a, b) || compareCanonical(a, b));
 
 /**
- * Line access on one open model: class names, lines read through a cache (`get`) or once
- * (`read`), and a count of the lines read. `onMissing` hears of each line that cannot be read
+ * Line access on one open model: class names, the ids of a class's lines (`idsOf`, its subclasses'
+ * too where `inherited`), lines read through a cache (`get`) or once (`read`), and a count of the
+ * lines read. `onMissing` hears of each line that cannot be read
  * (`cached`: asked for through `get`); a null reference (-1) is not a missing line.
  */
 function lineAccess(api: WebIFC.IfcAPI, modelId: number, onMissing: (id: number, cached: boolean) => void) {
@@ -282,7 +283,13 @@ function lineAccess(api: WebIFC.IfcAPI, modelId: number, onMissing: (id: number,
       return null;
     }
   };
-  return { counts, className, lineCache, get, read };
+  const idsOf = (type: number, inherited = false): number[] => {
+    const vector = api.GetLineIDsWithType(modelId, type, inherited);
+    const out = new Array<number>(vector.size());
+    for (let i = 0; i < out.length; i++) out[i] = vector.get(i);
+    return out;
+  };
+  return { counts, className, lineCache, get, read, idsOf };
 }
 
 /** Relationships to property definitions (IfcRelDefinesByProperties) read as one claim. */
@@ -320,13 +327,7 @@ export interface PropertyWindow {
 export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
   /** Lines that cannot be read. */
   const missing = new Set<number>();
-  const { counts, className, get, read } = lineAccess(api, modelId, (id) => missing.add(id));
-  const idsOf = (type: number): number[] => {
-    const vector = api.GetLineIDsWithType(modelId, type);
-    const out = new Array<number>(vector.size());
-    for (let i = 0; i < out.length; i++) out[i] = vector.get(i);
-    return out;
-  };
+  const { counts, className, get, read, idsOf } = lineAccess(api, modelId, (id) => missing.add(id));
 
   // ---- units -------------------------------------------------------------------------------
   const unitSymbols = new Map<string, string>();
@@ -726,7 +727,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     if (n <= 5) warnings.push(message);
   };
 
-  const { counts, className, lineCache, get, read } = lineAccess(api, modelId, (id, cached) =>
+  const { counts, className, lineCache, get, read, idsOf } = lineAccess(api, modelId, (id, cached) =>
     warnOnce(
       'missing-line',
       cached
@@ -756,12 +757,6 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
         } else each(read(id), id);
       });
     }
-  };
-  const idsOf = (type: number, inherited = false): number[] => {
-    const vector = api.GetLineIDsWithType(modelId, type, inherited);
-    const out = new Array<number>(vector.size());
-    for (let i = 0; i < out.length; i++) out[i] = vector.get(i);
-    return out;
   };
 
   // ---- project -----------------------------------------------------------------------------

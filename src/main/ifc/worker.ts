@@ -206,19 +206,18 @@ function runGeometryRole(): void {
       }
     }
     try {
-      let plan = opened?.plan;
       if (bytes) {
         api ??= await starting;
         modelId = api.OpenModel(bytes);
         if (modelId < 0) throw new AppError('BAD_REQUEST', 'The geometry reader could not open the file.');
-        plan = meshPlan(api, modelId);
       }
+      const plan = opened?.plan ?? meshPlan(api!, modelId);
       const aheadMs = opened ? message.sentAt - opened.at : undefined;
-      answer({ type: 'geometry-plan', id: message.id, plan: plan!, aheadMs, sourceSha256 });
+      answer({ type: 'geometry-plan', id: message.id, plan, aheadMs, sourceSha256 });
       streamClaimedGeometry(
         api!,
         modelId,
-        plan!,
+        plan,
         new Int32Array(message.claim),
         {
           checkpoint: () => {
