@@ -1,7 +1,8 @@
 // Bad input: each file is read tolerantly (saying what was skipped) or refused with a message naming
 // the problem; none crashes the importer, hangs, or leaves a half-imported twin behind.
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FIXTURES, createHarness, storeFingerprint, type Harness } from './helpers';
@@ -75,6 +76,25 @@ describe('refused with a message naming the problem, store unchanged', () => {
 
   test('a file that does not exist', async () => {
     await expect(h.importFile(join(FIXTURES, 'nope.ifc'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  test('a folder named .ifc, and a named pipe (which would block a read): refused as not files, before any read', async () => {
+    const folder = join(h.dir, 'folder.ifc');
+    mkdirSync(folder);
+    const before = storeFingerprint(h.store);
+    await expect(h.importFile(folder)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/folder\.ifc is not a file/),
+    });
+    if (process.platform !== 'win32') {
+      const fifo = join(h.dir, 'pipe.ifc');
+      execFileSync('mkfifo', [fifo]);
+      await expect(h.importFile(fifo)).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/pipe\.ifc is not a file/),
+      });
+    }
+    expect(storeFingerprint(h.store)).toEqual(before);
   });
 });
 

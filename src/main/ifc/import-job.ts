@@ -2,7 +2,7 @@
 // with web-ifc, read elements and geometry, fingerprint them, and write the version in one
 // transaction. Stages report progress; a checkpoint between steps honours cancellation.
 import { hash as oneShotHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as WebIFC from 'web-ifc';
 import type { ElementState } from '../../shared/fingerprint';
@@ -254,7 +254,36 @@ function readJobSource(
       `${fileName} is ${(size / (1024 * 1024)).toFixed(1)} MB, over the import limit of ${limitText} (Settings: largest IFC file).`,
     );
   }
-  return { bytes: new Uint8Array(readFileSync(source.path)), fileName };
+  return { bytes: readWholeFile(source.path, size), fileName };
+}
+
+/**
+ * A file's bytes, read through one descriptor: never more than the `size` its stat gave before the
+ * limit was checked (a file growing meanwhile is read to that size; the parse or the two threads'
+ * hashes then refuse what was cut), into memory of its own, no copy; an error of the read (the file
+ * removed, its permissions changed meanwhile) names the file.
+ */
+function readWholeFile(path: string, size: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new AppError('NOT_FOUND', `Cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const buffer = Buffer.allocUnsafeSlow(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, buffer, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, read);
+  } catch (error) {
+    throw new AppError('UNAVAILABLE', `Cannot read ${path}: ${(error as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The sha256 of a file's bytes as stored with its version (hex). */
