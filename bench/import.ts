@@ -41,12 +41,12 @@ const SAMPLES = [
   join(SHARED, 'large', 'Office_A_20110811.ifc'),
 ];
 const OFFICE = SAMPLES[4]!;
-/** Timed runs per file by its size in bytes (the first size bound it is within): see main. */
-const RUNS_BY_SIZE: [upTo: number, runs: number][] = [
-  [200_000, 201],
-  [1_000_000, 61],
-  [3_000_000, 21],
-  [Infinity, 9],
+/** Timed and untimed runs per file by its size in bytes (the first size bound it is within): see main. */
+const RUNS_BY_SIZE: [upTo: number, runs: number, warm: number][] = [
+  [200_000, 201, 201],
+  [1_000_000, 61, 61],
+  [3_000_000, 61, 21],
+  [Infinity, 9, 9],
 ];
 const BOUND_RATIO = 1.5;
 const BOUND_REOPEN = 10;
@@ -225,12 +225,15 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   // BENCH_IMPORT_ONLY=IfcOpenHouse,Duplex runs the samples whose names contain one of the words;
-  // BENCH_IMPORT_RUNS=N runs each N times. By default each file gets about the same time measured
-  // (~1-2 s of imports): 201 runs under 200 KB (IfcOpenHouse, a ~7 ms import), 61 under 1 MB (CPM,
-  // ~20 ms), 21 up to 3 MB, 9 above. The shorter an import, the more its best is exposed to this
-  // shared machine's neighbours, which come and go in bursts: IfcOpenHouse's best of 21 swings by a
-  // millisecond; its best of 61 (0.4 s of imports) against its best of 201, alternated 37 times
-  // over 25 minutes: ratio median 1.44x against 1.38x, within 1.5x 24 times against 33.
+  // BENCH_IMPORT_RUNS=N runs each N times. By default each file gets at least ~1 s of imports
+  // measured: 201 runs under 200 KB (IfcOpenHouse, a ~7 ms import), 61 up to 3 MB (CPM ~20 ms, the
+  // Duplex files 40-100 ms), 9 above (Office_A, ~300 ms). The shorter an import, the more its best
+  // is exposed to this shared machine's neighbours, which come and go in bursts: IfcOpenHouse's
+  // best of 21 swings by a millisecond; its best of 61 (0.4 s of imports) against its best of 201,
+  // alternated 37 times over 25 minutes: ratio median 1.44x against 1.38x, within 1.5x 24 times
+  // against 33. Duplex_Electrical, 61 runs after 21 untimed, 4 times: the best of its first 21
+  // gave 1.27-1.45x (its first third the slowest each time: the importer still warming), the best
+  // of 61 1.20-1.26x.
   const only = (process.env.BENCH_IMPORT_ONLY ?? '').split(',').filter(Boolean);
   const files = SAMPLES.filter((f) => {
     if (only.length > 0 && !only.some((word) => basename(f).includes(word))) return false;
@@ -292,14 +295,14 @@ async function main(): Promise<void> {
   );
   for (const file of files) {
     const bytes = new Uint8Array(readFileSync(file));
-    const runs =
-      Number(process.env.BENCH_IMPORT_RUNS) || RUNS_BY_SIZE.find(([upTo]) => bytes.byteLength <= upTo)![1];
-    // As many untimed runs of both first as are timed (BENCH_IMPORT_WARM=N sets another number):
-    // V8 goes on compiling the importer's hot functions for hundreds of imports (--trace-opt in
-    // the import process: ~1 ms of background compiles an import after 100 of them, single
-    // TurboFan jobs of 10 ms), on one of the two cores the import's threads use. IfcOpenHouse,
-    // median of 61 timed imports after 1 untimed run: 13-14 ms; after 60: 10-11 ms (3 runs each).
-    const warmRuns = Number(process.env.BENCH_IMPORT_WARM ?? runs);
+    const [, tableRuns, tableWarm] = RUNS_BY_SIZE.find(([upTo]) => bytes.byteLength <= upTo)!;
+    const runs = Number(process.env.BENCH_IMPORT_RUNS) || tableRuns;
+    // Untimed runs of both first (BENCH_IMPORT_WARM=N sets another number): V8 goes on compiling
+    // the importer's hot functions for hundreds of imports (--trace-opt in the import process: ~1
+    // ms of background compiles an import after 100 of them, single TurboFan jobs of 10 ms), on one
+    // of the two cores the import's threads use. IfcOpenHouse, median of 61 timed imports after 1
+    // untimed run: 13-14 ms; after 60: 10-11 ms (3 runs each).
+    const warmRuns = Number(process.env.BENCH_IMPORT_WARM ?? tableWarm);
     for (let i = 0; i < warmRuns; i++) await untimedRun(file, bytes);
     // What the machine gives a second thread just before this file's timed runs (see parallelCapacity).
     const fileCapacity = await capacity();
