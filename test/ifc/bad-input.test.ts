@@ -54,19 +54,19 @@ describe('refused with a message naming the problem, store unchanged', () => {
     expect(storeFingerprint(h.store)).toEqual(before);
   });
 
-  test('bytes sent over the configured size limit (as the UI sends a file): refused, the importer goes on', async () => {
+  test('bytes sent over the configured size limit (as the UI sends a file): refused by main before they cross to the importer, which goes on', async () => {
     const before = storeFingerprint(h.store);
     const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'Duplex_A_iteration2.ifc')));
-    await expect(
-      h.importer.run({
-        jobId: randomUUID(),
-        source: { kind: 'bytes', bytes, fileName: 'picked.ifc' },
-        target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'too big', modelId: randomUUID() },
-        commit: true,
-      }),
-    ).rejects.toMatchObject({
+    const refused = h.importer.run({
+      jobId: randomUUID(),
+      source: { kind: 'bytes', bytes, fileName: 'picked.ifc' },
+      target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'too big', modelId: randomUUID() },
+      commit: true,
+    });
+    expect(h.importer.busy).toBe(false); // never queued: its bytes stay in main
+    await expect(refused).rejects.toMatchObject({
       code: 'BAD_REQUEST',
-      message: expect.stringMatching(/picked\.ifc is over the import limit of 1 MB/),
+      message: expect.stringMatching(/picked\.ifc is 2\.3 MB, over the import limit of 1 MB/),
     });
     expect(storeFingerprint(h.store)).toEqual(before);
     // The importer (and its geometry worker) still imports the next file.

@@ -19,6 +19,7 @@ import {
 } from '../store/import-writer';
 import { diffStates } from './changeset';
 import { buildVersionTree, keccak256Hex, leafHash } from './merkle';
+import { overImportLimit } from './limits';
 import { preflight } from './preflight';
 import {
   memoizedText,
@@ -232,10 +233,9 @@ function readJobSource(
   source: ImportJob['source'],
   maxBytes: number,
 ): { bytes: Uint8Array; fileName: string } {
-  const limitText = `${Math.round(maxBytes / (1024 * 1024))} MB`;
   if (source.kind === 'bytes') {
-    if (source.bytes.byteLength > maxBytes)
-      throw new AppError('BAD_REQUEST', `${source.fileName} is over the import limit of ${limitText}.`);
+    const refusal = overImportLimit(source.fileName, source.bytes.byteLength, maxBytes);
+    if (refusal) throw refusal;
     return { bytes: source.bytes, fileName: source.fileName };
   }
   const fileName = basename(source.path);
@@ -248,12 +248,8 @@ function readJobSource(
     if (error instanceof AppError) throw error;
     throw new AppError('NOT_FOUND', `Cannot read ${source.path}: ${(error as Error).message}`);
   }
-  if (size > maxBytes) {
-    throw new AppError(
-      'BAD_REQUEST',
-      `${fileName} is ${(size / (1024 * 1024)).toFixed(1)} MB, over the import limit of ${limitText} (Settings: largest IFC file).`,
-    );
-  }
+  const refusal = overImportLimit(fileName, size, maxBytes);
+  if (refusal) throw refusal;
   return { bytes: readWholeFile(source.path, size), fileName };
 }
 

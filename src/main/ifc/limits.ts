@@ -1,5 +1,6 @@
 // Tunables of the importer shared by main's ImportService and the import process.
 import { availableParallelism } from 'node:os';
+import { AppError } from '../../shared/result';
 
 /**
  * The import process keeps two threads busy (import and geometry). Where the machine has no more
@@ -53,3 +54,17 @@ export const PROGRESS_QUIET_MS = 20;
  * ~1.1 MB, Duplex_A ~4 MB); a larger one grows the WAL once, and it keeps that size.
  */
 export const IMPORT_WAL_RESERVE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The refusal of a file over the import limit (a user setting), naming the file, its size and the
+ * limit; null within it. Main refuses bytes the dialog sent before they cross to the importer; the
+ * import process refuses a path before a byte of it is read.
+ */
+export function overImportLimit(fileName: string, size: number, maxBytes: number): AppError | null {
+  if (size <= maxBytes) return null;
+  const mb = (bytes: number) => bytes / (1024 * 1024);
+  return new AppError(
+    'BAD_REQUEST',
+    `${fileName} is ${mb(size).toFixed(1)} MB, over the import limit of ${Math.round(mb(maxBytes))} MB (Settings: largest IFC file).`,
+  );
+}

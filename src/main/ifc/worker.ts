@@ -532,12 +532,16 @@ function runImportRole(pipes: boolean): void {
     readFramesFrom(
       JOBS_FD,
       (messages) => {
-        for (const message of messages as ToImportProcess[]) {
+        for (const message of messages as (ToImportProcess & { raw?: Uint8Array })[]) {
           if (message.type !== 'import') continue;
           const cancel = new SharedArrayBuffer(4);
           const announce = () =>
             port.postMessage({ type: 'job-started', jobId: message.job.jobId, cancel } satisfies ToHost);
-          void runJob(message.job, message.dbPath, cancel, announce);
+          // A bytes job's file came as the frame's raw part (ImportService's send).
+          const { job, raw } = message;
+          const taken =
+            raw && job.source.kind === 'bytes' ? { ...job, source: { ...job.source, bytes: raw } } : job;
+          void runJob(taken, message.dbPath, cancel, announce);
         }
       },
       (error) => {
