@@ -1,10 +1,16 @@
 // Bad input: each file is read tolerantly (saying what was skipped) or refused with a message naming
 // the problem; none crashes the importer, hangs, or leaves a half-imported twin behind.
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { IfcAPI } from 'web-ifc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AppError } from '../../src/shared/result';
+import { leavesReaderBroken, runImport } from '../../src/main/ifc/import-job';
+import { ImportService } from '../../src/main/ifc/import-service';
+import { openDatabase } from '../../src/main/store/database';
 import { FIXTURES, createHarness, storeFingerprint, type Harness } from './helpers';
 
 let h: Harness;
@@ -95,6 +101,82 @@ describe('refused with a message naming the problem, store unchanged', () => {
       });
     }
     expect(storeFingerprint(h.store)).toEqual(before);
+  });
+});
+
+describe('failures of the machinery, not of the file', () => {
+  test('the database held locked by another connection past the busy timeout: UNAVAILABLE naming the database, store unchanged, the import process kept', async () => {
+    let launches = 0;
+    const importer = new ImportService({
+      dbPath: h.dbPath,
+      maxBytes: () => 1024 * 1024,
+      launch: (script, execArgv) => {
+        launches++;
+        return fork(script, [], { serialization: 'advanced', execArgv }) as never;
+      },
+    });
+    const job = (twinName: string) => ({
+      jobId: randomUUID(),
+      source: { kind: 'path' as const, path: join(FIXTURES, 'duplicate-globalids.ifc') },
+      target: { kind: 'newTwin' as const, twinId: randomUUID(), twinName, modelId: randomUUID() },
+      commit: true,
+    });
+    try {
+      await importer.warmUp();
+      const before = storeFingerprint(h.store);
+      const blocker = new Database(h.dbPath);
+      blocker.exec('BEGIN IMMEDIATE');
+      try {
+        await expect(importer.run(job('locked out'))).rejects.toMatchObject({
+          code: 'UNAVAILABLE',
+          message: expect.stringMatching(/twins\.sqlite is busy \(database is locked\)/),
+        });
+      } finally {
+        blocker.exec('ROLLBACK');
+        blocker.close();
+      }
+      expect(storeFingerprint(h.store)).toEqual(before);
+      const next = await importer.run(job('after the lock'));
+      expect(next.countsByClass.IfcWindow).toBe(4);
+      expect(launches).toBe(1); // a busy database is no reason to replace the import process
+    } finally {
+      await importer.close();
+    }
+  }, 60_000);
+
+  test('web-ifc failing inside OpenModel (its wasm aborting, not refusing the file): a parse failure naming the file, and the import process is to be replaced', async () => {
+    const db = openDatabase(h.dbPath, { expectCurrentSchema: true });
+    const aborting = {
+      OpenModel: () => {
+        throw new Error('memory access out of bounds');
+      },
+      CloseModel: () => {},
+    } as unknown as IfcAPI;
+    try {
+      const error = await runImport(
+        aborting,
+        db,
+        {
+          jobId: randomUUID(),
+          source: { kind: 'path', path: join(FIXTURES, 'duplicate-globalids.ifc') },
+          target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'abort', modelId: randomUUID() },
+          commit: true,
+          maxBytes: 1024 * 1024,
+        },
+        { progress: () => {}, checkpoint: () => {} },
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(
+          /could not parse duplicate-globalids\.ifc: memory access out of bounds/,
+        ),
+      });
+      expect(leavesReaderBroken(error)).toBe(true);
+      // A file web-ifc refuses without throwing is not such a failure.
+      expect(leavesReaderBroken(new AppError('BAD_REQUEST', 'x'))).toBe(false);
+    } finally {
+      db.close();
+    }
   });
 });
 

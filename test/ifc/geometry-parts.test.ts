@@ -400,3 +400,37 @@ test('the geometry stream of a version asked for under another twin, or of an un
   expect(() => h.store.geometryManifest('no-such-twin')).toThrow(/There is no twin no-such-twin/);
   expect(h.store.geometryManifest(reference.twinId).versionId).toBe(version);
 });
+
+test('a cancel is seen before each product a thread claims, not every sixteenth', () => {
+  // As the geometry worker reads it (its schema id made one web-ifc knows).
+  const { bytes } = readGeometrySource({
+    jobId: 'j',
+    source: { kind: 'path', path: SMALL },
+    maxBytes: 1024 * 1024,
+  });
+  const model = api.OpenModel(bytes);
+  try {
+    const plan = meshPlan(api, model);
+    expect(plan.products.length).toBeGreaterThan(16);
+    const claim = new Int32Array(new SharedArrayBuffer(4));
+    let checks = 0;
+    const streamed: number[] = [];
+    const hooks = {
+      progress: () => {},
+      checkpoint: () => {
+        if (++checks === 4) throw new AppError('CANCELLED', 'cancelled');
+      },
+    };
+    expect(() =>
+      streamClaimedGeometry(api, model, plan, claim, hooks, {
+        everyMs: 0,
+        send: (part) => streamed.push(...part.products),
+      }),
+    ).toThrow(/cancelled/);
+    // Three products read, the fourth claimed and left unread.
+    expect(streamed).toEqual(plan.products.slice(0, 3));
+    expect(Atomics.load(claim, 0)).toBe(4);
+  } finally {
+    api.CloseModel(model);
+  }
+});

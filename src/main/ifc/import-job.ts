@@ -303,6 +303,13 @@ export function readGeometrySource({ source, maxBytes }: GeometrySource): {
   };
 }
 
+const readerLeftBroken = new WeakSet<object>();
+
+/** Whether an import's failure may have left the thread's web-ifc unusable (see importSteps). */
+export function leavesReaderBroken(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && readerLeftBroken.has(error);
+}
+
 export async function runImport(
   api: WebIFC.IfcAPI,
   db: SqliteDatabase,
@@ -425,10 +432,14 @@ async function importSteps(
   try {
     modelId = api.OpenModel(checked.bytes);
   } catch (error) {
-    throw new AppError(
+    // Thrown from inside web-ifc's wasm (an abort: out of memory, a trap), not a refusal it
+    // returns: this thread's web-ifc may be unusable now, so the import process is replaced.
+    const refusal = new AppError(
       'BAD_REQUEST',
       `The IFC reader could not parse ${fileName}: ${(error as Error).message}`,
     );
+    readerLeftBroken.add(refusal);
+    throw refusal;
   }
   if (modelId < 0)
     throw new AppError(
@@ -603,8 +614,8 @@ async function importSteps(
           geometryHelper!.settle();
           geometry = mergeGeometry(own, await external);
         } catch (error) {
+          hooks.checkpoint(); // cancelled: the job's own words, not the geometry worker's
           if (error instanceof AppError && error.code === 'CANCELLED') throw error;
-          hooks.checkpoint();
           geometry = undefined; // the geometry worker failed: read the rest of the geometry here instead
         }
         onArrival = () => {};

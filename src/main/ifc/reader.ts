@@ -1573,10 +1573,10 @@ export function streamClaimedGeometry(
   for (;;) {
     const index = Atomics.add(claim, 0, 1);
     if (index >= products.length) break;
-    if ((index & 15) === 0) {
-      hooks.checkpoint();
-      hooks.progress('geometry', index / products.length);
-    }
+    // A cancel is seen before each product (one may take seconds: a cancelled job's worker would
+    // otherwise go on through up to 15 more before the next job's file).
+    hooks.checkpoint();
+    if ((index & 15) === 0) hooks.progress('geometry', index / products.length);
     const product = products[index]!;
     api.StreamMeshes(modelId, [product], (mesh) => collector.add(mesh));
     if (parts) {

@@ -22,10 +22,17 @@ import {
 } from 'node:worker_threads';
 import type * as WebIFC from 'web-ifc';
 import { AppError } from '../../shared/result';
-import { openDatabase, primeWal, StoreError, type SqliteDatabase } from '../store/database';
+import {
+  classifySqliteError,
+  openDatabase,
+  primeWal,
+  StoreError,
+  type SqliteDatabase,
+} from '../store/database';
 import { prepareImportWriter } from '../store/import-writer';
 import { sweepSourceFiles, writeSourceFile } from '../store/source-files';
 import {
+  leavesReaderBroken,
   readGeometrySource,
   runImport,
   type GeometryHelper,
@@ -649,14 +656,21 @@ function runImportRole(pipes: boolean): void {
       Atomics.store(flag, 0, 1);
       // The source file a failed import wrote beside the database goes before the failure is told.
       sweep(dbPath);
-      const known = error instanceof AppError;
-      const code = known ? error.code : error instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';
-      const text = error instanceof Error ? error.message : String(error);
-      recycle = !known && !(error instanceof StoreError);
+      // better-sqlite3's own errors (the database busy past its timeout, the disk full) are the
+      // store's: said as such, and no reason to replace the import process.
+      const sqliteCode = (error as { code?: unknown } | null)?.code;
+      const failure =
+        !(error instanceof AppError) && typeof sqliteCode === 'string' && sqliteCode.startsWith('SQLITE_')
+          ? classifySqliteError(error, dbPath)
+          : error;
+      const known = failure instanceof AppError;
+      const code = known ? failure.code : failure instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';
+      const text = failure instanceof Error ? failure.message : String(failure);
+      recycle = (!known && !(failure instanceof StoreError)) || leavesReaderBroken(failure);
       tell({
         type: 'failed',
         jobId: job.jobId,
-        error: { code, message: text, stack: known ? undefined : (error as Error)?.stack },
+        error: { code, message: text, stack: known ? undefined : (failure as Error)?.stack },
         recycle,
       });
     }
