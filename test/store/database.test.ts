@@ -8,6 +8,11 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { openDatabase, primeWal, StoreError } from '../../src/main/store/database';
 import { checkMigrationsMonotonic, migrations } from '../../src/main/store/migrations';
 import { TwinStore } from '../../src/main/store/twin-store';
+import { preflight } from '../../src/main/ifc/preflight';
+import { readModel } from '../../src/main/ifc/reader';
+import { searchTextOf } from '../../src/main/ifc/search-text';
+import { startWebIfc } from '../../src/main/ifc/webifc';
+import { FIXTURES } from '../ifc/helpers';
 
 const dirs: string[] = [];
 const tempDb = (): string => {
@@ -166,6 +171,49 @@ describe('migrations', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(1);
     expect(raw.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'").pluck().get()).toBe(0);
     raw.close();
+  });
+});
+
+describe('migration 009: search matches the type object', () => {
+  test('states stored before get their type’s name and property values, as searchTextOf now gives them', async () => {
+    // The states of a real Revit export, 48 of whose 64 elements have a type with property sets.
+    const api = await startWebIfc();
+    const file = join(FIXTURES, 'revit-ifc2x3-final.ifc');
+    const model = api.OpenModel(preflight(new Uint8Array(readFileSync(file)), file).bytes);
+    const states = readModel(api, model, { progress: () => {}, checkpoint: () => {} })
+      .prepare()
+      .map((e) => e.state);
+    api.CloseModel(model);
+    expect(states.filter((s) => (s.type?.propertySets.length ?? 0) > 0).length).toBe(48);
+    const path = tempDb();
+    const before = openDatabase(path, { migrations: migrations.slice(0, 8) });
+    const insert = before.prepare(
+      `INSERT INTO element_states (state_hash, global_id, ifc_class, name, parent_global_id, storey_global_id,
+       is_spatial, geometry_hash, canonical, search_text) VALUES (?, ?, ?, ?, NULL, NULL, 0, NULL, ?, ?)`,
+    );
+    states.forEach((state, i) =>
+      // What was stored before: the same words less the type's.
+      insert.run(
+        `0x${i}`,
+        state.globalId,
+        state.ifcClass,
+        state.name,
+        JSON.stringify(state),
+        searchTextOf({ ...state, type: null }),
+      ),
+    );
+    before.close();
+    const after = openDatabase(path);
+    const stored = after
+      .prepare('SELECT search_text FROM element_states ORDER BY rowid')
+      .pluck()
+      .all() as string[];
+    after.close();
+    expect(stored).toEqual(states.map((state) => searchTextOf(state)));
+    // A wall found by a word only its type holds.
+    const wall = states.findIndex((s) => s.globalId === '3WaiJWBPDEe8oyz6tpSAV7');
+    expect(stored[wall]).toContain('non ripiegare');
+    expect(stored[wall]).toContain('muro di base:generico - 30 cm');
   });
 });
 

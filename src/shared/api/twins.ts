@@ -322,7 +322,10 @@ export const twinMethods = {
   'twins.element': defineMethod(TwinRef.extend({ element: ElementRef }).strict(), ElementDetail),
   'twins.search': defineMethod(
     TwinRef.extend({
-      /** Words matched against name, tag, object type, GlobalId, class and property values. */
+      /**
+       * Words matched against name, tag, object type, GlobalId, class and property values, and the
+       * type object's name and property values.
+       */
       text: z.string().max(200).optional(),
       ifcClass: z.string().max(64).optional(),
       property: z

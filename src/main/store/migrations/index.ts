@@ -8,6 +8,7 @@ import { migration005 } from './005-maintenance-index';
 import { migration006 } from './006-draft-edits';
 import { migration007 } from './007-source-files-beside';
 import { migration008 } from './008-covering-indexes';
+import { migration009 } from './009-search-type-words';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -19,6 +20,7 @@ export const migrations: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];
 
 /** Throws unless the migrations run 1, 2, 3... with no gap, repeat or reordering. */
