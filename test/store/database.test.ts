@@ -132,6 +132,18 @@ describe('opening the twin database', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
+  test('refuses a newer database in rollback-journal mode before switching it to WAL', () => {
+    const path = tempDb();
+    const raw = new Database(path);
+    raw.exec('CREATE TABLE t (x INTEGER) STRICT;');
+    raw.pragma('user_version = 99');
+    raw.close();
+    const before = readFileSync(path);
+    expect(before[18]).toBe(1); // legacy journal: WAL would make it 2
+    expect(() => openDatabase(path)).toThrow(/newer TwinLedger \(schema 99/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
   test('classifies a file that is not a database as corrupt', () => {
     const path = tempDb();
     rmSync(path, { force: true });

@@ -68,6 +68,17 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDat
     throw classifySqliteError(error, path);
   }
   try {
+    db.pragma('busy_timeout = 5000');
+    // A database written by a newer TwinLedger is refused before anything here writes to it (the
+    // journal mode below would).
+    const found = db.pragma('user_version', { simple: true }) as number;
+    if (found > latest) {
+      throw new StoreError(
+        'newer-schema',
+        `The twin database ${path} was written by a newer TwinLedger (schema ${found}; this version ` +
+          `knows schema ${latest} at most). Update TwinLedger to open it; it has not been changed.`,
+      );
+    }
     // A new database gets 16 KiB pages: the store is mostly blobs (IFC files, meshes) written in
     // large import transactions, which then take a quarter of the WAL frames (an Office_A import
     // stored in ~83 ms instead of ~105 ms; 64 KiB pages were no faster there and slower for small
@@ -78,21 +89,15 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDat
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > latest) {
-      throw new StoreError(
-        'newer-schema',
-        `The twin database ${path} was written by a newer TwinLedger (schema ${current}; this version ` +
-          `knows schema ${latest} at most). Update TwinLedger to open it; it has not been changed.`,
-      );
-    }
-    if (current < latest) {
+    if (found < latest) {
       if (options.expectCurrentSchema) {
-        throw new StoreError('other', `The twin database ${path} has schema ${current}, expected ${latest}.`);
+        throw new StoreError('other', `The twin database ${path} has schema ${found}, expected ${latest}.`);
       }
-      for (const migration of migrations.slice(current)) {
+      for (const migration of migrations.slice(found)) {
         db.transaction(() => {
+          // Another process opening the same file (the app and the gateway started together) may
+          // have applied it since the version was read: the version is read again under the lock.
+          if ((db.pragma('user_version', { simple: true }) as number) >= migration.version) return;
           db.exec(migration.sql);
           db.pragma(`user_version = ${migration.version}`);
         }).immediate();
