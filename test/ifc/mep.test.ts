@@ -1,8 +1,11 @@
 // MEP data on a small hand-written IFC4 file (no sample carries ports or systems): port
 // connectivity through IfcRelNests and IfcRelConnectsPorts, IfcDistributionSystem membership,
 // classification and a power property with its unit, and placements scaled from millimetres.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { SpatialNode } from '../../src/shared/api/twins';
 import { FIXTURES, createHarness, type Harness } from './helpers';
 
 let h: Harness;
@@ -49,3 +52,35 @@ test('ports, their connections, systems, classification and units are part of th
     { element: '2O7sWrjp10i8HAoYRAs$Uq', port: '0h2_Y3D9bDmRjIaGsMCDm1' },
   ]);
 }, 60_000);
+
+test('elements of a malformed file that aggregate each other stay in the spatial tree, each once', async () => {
+  // The pump and the pipe each made a part of the other (a loop no authoring tool should write).
+  const text = readFileSync(join(FIXTURES, 'mep-ports-systems.ifc'), 'latin1').replace(
+    /^ENDSEC;\r?\nEND-ISO-10303-21;/m,
+    "#900=IFCRELAGGREGATES('0Loop0000000000000000A',$,$,$,#100,(#110));\n" +
+      "#901=IFCRELAGGREGATES('0Loop0000000000000000B',$,$,$,#110,(#100));\nENDSEC;\nEND-ISO-10303-21;",
+  );
+  expect(text).toContain('#901=');
+  const report = await h.importer.run({
+    jobId: randomUUID(),
+    source: { kind: 'bytes', fileName: 'loop.ifc', bytes: Buffer.from(text, 'latin1') },
+    target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'loop', modelId: randomUUID() },
+    commit: true,
+  });
+  const seen: string[] = [];
+  const walk = (nodes: SpatialNode[]) => {
+    for (const node of nodes) {
+      seen.push(node.globalId);
+      walk(node.children);
+    }
+  };
+  walk(h.store.spatialTree(report.twinId).models[0]!.roots);
+  expect(seen.sort()).toEqual(
+    h.store
+      .search(report.twinId, undefined, { limit: 1000 })
+      .elements.map((e) => e.globalId)
+      .sort(),
+  );
+  expect(seen).toContain('2O7sWrjp10i8HAoYRAs$Uq'); // the pump
+  expect(seen).toContain('3Hx3w5zOP0lQ5jkAqXqkhV'); // the pipe
+});

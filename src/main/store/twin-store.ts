@@ -311,10 +311,20 @@ export class TwinStore {
       });
     }
     const roots = new Map<string, SpatialNode[]>(models.map((m) => [m.id, []]));
+    // A node is linked under its parent unless that would close a loop (a malformed file's parts
+    // that aggregate each other): then it is a root, so no element drops out of the tree.
+    const linkedParent = new Map<SpatialNode, SpatialNode>();
+    const loops = (parent: SpatialNode, node: SpatialNode) => {
+      for (let at: SpatialNode | undefined = parent; at; at = linkedParent.get(at))
+        if (at === node) return true;
+      return false;
+    };
     for (const node of nodes.values()) {
       const parent = node.parent ? nodes.get(`${node.modelId}/${node.parent}`) : undefined;
-      if (parent && parent !== node) parent.children.push(node);
-      else roots.get(node.modelId)?.push(node);
+      if (parent && !loops(parent, node)) {
+        parent.children.push(node);
+        linkedParent.set(node, parent);
+      } else roots.get(node.modelId)?.push(node);
     }
     const order = (a: SpatialNode, b: SpatialNode) =>
       Number(b.isSpatial) - Number(a.isSpatial) ||
