@@ -4,8 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SpatialNode } from '../../src/shared/api/twins';
+import { TwinStore } from '../../src/main/store/twin-store';
 import { FIXTURES, createHarness, type Harness } from './helpers';
 
 let h: Harness;
@@ -83,4 +85,29 @@ test('elements of a malformed file that aggregate each other stay in the spatial
   );
   expect(seen).toContain('2O7sWrjp10i8HAoYRAs$Uq'); // the pump
   expect(seen).toContain('3Hx3w5zOP0lQ5jkAqXqkhV'); // the pipe
+});
+
+test('a version id SQLite gives again (its version deleted, as the outbox does with a rebased commit) streams the new version’s geometry', async () => {
+  const job = (file: string, twinName: string) => ({
+    jobId: randomUUID(),
+    source: { kind: 'path' as const, path: join(FIXTURES, file) },
+    target: { kind: 'newTwin' as const, twinId: randomUUID(), twinName, modelId: randomUUID() },
+    commit: true,
+  });
+  const gone = await h.importer.run(job('duplicate-globalids.ifc', 'to be deleted'));
+  const goneManifest = h.store.geometryManifest(gone.twinId); // cached by the store
+  const raw = new Database(h.dbPath);
+  raw.pragma('foreign_keys = ON');
+  raw.prepare('DELETE FROM twins WHERE id = ?').run(gone.twinId);
+  raw.close();
+  const next = await h.importer.run(job('mep-ports-systems.ifc', 'takes its id'));
+  expect(next.versionId).toBe(gone.versionId); // the freed id, given again
+  const fresh = TwinStore.open(h.dbPath);
+  try {
+    const expected = fresh.geometryManifest(next.twinId);
+    expect(expected.meshCount).not.toBe(goneManifest.meshCount);
+    expect(h.store.geometryManifest(next.twinId)).toEqual(expected);
+  } finally {
+    fresh.close();
+  }
 });

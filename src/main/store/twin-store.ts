@@ -91,6 +91,7 @@ const HOT_SQL = {
     ORDER BY j.key`,
   twinRow: 'SELECT id, head_version_id FROM twins WHERE id = ?',
   versionTwin: 'SELECT twin_id FROM versions WHERE id = ?',
+  versionRoot: 'SELECT merkle_root FROM versions WHERE id = ?',
   versionRow: `SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN changesets c ON c.version_id = v.id WHERE v.id = ?`,
   models: `SELECT m.id, m.name, m.discipline, m.created_at, s.file_name, s.sha256, s.byte_size, s.ifc_schema, s.authoring_app
          FROM models m
@@ -112,7 +113,8 @@ const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\$
 export class TwinStore {
   readonly db: SqliteDatabase;
   readonly path: string;
-  private readonly plans = new Map<number, GeometryPlan>();
+  /** By version id and root: an id SQLite gives again after its version was deleted is another plan. */
+  private readonly plans = new Map<string, GeometryPlan>();
   /** Statements of the hot read paths (reopening a twin, streaming its geometry), prepared once. */
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -257,7 +259,7 @@ export class TwinStore {
       return true;
     });
     const done = discard.immediate();
-    this.plans.delete(versionId);
+    this.forgetGeometryPlan(versionId);
     return done;
   }
 
@@ -571,7 +573,7 @@ export class TwinStore {
 
   /** Drops the cached geometry plan of a version whose elements changed in place (draft edits). */
   forgetGeometryPlan(versionId: number): void {
-    this.plans.delete(versionId);
+    for (const key of [...this.plans.keys()]) if (key.startsWith(`${versionId}:`)) this.plans.delete(key);
   }
 
   geometryManifest(twinId: string, versionId?: number): GeometryManifest {
@@ -645,7 +647,10 @@ export class TwinStore {
   }
 
   private geometryPlan(versionId: number): GeometryPlan {
-    const cached = this.plans.get(versionId);
+    // Keyed by the root too: a version the outbox deleted (a rebased commit) frees its id, which
+    // the next version may take with other elements; the same root is the same elements.
+    const key = `${versionId}:${this.statement(HOT_SQL.versionRoot).pluck().get(versionId) as string}`;
+    const cached = this.plans.get(key);
     if (cached) return cached;
     // One query: every placed mesh of the version with its element and its mesh's sizes.
     const rows = this.statement(HOT_SQL.geometryPlan).raw().all(versionId) as [
@@ -718,7 +723,7 @@ export class TwinStore {
       meshCounts: Uint32Array.from(counts),
     };
     if (this.plans.size >= 4) this.plans.delete(this.plans.keys().next().value!);
-    this.plans.set(versionId, plan);
+    this.plans.set(key, plan);
     return plan;
   }
 
