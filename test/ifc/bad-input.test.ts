@@ -11,6 +11,9 @@ import { AppError } from '../../src/shared/result';
 import { leavesReaderBroken, runImport } from '../../src/main/ifc/import-job';
 import { ImportService } from '../../src/main/ifc/import-service';
 import { openDatabase } from '../../src/main/store/database';
+import { preflight } from '../../src/main/ifc/preflight';
+import { readModel } from '../../src/main/ifc/reader';
+import { startWebIfc } from '../../src/main/ifc/webifc';
 import { FIXTURES, createHarness, storeFingerprint, type Harness } from './helpers';
 
 let h: Harness;
@@ -176,6 +179,69 @@ describe('failures of the machinery, not of the file', () => {
       expect(leavesReaderBroken(new AppError('BAD_REQUEST', 'x'))).toBe(false);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('web-ifc failing on a line', () => {
+  test('a line it cannot give is skipped and said; a trap inside its wasm fails the read instead', async () => {
+    const api = await startWebIfc();
+    const file = join(FIXTURES, 'mep-ports-systems.ifc');
+    const model = api.OpenModel(preflight(new Uint8Array(readFileSync(file)), file).bytes);
+    // The pump's line (#100) fails in every call that asks for it, with `failure`.
+    const failingOn100 = (failure: () => Error) =>
+      new Proxy(api, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (typeof name !== 'string' || !/^Get(Raw)?Lines?(Data)?$/.test(name)) return value;
+          return (modelId: number, ids: number | number[], ...rest: unknown[]) => {
+            if ((Array.isArray(ids) ? ids : [ids]).includes(100)) throw failure();
+            return (value as (...args: unknown[]) => unknown).call(target, modelId, ids, ...rest);
+          };
+        },
+      });
+    const hooks = { progress: () => {}, checkpoint: () => {} };
+    try {
+      const read = readModel(
+        failingOn100(() => new Error('no such line')),
+        model,
+        hooks,
+      ).complete();
+      expect(read.warnings.join('\n')).toMatch(/Line #100 .*cannot be read; it was skipped/);
+      expect(read.elements.some((e) => e.state.ifcClass === 'IfcPump')).toBe(false);
+      const trap = () => new WebAssembly.RuntimeError('memory access out of bounds');
+      expect(() => readModel(failingOn100(trap), model, hooks).complete()).toThrow(
+        /memory access out of bounds/,
+      );
+      // Through an import: said as the reader's failure, nothing stored, the process to be replaced.
+      const db = openDatabase(h.dbPath, { expectCurrentSchema: true });
+      const before = storeFingerprint(h.store);
+      try {
+        const error = await runImport(
+          failingOn100(trap),
+          db,
+          {
+            jobId: randomUUID(),
+            source: { kind: 'path', path: file },
+            target: { kind: 'newTwin', twinId: randomUUID(), twinName: 'trap', modelId: randomUUID() },
+            commit: true,
+            maxBytes: 1024 * 1024,
+          },
+          hooks,
+        ).catch((e: unknown) => e);
+        expect(error).toMatchObject({
+          code: 'INTERNAL',
+          message: expect.stringMatching(
+            /reader failed inside web-ifc while reading mep-ports-systems\.ifc \(memory access out of bounds\)/,
+          ),
+        });
+        expect(leavesReaderBroken(error)).toBe(true);
+      } finally {
+        db.close();
+      }
+      expect(storeFingerprint(h.store)).toEqual(before);
+    } finally {
+      api.CloseModel(model);
     }
   });
 });

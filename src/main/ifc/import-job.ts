@@ -25,6 +25,7 @@ import {
   memoizedText,
   meshPlan,
   mergeGeometry,
+  isWasmFault,
   readModel,
   streamClaimedGeometry,
   type GeometryPart,
@@ -323,6 +324,17 @@ export async function runImport(
   } catch (error) {
     // A source file still being written is finished first, so the worker's sweep then removes it.
     await background.sourceWrite?.catch(() => undefined);
+    if (isWasmFault(error)) {
+      // web-ifc trapped inside its wasm (reader.ts failedInsideWasm): said as such, and the import
+      // process is replaced before the next file.
+      const name = job.source.kind === 'path' ? basename(job.source.path) : job.source.fileName;
+      const fault = new AppError(
+        'INTERNAL',
+        `The IFC reader failed inside web-ifc while reading ${name} (${(error as Error).message}), so nothing was imported. The importer restarts for the next file.`,
+      );
+      readerLeftBroken.add(fault);
+      throw fault;
+    }
     throw error;
   }
 }

@@ -207,6 +207,20 @@ function valueOf(attribute: any): { type: string | null; value: CanonicalValue }
   return { type, value: String(raw) };
 }
 
+/**
+ * Rethrows what web-ifc threw from inside its wasm (a trap or an abort: out of memory, out of
+ * bounds): its state is not safe to read on after that, so the import fails and its process is
+ * replaced (worker.ts), rather than the rest of the file being read as missing lines. Anything
+ * else thrown for a line is that line being unreadable.
+ */
+function failedInsideWasm(error: unknown): void {
+  if (isWasmFault(error)) throw error;
+}
+export const isWasmFault = (error: unknown): boolean => error instanceof WasmRuntimeError;
+/** WebAssembly.RuntimeError (the main process's TypeScript lib has no WebAssembly types). */
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: typeof Error } })
+  .WebAssembly.RuntimeError;
+
 /** Relationships whose sets and properties are fetched ahead together (bounds what is held at once). */
 const FETCH_AHEAD_WINDOW = 256;
 
@@ -263,7 +277,8 @@ function lineAccess(api: WebIFC.IfcAPI, modelId: number, onMissing: (id: number,
       try {
         line = api.GetLine(modelId, id, false) as Line;
         counts.lines++;
-      } catch {
+      } catch (error) {
+        failedInsideWasm(error);
         line = null;
       }
       if (!line && id >= 0) onMissing(id, true);
@@ -278,7 +293,8 @@ function lineAccess(api: WebIFC.IfcAPI, modelId: number, onMissing: (id: number,
       counts.lines++;
       if (!line && id >= 0) onMissing(id, false);
       return line ?? null;
-    } catch {
+    } catch (error) {
+      failedInsideWasm(error);
       if (id >= 0) onMissing(id, false);
       return null;
     }
@@ -416,7 +432,8 @@ export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
     let lines: any[];
     try {
       lines = api.GetRawLinesData(modelId, ids);
-    } catch {
+    } catch (error) {
+      failedInsideWasm(error);
       return; // each is read on its own then, with its own warning
     }
     for (let i = 0; i < ids.length; i++) {
@@ -437,7 +454,8 @@ export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
       if (line && Array.isArray(line.arguments)) return line;
       missing.add(id); // web-ifc answers {} for a line the file does not have
       return null;
-    } catch {
+    } catch (error) {
+      failedInsideWasm(error);
       missing.add(id);
       return null;
     }
@@ -746,7 +764,8 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       let lines: (Line | undefined)[] | null;
       try {
         lines = api.GetLines(modelId, window as number[], false) as Line[];
-      } catch {
+      } catch (error) {
+        failedInsideWasm(error);
         lines = null;
       }
       window.forEach((id, i) => {
@@ -831,7 +850,8 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
             m && m.length === 16
               ? (m.map((v, i) => (i >= 12 && i < 15 ? v / lengthScale : v)) as Matrix)
               : null;
-        } catch {
+        } catch (error) {
+          failedInsideWasm(error);
           result = null;
         }
       }
@@ -848,7 +868,8 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     try {
       const m = api.GetWorldTransformMatrix(modelId, id);
       if (m && m.length === 16 && m.every(Number.isFinite)) world = Array.from(m);
-    } catch {
+    } catch (error) {
+      failedInsideWasm(error);
       world = null;
     }
     world ??= worldPlacement(id);
@@ -1508,7 +1529,8 @@ export function meshPlan(api: WebIFC.IfcAPI, modelId: number): MeshPlan {
       try {
         const line = api.GetRawLineData(modelId, ids.get(i)) as { arguments?: unknown[] } | undefined;
         if (line) lines.push(line);
-      } catch {
+      } catch (error) {
+        failedInsideWasm(error);
         // left out
       }
     }
