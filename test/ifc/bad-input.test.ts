@@ -8,13 +8,12 @@ import Database from 'better-sqlite3';
 import type { IfcAPI } from 'web-ifc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AppError } from '../../src/shared/result';
-import { leavesReaderBroken, runImport } from '../../src/main/ifc/import-job';
+import { ReaderFault, runImport } from '../../src/main/ifc/import-job';
 import { ImportService } from '../../src/main/ifc/import-service';
 import { openDatabase } from '../../src/main/store/database';
-import { preflight } from '../../src/main/ifc/preflight';
 import { readModel } from '../../src/main/ifc/reader';
 import { startWebIfc } from '../../src/main/ifc/webifc';
-import { FIXTURES, createHarness, storeFingerprint, type Harness } from './helpers';
+import { FIXTURES, createHarness, openModelOf, storeFingerprint, type Harness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -174,9 +173,9 @@ describe('failures of the machinery, not of the file', () => {
           /could not parse duplicate-globalids\.ifc: memory access out of bounds/,
         ),
       });
-      expect(leavesReaderBroken(error)).toBe(true);
+      expect(error).toBeInstanceOf(ReaderFault);
       // A file web-ifc refuses without throwing is not such a failure.
-      expect(leavesReaderBroken(new AppError('BAD_REQUEST', 'x'))).toBe(false);
+      expect(new AppError('BAD_REQUEST', 'x')).not.toBeInstanceOf(ReaderFault);
     } finally {
       db.close();
     }
@@ -187,7 +186,7 @@ describe('web-ifc failing on a line', () => {
   test('a line it cannot give is skipped and said; a trap inside its wasm fails the read instead', async () => {
     const api = await startWebIfc();
     const file = join(FIXTURES, 'mep-ports-systems.ifc');
-    const model = api.OpenModel(preflight(new Uint8Array(readFileSync(file)), file).bytes);
+    const model = openModelOf(api, file);
     // The pump's line (#100) fails in every call that asks for it, with `failure`.
     const failingOn100 = (failure: () => Error) =>
       new Proxy(api, {
@@ -235,7 +234,7 @@ describe('web-ifc failing on a line', () => {
             /reader failed inside web-ifc while reading mep-ports-systems\.ifc \(memory access out of bounds\)/,
           ),
         });
-        expect(leavesReaderBroken(error)).toBe(true);
+        expect(error).toBeInstanceOf(ReaderFault);
       } finally {
         db.close();
       }

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash, randomUUID } from 'node:crypto';
+import type { IfcAPI } from 'web-ifc';
 import { ImportService } from '../../src/main/ifc/import-service';
+import { preflight } from '../../src/main/ifc/preflight';
 import type { ImportJobTarget, ImportReport } from '../../src/main/ifc/import-job';
 import { TwinStore } from '../../src/main/store/twin-store';
 
@@ -125,4 +127,9 @@ export function storeFingerprint(store: TwinStore): Record<string, string> {
     out[table] = `${count} rows, ${hash.digest('hex').slice(0, 16)}`;
   }
   return out;
+}
+
+/** Opens a file on `api` as the importer reads it (after its preflight); returns the model id. */
+export function openModelOf(api: IfcAPI, path: string): number {
+  return api.OpenModel(preflight(new Uint8Array(readFileSync(path)), path).bytes);
 }

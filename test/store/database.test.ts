@@ -8,11 +8,10 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { openDatabase, primeWal, StoreError } from '../../src/main/store/database';
 import { checkMigrationsMonotonic, migrations } from '../../src/main/store/migrations';
 import { TwinStore } from '../../src/main/store/twin-store';
-import { preflight } from '../../src/main/ifc/preflight';
 import { readModel } from '../../src/main/ifc/reader';
 import { searchTextOf } from '../../src/main/ifc/search-text';
 import { startWebIfc } from '../../src/main/ifc/webifc';
-import { FIXTURES } from '../ifc/helpers';
+import { FIXTURES, openModelOf } from '../ifc/helpers';
 
 const dirs: string[] = [];
 const tempDb = (): string => {
@@ -191,7 +190,7 @@ describe('migration 009: search matches the type object', () => {
     // The states of a real Revit export, 48 of whose 64 elements have a type with property sets.
     const api = await startWebIfc();
     const file = join(FIXTURES, 'revit-ifc2x3-final.ifc');
-    const model = api.OpenModel(preflight(new Uint8Array(readFileSync(file)), file).bytes);
+    const model = openModelOf(api, file);
     const states = readModel(api, model, { progress: () => {}, checkpoint: () => {} })
       .prepare()
       .map((e) => e.state);

@@ -35,11 +35,7 @@ function header(bodyLength: number, rawLength: number): Buffer {
 
 export function encodeFrame(message: unknown): Buffer {
   const body = serialize(message);
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-  frame.writeUInt32LE(body.length, 0);
-  frame.writeUInt32LE(0, 4);
-  body.copy(frame, HEADER_BYTES);
-  return frame;
+  return Buffer.concat([header(body.length, 0), body]);
 }
 
 /**

@@ -304,12 +304,8 @@ export function readGeometrySource({ source, maxBytes }: GeometrySource): {
   };
 }
 
-const readerLeftBroken = new WeakSet<object>();
-
-/** Whether an import's failure may have left the thread's web-ifc unusable (see importSteps). */
-export function leavesReaderBroken(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && readerLeftBroken.has(error);
-}
+/** A failure that may have left the thread's web-ifc unusable: the import process is replaced. */
+export class ReaderFault extends AppError {}
 
 export async function runImport(
   api: WebIFC.IfcAPI,
@@ -328,12 +324,10 @@ export async function runImport(
       // web-ifc trapped inside its wasm (reader.ts failedInsideWasm): said as such, and the import
       // process is replaced before the next file.
       const name = job.source.kind === 'path' ? basename(job.source.path) : job.source.fileName;
-      const fault = new AppError(
+      throw new ReaderFault(
         'INTERNAL',
         `The IFC reader failed inside web-ifc while reading ${name} (${(error as Error).message}), so nothing was imported. The importer restarts for the next file.`,
       );
-      readerLeftBroken.add(fault);
-      throw fault;
     }
     throw error;
   }
@@ -446,12 +440,10 @@ async function importSteps(
   } catch (error) {
     // Thrown from inside web-ifc's wasm (an abort: out of memory, a trap), not a refusal it
     // returns: this thread's web-ifc may be unusable now, so the import process is replaced.
-    const refusal = new AppError(
+    throw new ReaderFault(
       'BAD_REQUEST',
       `The IFC reader could not parse ${fileName}: ${(error as Error).message}`,
     );
-    readerLeftBroken.add(refusal);
-    throw refusal;
   }
   if (modelId < 0)
     throw new AppError(

@@ -216,10 +216,10 @@ function valueOf(attribute: any): { type: string | null; value: CanonicalValue }
 function failedInsideWasm(error: unknown): void {
   if (isWasmFault(error)) throw error;
 }
-export const isWasmFault = (error: unknown): boolean => error instanceof WasmRuntimeError;
 /** WebAssembly.RuntimeError (the main process's TypeScript lib has no WebAssembly types). */
 const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: typeof Error } })
   .WebAssembly.RuntimeError;
+export const isWasmFault = (error: unknown): boolean => error instanceof WasmRuntimeError;
 
 /** Relationships whose sets and properties are fetched ahead together (bounds what is held at once). */
 const FETCH_AHEAD_WINDOW = 256;

@@ -32,7 +32,7 @@ import {
 import { prepareImportWriter } from '../store/import-writer';
 import { sweepSourceFiles, writeSourceFile } from '../store/source-files';
 import {
-  leavesReaderBroken,
+  ReaderFault,
   readGeometrySource,
   runImport,
   type GeometryHelper,
@@ -666,7 +666,7 @@ function runImportRole(pipes: boolean): void {
       const known = failure instanceof AppError;
       const code = known ? failure.code : failure instanceof StoreError ? 'UNAVAILABLE' : 'INTERNAL';
       const text = failure instanceof Error ? failure.message : String(failure);
-      recycle = (!known && !(failure instanceof StoreError)) || leavesReaderBroken(failure);
+      recycle = (!known && !(failure instanceof StoreError)) || failure instanceof ReaderFault;
       tell({
         type: 'failed',
         jobId: job.jobId,
