@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SpatialNode } from '../../src/shared/api/twins';
+import { buildVersionTree } from '../../src/main/ifc/merkle';
+import { OutboxStore } from '../../src/main/store/outbox';
 import { TwinStore } from '../../src/main/store/twin-store';
-import { FIXTURES, createHarness, type Harness } from './helpers';
+import { FIXTURES, MEP_FIXTURE, createHarness, type Harness } from './helpers';
 
 let h: Harness;
 beforeAll(() => {
@@ -110,4 +112,28 @@ test('a version id SQLite gives again (its version deleted, as the outbox does w
   } finally {
     fresh.close();
   }
+});
+
+test('a version with no model revision rows (one the outbox made with no base) still shows its elements in the tree', async () => {
+  const report = await h.importFile(MEP_FIXTURE, { twinName: 'no revisions' });
+  const outbox = new OutboxStore(h.store.db);
+  const leaves = outbox.leaves(report.versionId);
+  const tree = buildVersionTree(leaves.map((l) => [l.elementKey, l.stateHash] as const));
+  const versionId = outbox.createVersion({
+    twinId: report.twinId,
+    baseVersionId: null,
+    status: 'draft',
+    merkleRoot: tree.root,
+    treeNodes: tree.nodes,
+    leaves: leaves.map((l) => ({ ...l, leafIndex: tree.leafIndex.get(l.elementKey)! })),
+    changeset: { entries: [] },
+  });
+  const revisions = h.store.db.prepare('SELECT COUNT(*) FROM model_revisions WHERE version_id = ?').pluck();
+  expect(revisions.get(versionId)).toBe(0);
+  const count = (nodes: SpatialNode[]): number => nodes.reduce((n, node) => n + 1 + count(node.children), 0);
+  const head = h.store.spatialTree(report.twinId, report.versionId);
+  const bare = h.store.spatialTree(report.twinId, versionId);
+  expect(bare.models.map((m) => m.modelId)).toEqual([report.modelId]);
+  expect(count(bare.models[0]!.roots)).toBe(leaves.length);
+  expect(bare.models[0]!.roots).toEqual(head.models[0]!.roots);
 });

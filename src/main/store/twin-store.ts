@@ -292,12 +292,17 @@ export class TwinStore {
       is_spatial: number;
       has_geometry: number;
     }[];
+    // The version's models: those it has a revision of, and any other its elements belong to (a
+    // version the outbox made with no base copies no revision rows; its elements are still shown).
+    const elementModels = [...new Set(rows.map((r) => r.model_id))];
     const models = this.db
       .prepare(
-        `SELECT m.id, m.name, m.discipline FROM models m JOIN model_revisions r ON r.model_id = m.id
-         WHERE r.version_id = ? ORDER BY m.created_at, m.name`,
+        `SELECT m.id, m.name, m.discipline FROM models m
+         WHERE m.id IN (SELECT model_id FROM model_revisions WHERE version_id = ?)
+            OR m.id IN (SELECT value FROM json_each(?))
+         ORDER BY m.created_at, m.name`,
       )
-      .all(version.id) as { id: string; name: string; discipline: string }[];
+      .all(version.id, JSON.stringify(elementModels)) as { id: string; name: string; discipline: string }[];
     const nodes = new Map<string, SpatialNode & { modelId: string; parent: string | null }>();
     for (const r of rows) {
       nodes.set(`${r.model_id}/${r.global_id}`, {
