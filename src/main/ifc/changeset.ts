@@ -1,5 +1,14 @@
 // Which fields of an element changed between two of its canonical states, for changesets:
 // top-level fields ("placement", "propertySets"...) and finer paths ("propertySets.Pset_X.Prop").
+//
+// Property paths are `<prefix>.<set>.<property>`. Sets and properties are matched by what tells
+// them apart, so that no change hides behind another of the same name:
+// - a set's kind: where a quantity set shares its name with a property set (in either state), the
+//   quantity set is written `<set> [Qto]` (as the properties panel badges it); a set that changes
+//   kind is the old set gone and the new one there;
+// - repeats of one name (two sets of one kind and name, or a property named twice in one set, in
+//   their sorted order): the first keeps the plain name, the later ones are `<name>#2`, `#3`...
+// A set with no properties is named by its set path alone.
 import { elementFields, type ElementState, type PropertySetState } from '../../shared/fingerprint';
 
 export interface StateDiff {
@@ -9,18 +18,48 @@ export interface StateDiff {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** `name`, or `name#n` for the n-th (n > 1) repeat of it. */
+const nth = (name: string, n: number): string => (n > 1 ? `${name}#${n}` : name);
+
 function propertyDetails(prefix: string, before: PropertySetState[], after: PropertySetState[]): string[] {
+  // Set names that both a property set and a quantity set carry, in either state.
+  const kinds = new Map<string, Set<string>>();
+  for (const set of [...before, ...after]) {
+    const seen = kinds.get(set.name) ?? new Set<string>();
+    seen.add(set.kind);
+    kinds.set(set.name, seen);
+  }
   const index = (sets: PropertySetState[]) => {
-    const map = new Map<string, unknown>();
-    for (const set of sets) for (const p of set.properties) map.set(`${set.name}.${p.name}`, p);
-    for (const set of sets) if (set.properties.length === 0) map.set(`${set.name}`, set);
+    // Key (unambiguous, never shown) -> shown path and the value compared.
+    const map = new Map<string, { path: string; value: unknown }>();
+    const setCounts = new Map<string, number>();
+    for (const set of sets) {
+      const setKey = JSON.stringify([set.kind, set.name]);
+      const setNth = (setCounts.get(setKey) ?? 0) + 1;
+      setCounts.set(setKey, setNth);
+      const label = set.kind === 'qto' && kinds.get(set.name)!.size > 1 ? `${set.name} [Qto]` : set.name;
+      const setPath = nth(label, setNth);
+      if (set.properties.length === 0) {
+        map.set(JSON.stringify([set.kind, set.name, setNth]), { path: setPath, value: set });
+        continue;
+      }
+      const propCounts = new Map<string, number>();
+      for (const p of set.properties) {
+        const propNth = (propCounts.get(p.name) ?? 0) + 1;
+        propCounts.set(p.name, propNth);
+        map.set(JSON.stringify([set.kind, set.name, setNth, p.name, propNth]), {
+          path: `${setPath}.${nth(p.name, propNth)}`,
+          value: p,
+        });
+      }
+    }
     return map;
   };
   const a = index(before);
   const b = index(after);
   const out = new Set<string>();
-  for (const [key, value] of a) if (!b.has(key) || !same(value, b.get(key))) out.add(`${prefix}.${key}`);
-  for (const key of b.keys()) if (!a.has(key)) out.add(`${prefix}.${key}`);
+  for (const [key, entry] of a) if (!same(entry.value, b.get(key)?.value)) out.add(`${prefix}.${entry.path}`);
+  for (const [key, entry] of b) if (!a.has(key)) out.add(`${prefix}.${entry.path}`);
   return [...out].sort();
 }
 
@@ -32,16 +71,19 @@ export function diffStates(beforeJson: string, afterJson: string): StateDiff {
   for (const field of elementFields) {
     if (same(before[field], after[field])) continue;
     fields.push(field);
+    const paths: string[] = [];
     if (field === 'propertySets')
-      details.push(...propertyDetails('propertySets', before.propertySets, after.propertySets));
+      paths.push(...propertyDetails('propertySets', before.propertySets, after.propertySets));
     else if (field === 'type' && before.type && after.type) {
-      const typeSets = propertyDetails(
-        'type.propertySets',
-        before.type.propertySets,
-        after.type.propertySets,
-      );
-      details.push(...(typeSets.length > 0 ? typeSets : ['type']));
-    } else details.push(field);
+      // "type" itself when anything besides its property sets differs (another type object, its
+      // name, class, classifications...), and the paths of its property sets that differ.
+      const { propertySets: setsBefore, ...restBefore } = before.type;
+      const { propertySets: setsAfter, ...restAfter } = after.type;
+      if (!same(restBefore, restAfter)) paths.push('type');
+      paths.push(...propertyDetails('type.propertySets', setsBefore, setsAfter));
+    }
+    // A difference the finer paths cannot name is still the field's.
+    details.push(...(paths.length > 0 ? paths : [field]));
   }
   if (fields.length === 0 && !same(before, after)) fields.push('format');
   return { fields, details };
