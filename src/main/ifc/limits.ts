@@ -65,6 +65,6 @@ export function overImportLimit(fileName: string, size: number, maxBytes: number
   const mb = (bytes: number) => bytes / (1024 * 1024);
   return new AppError(
     'BAD_REQUEST',
-    `${fileName} is ${mb(size).toFixed(1)} MB, over the import limit of ${Math.round(mb(maxBytes))} MB (Settings: largest IFC file).`,
+    `${fileName} is ${mb(size).toFixed(1)} MB, over the import limit of ${Math.round(mb(maxBytes))} MB (the largest IFC file setting; the import dialog offers to raise it).`,
   );
 }

@@ -46,7 +46,10 @@ export interface Workspace {
   view: OpenView | null;
   openTwin(twinId: string | null): void;
   reviewDraft(twinId: string, versionId: number): void;
-  leaveReview(versionId?: number): void;
+  /** Whether `twinId` is the twin open now (for answers that come after a wait). */
+  isOpen(twinId: string): boolean;
+  /** Shows `versionId` of `twinId` out of review; nothing if another twin is open by now. */
+  leaveReview(twinId: string, versionId?: number): void;
   selection: string[];
   selectionOrigin: SelectionOrigin;
   /** `highlight`: what the 3D view should show for it (a storey's elements), default `keys`. */
@@ -56,6 +59,9 @@ export interface Workspace {
   load: LoadState | null;
   loadSummary: LoadSummary | null;
   tree: SpatialTree | null;
+  /** Why the spatial tree of the version shown could not be read (then `retryTree`). */
+  treeError: string | null;
+  retryTree(): void;
   changeset: Changeset | null;
   /** Two versions compared (History): the view shows `toVersionId` coloured by the difference. */
   compare: VersionDiff | null;
@@ -90,6 +96,9 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   const [load, setLoad] = useState<LoadState | null>(null);
   const [loadSummary, setLoadSummary] = useState<LoadSummary | null>(null);
   const [tree, setTree] = useState<SpatialTree | null>(null);
+  const [treeError, setTreeError] = useState<string | null>(null);
+  const [treeAttempt, setTreeAttempt] = useState(0);
+  const retryTree = useCallback(() => setTreeAttempt((n) => n + 1), []);
   const [changeset, setChangeset] = useState<Changeset | null>(null);
   const [compare, setCompareState] = useState<VersionDiff | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -147,9 +156,16 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     setView({ twinId, versionId, review: true });
   }, []);
 
-  const leaveReview = useCallback((versionId?: number) => {
+  // The open view, for answers that come after the user may have opened another twin.
+  const viewNow = useRef(view);
+  viewNow.current = view;
+
+  const isOpen = useCallback((twinId: string) => viewNow.current?.twinId === twinId, []);
+
+  const leaveReview = useCallback((twinId: string, versionId?: number) => {
+    if (viewNow.current?.twinId !== twinId) return;
     setChangeset(null);
-    setView((v) => (v ? { twinId: v.twinId, versionId, review: false } : v));
+    setView((v) => (v && v.twinId === twinId ? { twinId, versionId, review: false } : v));
   }, []);
 
   // Resolve the version to show once the twin's summary is known: the head, else its draft.
@@ -161,12 +177,25 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     if (versionId !== undefined) setView({ ...view, versionId, review: !twin.head });
   }, [view, twins]);
 
+  /** Reads the spatial tree of a version into `tree`, or says why it could not. */
+  const loadTree = useCallback(
+    (twinId: string, versionId: number, live: () => boolean) => {
+      setTreeError(null);
+      void api.call('twins.spatialTree', { twinId, versionId }).then((r) => {
+        if (!live()) return;
+        if (r.ok) setTree(r.value);
+        else setTreeError(r.error.message);
+      });
+    },
+    [api],
+  );
   // Open the version in the viewer and fetch its spatial tree.
   const twinId = view?.twinId;
   const versionId = view?.versionId;
   useEffect(() => {
     const viewer = viewerRef.current;
     setTree(null);
+    setTreeError(null);
     setLoadSummary(null);
     if (!twinId || versionId === undefined) {
       viewer?.close();
@@ -180,15 +209,24 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     // Another version of the twin already shown (a draft, a comparison) keeps the camera where it is.
     const keepCamera = viewer?.openVersion?.twinId === twinId;
     const opened = viewer ? viewer.open(api, twinId, versionId, { keepCamera }) : Promise.resolve(null);
-    void opened.then(() =>
-      api.call('twins.spatialTree', { twinId, versionId }).then((r) => {
-        if (live && r.ok) setTree(r.value);
-      }),
-    );
+    void opened.then(() => {
+      if (live) loadTree(twinId, versionId, () => live);
+    });
     return () => {
       live = false;
     };
-  }, [api, twinId, versionId, viewerEpoch]);
+  }, [api, twinId, versionId, viewerEpoch, loadTree]);
+
+  // Retry (the user asked): the tree alone, not the geometry.
+  useEffect(() => {
+    if (treeAttempt === 0 || !twinId || versionId === undefined) return;
+    let live = true;
+    loadTree(twinId, versionId, () => live);
+    return () => {
+      live = false;
+    };
+    // Only when asked again: the version's own load reads it otherwise.
+  }, [treeAttempt]);
 
   // In review, fetch the draft's changeset and colour the model by change.
   const review = view?.review ?? false;
@@ -210,9 +248,15 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
 
   // Comparing two versions shows the later one ("to"); leaving it goes back to the head.
   const setCompare = useCallback((diff: VersionDiff | null) => {
+    // A comparison that comes once another twin is open is not shown over it.
+    if (diff && viewNow.current?.twinId !== diff.twinId) return;
     setCompareState(diff);
     setChangeset(null);
-    setView((v) => (v ? { twinId: v.twinId, versionId: diff?.toVersionId, review: false } : v));
+    setView((v) =>
+      v && (!diff || v.twinId === diff.twinId)
+        ? { twinId: v.twinId, versionId: diff?.toVersionId, review: false }
+        : v,
+    );
   }, []);
 
   useEffect(() => {
@@ -290,6 +334,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       view,
       openTwin,
       reviewDraft,
+      isOpen,
       leaveReview,
       selection,
       selectionOrigin,
@@ -299,6 +344,8 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       load,
       loadSummary,
       tree,
+      treeError,
+      retryTree,
       changeset,
       compare,
       setCompare,
@@ -315,6 +362,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       view,
       openTwin,
       reviewDraft,
+      isOpen,
       leaveReview,
       selection,
       selectionOrigin,
@@ -324,6 +372,8 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       load,
       loadSummary,
       tree,
+      treeError,
+      retryTree,
       changeset,
       compare,
       setCompare,

@@ -155,7 +155,7 @@ export function HistoryPanel() {
                 </button>
               )}
               {view.versionId !== v.versionId && (
-                <button className="link" onClick={() => leaveReview(v.versionId)}>
+                <button className="link" onClick={() => leaveReview(view.twinId, v.versionId)}>
                   Show
                 </button>
               )}

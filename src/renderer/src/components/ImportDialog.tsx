@@ -44,12 +44,25 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
   );
   const [job, setJob] = useState<{ id: string; stage: string; percent: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+  // The import limit (settings: maxImportMegabytes), so that a file over it is said at once, not
+  // after it has been read and sent.
+  const [limitMb, setLimitMb] = useState<number | null>(null);
   const jobRef = useRef<string | null>(null);
+  // Answers that come after the dialog has gone (closed meanwhile) must not close the next one.
+  const mounted = useRef(true);
 
   useEffect(() => {
+    mounted.current = true;
     // Open the system file picker straight away; the dialog stays for the details.
     inputRef.current?.click();
-  }, []);
+    void api.call('settings.get', {}).then((r) => {
+      if (r.ok && mounted.current) setLimitMb(r.value.maxImportMegabytes);
+    });
+    return () => {
+      mounted.current = false;
+    };
+  }, [api]);
 
   useEvent('twins.importProgress', (p) => {
     if (p.jobId === jobRef.current) setJob({ id: p.jobId, stage: p.stage, percent: p.percent });
@@ -68,13 +81,38 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
     if (f && !nameTyped) setTwinName(baseName(f.name));
   };
 
+  const sizeMb = file ? file.size / (1024 * 1024) : 0;
+  const overLimit = file !== null && limitMb !== null && sizeMb > limitMb;
+  // The next limit that takes the file: a whole number of 256 MB, at most the setting's 4096.
+  const raisedLimit = Math.min(4096, Math.ceil(sizeMb / 256) * 256);
+  const raiseLimit = async () => {
+    const r = await api.call('settings.update', { maxImportMegabytes: raisedLimit });
+    if (!mounted.current) return;
+    if (r.ok) setLimitMb(r.value.maxImportMegabytes);
+    else setError(`Could not change the import limit: ${r.error.message}`);
+  };
+
   const start = async () => {
-    if (!file) return;
+    if (!file || overLimit) return;
     const jobId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     jobRef.current = jobId;
     setError(null);
     setJob({ id: jobId, stage: 'reading', percent: 0 });
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      // Moved, deleted or rewritten since it was picked, or too large to hold here.
+      if (!mounted.current) return;
+      jobRef.current = null;
+      setJob(null);
+      setCancelling(false);
+      setError(
+        `Could not read ${file.name}: ${e instanceof Error ? e.message : String(e)}. Choose it again.`,
+      );
+      return;
+    }
+    if (!mounted.current) return;
     // Cancel pressed while the file was still being read here (it let go of the job): main has
     // not heard of the job yet.
     if (jobRef.current !== jobId) {
@@ -96,6 +134,8 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
       ...(mode.kind !== 'newIteration' ? { modelName: baseName(file.name), discipline } : {}),
     });
     jobRef.current = null;
+    if (!mounted.current) return;
+    setCancelling(false);
     if (!r.ok) {
       setJob(null);
       if (r.error.code === 'CANCELLED') {
@@ -126,12 +166,15 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
     onClose();
   };
 
+  // Cancelling waits for the importer's answer (it says when the store is as it was, or that the
+  // import had finished by then): the dialog stays, its button disabled, until then.
   const cancel = async () => {
     const jobId = jobRef.current;
     if (job && jobId) {
       jobRef.current = null;
+      setCancelling(true);
       await api.call('twins.cancelImport', { jobId });
-    } else onClose();
+    } else if (!job) onClose();
   };
 
   const running = job !== null;
@@ -219,6 +262,18 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
               </div>
             </div>
           )}
+          {overLimit && !running && (
+            <div className="form-error" role="alert" data-testid="import-over-limit">
+              <p>
+                {file.name} is {sizeMb.toFixed(1)} MB, over the import limit of {limitMb} MB.
+              </p>
+              {raisedLimit >= sizeMb && (
+                <button className="button" onClick={() => void raiseLimit()}>
+                  Raise the limit to {raisedLimit} MB
+                </button>
+              )}
+            </div>
+          )}
           {error && (
             <p className="form-error" role="alert">
               {error}
@@ -226,12 +281,12 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
           )}
         </div>
         <footer>
-          <button className="button" onClick={() => void cancel()}>
-            {running ? 'Cancel import' : 'Close'}
+          <button className="button" disabled={cancelling} onClick={() => void cancel()}>
+            {cancelling ? 'Cancelling…' : running ? 'Cancel import' : 'Close'}
           </button>
           <button
             className="button primary"
-            disabled={!file || running || (mode.kind === 'newIteration' && !modelId)}
+            disabled={!file || running || overLimit || (mode.kind === 'newIteration' && !modelId)}
             onClick={() => void start()}
           >
             Import

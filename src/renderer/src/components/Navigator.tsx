@@ -102,7 +102,7 @@ function flatten(tree: SpatialTree, expanded: Set<string>): Row[] {
 }
 
 export function Navigator() {
-  const { view, tree } = useWorkspace();
+  const { view, tree, treeError, retryTree } = useWorkspace();
   const [query, setQuery] = useState('');
   if (!view) return null;
   return (
@@ -123,6 +123,13 @@ export function Navigator() {
         <SearchResults query={query.trim()} />
       ) : tree ? (
         <TreeView tree={tree} />
+      ) : treeError ? (
+        <div className="empty-state error" role="alert" data-testid="tree-error">
+          <p>Could not read the spatial tree: {treeError}</p>
+          <button className="button" onClick={retryTree}>
+            Try again
+          </button>
+        </div>
       ) : (
         <p className="empty-state">Loading the spatial tree…</p>
       )}
@@ -155,9 +162,15 @@ export function parseSearch(query: string): {
 function SearchResults({ query }: { query: string }) {
   const api = useApi();
   const { view, selection, select, tree } = useWorkspace();
-  const [result, setResult] = useState<{ total: number; elements: ElementSummary[] } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // The answer (or the failure) to the search `for`: twin, version and query; one for another
+  // search is not shown as this one's (the twin switched, the query changed meanwhile).
+  const [answer, setAnswer] = useState<
+    | { for: string; result: { total: number; elements: ElementSummary[] } }
+    | { for: string; error: string }
+    | null
+  >(null);
   const storeys = useMemo(() => indexTree(tree).storeyName, [tree]);
+  const searchFor = `${view?.twinId}/${view?.versionId}/${query}`;
   useEffect(() => {
     if (!view) return;
     let live = true;
@@ -171,19 +184,17 @@ function SearchResults({ query }: { query: string }) {
         })
         .then((r) => {
           if (!live) return;
-          if (r.ok) {
-            setResult(r.value);
-            setError(null);
-          } else setError(r.error.message);
+          setAnswer(r.ok ? { for: searchFor, result: r.value } : { for: searchFor, error: r.error.message });
         });
     }, 200);
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [api, view, query]);
-  if (error) return <p className="empty-state error">{error}</p>;
-  if (!result) return <p className="empty-state">Searching…</p>;
+  }, [api, view, query, searchFor]);
+  if (!answer || answer.for !== searchFor) return <p className="empty-state">Searching…</p>;
+  if ('error' in answer) return <p className="empty-state error">{answer.error}</p>;
+  const { result } = answer;
   if (result.total === 0)
     return (
       <p className="empty-state" data-testid="search-empty">

@@ -139,7 +139,7 @@ export function EditingProvider({ children }: { children: ReactNode }) {
     if (!view || view.review || view.versionId === undefined) return;
     shownFor.current = twinId;
     if (draft.versionId !== null && draft.edits.length > 0 && view.versionId !== draft.versionId && !compare)
-      leaveReview(draft.versionId);
+      leaveReview(twinId, draft.versionId);
   }, [twinId, draft, view, leaveReview, compare]);
 
   const canEdit = permissions?.may.edit ?? false;
@@ -154,7 +154,7 @@ export function EditingProvider({ children }: { children: ReactNode }) {
     (next: DraftState, moved: boolean) => {
       setDraft(next);
       if (!view || next.versionId === null) return;
-      if (view.versionId !== next.versionId || view.review) leaveReview(next.versionId);
+      if (view.versionId !== next.versionId || view.review) leaveReview(next.twinId, next.versionId);
       else if (moved) void viewerRef.current()?.open(api, next.twinId, next.versionId, { keepCamera: true });
     },
     [api, view, leaveReview],

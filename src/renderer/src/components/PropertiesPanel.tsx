@@ -65,7 +65,11 @@ export function PropertiesPanel() {
   const [detail, setDetail] = useState<
     { key: string; value: ElementDetail } | { key: string; error: string } | null
   >(null);
-  const [proof, setProof] = useState<{ key: string; value: ElementProof; verified: boolean } | null>(null);
+  // The proof asked for this element of this version (`at`), or why it could not be read.
+  const [proof, setProof] = useState<
+    { at: string; value: ElementProof; verified: boolean } | { at: string; error: string } | null
+  >(null);
+  const proofAt = `${view?.twinId}/${view?.versionId}/${key}/${shownRoot}`;
   const names = useMemo(() => {
     const idx = indexTree(tree);
     const byGlobalId = new Map<string, string>();
@@ -89,10 +93,14 @@ export function PropertiesPanel() {
     void api
       .call('twins.elementProof', { twinId: view.twinId, ...version, element: { elementKey: key } })
       .then((r) => {
-        if (!live || !r.ok) return;
+        if (!live) return;
+        if (!r.ok) {
+          setProof({ at: proofAt, error: r.error.message });
+          return;
+        }
         const p = r.value;
         setProof({
-          key,
+          at: proofAt,
           value: p,
           verified: verifyElementProof(p.merkleRoot, p.elementKey, p.stateHash, p.proof),
         });
@@ -100,7 +108,7 @@ export function PropertiesPanel() {
     return () => {
       live = false;
     };
-  }, [api, view, key, shownRoot]);
+  }, [api, view, key, shownRoot, proofAt]);
 
   if (!view)
     return <div className="empty-state">Open a twin, then select an element in the 3D view or the tree.</div>;
@@ -247,7 +255,7 @@ export function PropertiesPanel() {
         </Section>
       )}
       <VerifiedBadge twinId={view.twinId} versionId={view.versionId} elementKey={key} />
-      <ProofSection proof={proof && proof.key === key ? proof : null} stateHash={e.stateHash} />
+      <ProofSection proof={proof && proof.at === proofAt ? proof : null} stateHash={e.stateHash} />
       <ElementHistorySection
         twinId={view.twinId}
         elementKey={e.elementKey}
@@ -477,13 +485,17 @@ function ProofSection({
   proof,
   stateHash,
 }: {
-  proof: { value: ElementProof; verified: boolean } | null;
+  proof: { value: ElementProof; verified: boolean } | { error: string } | null;
   stateHash: string;
 }) {
   return (
     <Section title="Proof" open>
       {!proof ? (
         <p className="muted small-pad">Reading the proof…</p>
+      ) : 'error' in proof ? (
+        <p className="small-pad error" role="alert" data-testid="proof-error">
+          Could not read the proof: {proof.error}
+        </p>
       ) : (
         <div className="proof" data-testid="proof">
           <div className={proof.verified ? 'proof-check ok' : 'proof-check bad'} data-testid="proof-local">

@@ -12,7 +12,7 @@ const css = (c: readonly number[]) =>
 /** Commits or discards the draft under review; shared by the banner and the Changes tab. */
 export function useDraftActions() {
   const api = useApi();
-  const { view, leaveReview, openTwin, toast, twins } = useWorkspace();
+  const { view, leaveReview, openTwin, isOpen, toast, twins } = useWorkspace();
   const [busy, setBusy] = useState(false);
   const twin = view ? twins?.find((t) => t.id === view.twinId) : undefined;
   const commit = async () => {
@@ -25,7 +25,7 @@ export function useDraftActions() {
       setBusy(false);
       if (r.ok) {
         toast('ok', `Signed and queued for the chain: ${r.value.summary.split('\n')[0]}`);
-        leaveReview(versionId);
+        leaveReview(view.twinId, versionId);
       } else toast('error', `Could not commit: ${r.error.message}`);
       return;
     }
@@ -33,7 +33,7 @@ export function useDraftActions() {
     setBusy(false);
     if (r.ok) {
       toast('ok', `Committed version ${r.value.seq} of ${twin?.name ?? 'the twin'} (local: not on a chain).`);
-      leaveReview(r.value.id);
+      leaveReview(view.twinId, r.value.id);
     } else toast('error', `Could not commit: ${r.error.message}`);
   };
   const discard = async () => {
@@ -43,7 +43,7 @@ export function useDraftActions() {
     setBusy(false);
     if (r.ok) {
       toast('info', 'The draft was discarded.');
-      openTwin(view.twinId);
+      if (isOpen(view.twinId)) openTwin(view.twinId);
     } else toast('error', `Could not discard: ${r.error.message}`);
   };
   return { commit, discard, busy };

@@ -57,6 +57,8 @@ export function ViewerToolbar({ onShowKeys }: { onShowKeys: () => void }) {
       toast('error', `Cannot colour by status: ${result.error.message}`);
       return;
     }
+    // Another twin opened meanwhile: these statuses are not its.
+    if (v.openVersion?.twinId !== view.twinId) return;
     v.setColourMode(
       'status',
       undefined,

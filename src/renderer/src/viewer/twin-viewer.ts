@@ -166,6 +166,9 @@ export class TwinViewer {
     versionId?: number,
     options: { keepCamera?: boolean } = {},
   ): Promise<LoadSummary | null> {
+    // Another twin: the one shown goes now (not pickable while the next streams in), and with it
+    // what was hidden, isolated, filtered, selected and coloured by status in it.
+    if (this.model && this.model.twinId !== twinId) this.close();
     this.loading?.abort();
     const controller = new AbortController();
     this.loading = controller;
@@ -182,8 +185,21 @@ export class TwinViewer {
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (controller.signal.aborted) return null;
       const streamed = performance.now();
+      // Another version of the same twin: what was hidden, isolated and selected follows the
+      // elements (by key), not their places in the old version's list.
+      const previous = this.model;
+      const keysOf = (indices: Iterable<number>) =>
+        previous ? [...indices].map((i) => previous.manifest.elements[i]?.elementKey ?? '') : [];
+      const hiddenKeys = keysOf(this.hidden);
+      const isolatedKeys = this.isolated ? keysOf(this.isolated) : null;
+      const selectedKeys = keysOf(this.selection);
       this.closeModel();
       const keyToIndex = new Map(loaded.manifest.elements.map((e, i) => [e.elementKey, i]));
+      const indicesIn = (keys: string[]) => keys.flatMap((k) => keyToIndex.get(k) ?? []);
+      this.hidden.clear();
+      for (const i of indicesIn(hiddenKeys)) this.hidden.add(i);
+      this.isolated = isolatedKeys && new Set(indicesIn(isolatedKeys));
+      this.selection = indicesIn(selectedKeys);
       const batched = buildBatches(loaded.geometry, this.colourFunction(loaded.manifest));
       const merged = performance.now();
       const part = new ModelPart(this.world.scene, batched, this.options.renderMode);
@@ -197,6 +213,7 @@ export class TwinViewer {
         part,
       };
       this.highlighter.setData(batched);
+      this.highlighter.set('selection', this.selection);
       if (this.xray) part.setXray(true);
       this.applyVisibility();
       this.world.setModelBounds(batched.bounds);
@@ -204,6 +221,7 @@ export class TwinViewer {
       this.applySection();
       const built = performance.now();
       await this.nextFrame();
+      if (controller.signal.aborted) return null;
       const drawn = performance.now();
       const summary: LoadSummary = {
         twinId,
@@ -381,8 +399,11 @@ export class TwinViewer {
     this.isolated = null;
     this.storey = null;
     this.selection = [];
+    this.hover = null;
     this.changes.clear();
-    this.colourMode = this.colourMode === 'changes' ? 'material' : this.colourMode;
+    this.statuses.clear();
+    this.colourMode =
+      this.colourMode === 'changes' || this.colourMode === 'status' ? 'material' : this.colourMode;
     this.world.setModelBounds(null);
     this.world.setSection(null);
     this.section = null;
