@@ -12,7 +12,8 @@
 // `MerkleProof.verify(proof, root, leaf)`.
 //
 // Tolerances: placements are world matrices in metres (IFC axes, Z up), every entry rounded to
-// PLACEMENT_DECIMALS (1e-6 m, one micrometre); mesh colours to COLOR_DECIMALS; other numbers are
+// PLACEMENT_DECIMALS (1e-6 m, one micrometre); a body's transform relative to its placement to
+// multiples of 2^-20 (roundBody); mesh colours to COLOR_DECIMALS; other numbers are
 // kept as the file states them and serialised in ECMAScript form (RFC 8785). Non-finite numbers
 // (`1.#INF` in some exports) become the strings "Infinity", "-Infinity" and "NaN".
 import { keccak256, sha256 } from 'ethers';
@@ -23,7 +24,8 @@ import { canonicalJson, roundTo, type CanonicalValue } from './canonical';
 const encoder = new TextEncoder();
 const utf8 = (text: string): Uint8Array => encoder.encode(text);
 
-export const ELEMENT_STATE_FORMAT = 1;
+// 2: `geometry` also holds where the body sits relative to the element's placement.
+export const ELEMENT_STATE_FORMAT = 2;
 export const PLACEMENT_DECIMALS = 6;
 export const COLOR_DECIMALS = 4;
 export const MERKLE_LEAF_ENCODING = ['bytes32', 'bytes32'] as const;
@@ -102,7 +104,10 @@ export interface ElementState {
   /** GlobalIds and names of the IfcSystem groups it belongs to, sorted by GlobalId. */
   systems: { [key: string]: CanonicalValue; globalId: string; name: string | null }[];
   ports: PortState[];
-  /** geometryHashOf(...) of its meshes, placement-independent; null when it has no geometry. */
+  /**
+   * elementGeometryHashOf(geometryHashOf(its meshes), its body relative to its placement):
+   * unchanged when the element moves; null when it has no geometry.
+   */
   geometry: Hex32 | null;
 }
 
@@ -158,6 +163,34 @@ export interface PlacedMeshFingerprint {
 export function geometryHashOf(meshes: PlacedMeshFingerprint[]): Hex32 {
   return sha256(utf8(canonicalJson(meshes))) as Hex32;
 }
+
+/**
+ * The state's `geometry` (format 2): the meshes' hash (geometryHashOf, transforms relative to the
+ * first mesh) with `body`, the first mesh's transform relative to the element's placement (web-ifc
+ * gives meshes Y up: body = inverse(Y_UP · placement) · first mesh's transform, in metres, rounded
+ * like a placement; null for an unplaced element). A body moved inside an unchanged placement (an
+ * extrusion's position, a mapped item's target) changes the geometry; moving the element changes
+ * its placement only.
+ */
+export function elementGeometryHashOf(meshes: Hex32, body: number[] | null): Hex32 {
+  return sha256(utf8(canonicalJson({ body, meshes }))) as Hex32;
+}
+
+/**
+ * A body transform's entries rounded to multiples of 2^-20 (about 1e-6; binary, not decimal: the
+ * difference of two placements written with a few decimals, as files write them, then never falls
+ * on a halfway point, where the last bit of a computation would decide which way it rounds).
+ */
+export function roundBody(matrix: ArrayLike<number>): number[] {
+  return Array.from(matrix, (v) => {
+    const rounded = Math.round(v * BODY_GRID) / BODY_GRID;
+    return rounded === 0 ? 0 : rounded;
+  });
+}
+const BODY_GRID = 2 ** 20;
+
+/** web-ifc's axes from IFC's (Z up to Y up), column-major: what its mesh transforms begin with. */
+export const Y_UP = [1, 0, 0, 0, 0, 0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 1] as const;
 
 /** A number as canonical JSON can hold it. */
 export function canonicalNumber(value: number): number | string {

@@ -2,7 +2,7 @@
 // the problem; none crashes the importer, hangs, or leaves a half-imported twin behind.
 import { randomUUID } from 'node:crypto';
 import { execFileSync, fork } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IfcAPI } from 'web-ifc';
@@ -13,7 +13,7 @@ import { ImportService } from '../../src/main/ifc/import-service';
 import { openDatabase } from '../../src/main/store/database';
 import { readModel } from '../../src/main/ifc/reader';
 import { startWebIfc } from '../../src/main/ifc/webifc';
-import { FIXTURES, createHarness, openModelOf, storeFingerprint, type Harness } from './helpers';
+import { FIXTURES, boxIfc, createHarness, openModelOf, storeFingerprint, type Harness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -252,6 +252,17 @@ describe('read tolerantly, saying what was skipped', () => {
       /GlobalId \S+ is used by #\d+ and again by IfcWindow #\d+; the later one was skipped/,
     );
     expect(report.countsByClass.IfcWindow).toBe(4);
+  });
+
+  test('a mesh web-ifc cannot place (its element placed on two parallel axes): left out and said, the element kept', async () => {
+    const path = join(h.dir, 'degenerate-axes.ifc');
+    writeFileSync(path, boxIfc('0.,0.,0.', '0.,0.,0.', '#34,#34'));
+    const report = await h.importFile(path, { twinName: 'degenerate' });
+    expect(report.countsByClass.IfcBuildingElementProxy).toBe(1);
+    expect(report.warnings.join('\n')).toMatch(
+      /1 mesh\(es\) of 1 element\(s\) were left out: the IFC reader could not place them .*#30 \(1YvctVUKr0kugbFTf53O9L\)/,
+    );
+    expect(h.store.geometryManifest(report.twinId).meshCount).toBe(0);
   });
 
   test('the non-standard IFC2X3_FINAL schema id is read as IFC2X3', async () => {

@@ -133,3 +133,40 @@ export function storeFingerprint(store: TwinStore): Record<string, string> {
 export function openModelOf(api: IfcAPI, path: string): number {
   return api.OpenModel(preflight(new Uint8Array(readFileSync(path)), path).bytes);
 }
+
+/**
+ * A hand-written IFC2X3 file of one box (a building element proxy) whose body sits at `body` inside
+ * its placement at `at` (points as the file writes them: '0.,0.,0.'); `axes` are the placement's
+ * axis and reference direction (`$,$`: the default).
+ */
+export const boxIfc = (at: string, body: string, axes = '$,$') => `ISO-10303-21;
+HEADER;
+FILE_DESCRIPTION(('ViewDefinition [CoordinationView]'),'2;1');
+FILE_NAME('box.ifc','2026-12-07T00:00:00',(''),(''),'','','');
+FILE_SCHEMA(('IFC2X3'));
+ENDSEC;
+DATA;
+#1=IFCPROJECT('0YvctVUKr0kugbFTf53O9L',$,'P',$,$,$,$,(#20),#10);
+#10=IFCUNITASSIGNMENT((#11));
+#11=IFCSIUNIT(*,.LENGTHUNIT.,$,.METRE.);
+#20=IFCGEOMETRICREPRESENTATIONCONTEXT($,'Model',3,1.E-05,#21,$);
+#21=IFCAXIS2PLACEMENT3D(#22,$,$);
+#22=IFCCARTESIANPOINT((0.,0.,0.));
+#30=IFCBUILDINGELEMENTPROXY('1YvctVUKr0kugbFTf53O9L',$,'Box',$,$,#31,#40,$,$);
+#31=IFCLOCALPLACEMENT($,#32);
+#32=IFCAXIS2PLACEMENT3D(#33,${axes});
+#34=IFCDIRECTION((0.,0.,1.));
+#33=IFCCARTESIANPOINT((${at}));
+#40=IFCPRODUCTDEFINITIONSHAPE($,$,(#41));
+#41=IFCSHAPEREPRESENTATION(#20,'Body','SweptSolid',(#42));
+#42=IFCEXTRUDEDAREASOLID(#43,#45,#47,1.);
+#43=IFCRECTANGLEPROFILEDEF(.AREA.,$,#44,1.,1.);
+#44=IFCAXIS2PLACEMENT2D(#48,$);
+#48=IFCCARTESIANPOINT((0.,0.));
+#45=IFCAXIS2PLACEMENT3D(#46,$,$);
+#46=IFCCARTESIANPOINT((${body}));
+#47=IFCDIRECTION((0.,0.,1.));
+#50=IFCRELAGGREGATES('2YvctVUKr0kugbFTf53O9L',$,$,$,#1,(#30));
+ENDSEC;
+END-ISO-10303-21;
+`;

@@ -1,9 +1,11 @@
 // A new design iteration of a model becomes a draft version whose changeset names exactly what the
 // authoring tool changed: a property value, a moved cabinet, a deleted door (with its opening, and
 // the wall that lost the void). Same file twice gives the same root and an empty changeset.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { DUPLEX_A, FIXTURES, createHarness, type Harness } from './helpers';
+import { decodeGeometryChunk } from '../../src/shared/geometry-stream';
+import { DUPLEX_A, FIXTURES, boxIfc, createHarness, type Harness } from './helpers';
 
 let h: Harness;
 beforeAll(() => {
@@ -117,7 +119,7 @@ test('another store on another run computes the same roots (pinned)', async () =
   try {
     const report = await other.importFile(DUPLEX_A, { twinName: 'elsewhere' });
     // Pinned: a change here means element states or their hashing changed (ELEMENT_STATE_FORMAT).
-    expect(report.merkleRoot).toBe('0x7b52933658972ee80bd9027b8dedef223b87f30be97d4a7049e791a375a80c62');
+    expect(report.merkleRoot).toBe('0x1530dfca7ed60e90191068a7e0516f0a41286235ba9f7a72f80380b5763c5360');
   } finally {
     await other.close();
   }
@@ -168,4 +170,42 @@ test("a new twin's first version imported as a draft keeps its entries written o
   expect(stored).toBe(draft.elementCount);
   expect(changeset.entries).toHaveLength(draft.elementCount);
   expect(new Set(changeset.entries.map((e) => e.elementKey)).size).toBe(draft.elementCount);
+}, 60_000);
+
+test('a body moved inside its unchanged placement is a geometry change; the element moved is a placement change', async () => {
+  const write = (name: string, at: string, body: string) => {
+    const path = join(h.dir, name);
+    writeFileSync(path, boxIfc(at, body));
+    return path;
+  };
+  const first = await h.importFile(write('box.ifc', '0.,0.,0.', '0.,0.,0.'), { twinName: 'Box' });
+  const iteration = (path: string) =>
+    h.importFile(path, { kind: 'newIteration', twinId: first.twinId, modelId: first.modelId }, false);
+  const boxOf = (versionId: number) =>
+    h.store
+      .changeset(first.twinId, versionId)
+      .entries.filter((e) => e.globalId === '1YvctVUKr0kugbFTf53O9L')
+      .map((e) => ({ change: e.change, fields: e.fields }));
+  // The extrusion's position moved 5 m (an authoring tool's "move the body, keep the origin"): the
+  // same mesh and placement, placed elsewhere; the root changes with it.
+  const body = await iteration(write('box-body.ifc', '0.,0.,0.', '5.,0.,0.'));
+  expect(body.merkleRoot).not.toBe(first.merkleRoot);
+  expect(boxOf(body.versionId)).toEqual([{ change: 'modified', fields: ['geometry'] }]);
+  // And the viewer is streamed the body where the file has it: 5 m along x (Y up, as web-ifc
+  // gives meshes: the box's mesh is centred half a metre up).
+  const translations = (versionId: number) => {
+    const out: number[][] = [];
+    for (let cursor: number | null = 0; cursor !== null;) {
+      const chunk = decodeGeometryChunk(h.store.geometryChunk(first.twinId, versionId, cursor));
+      if (chunk.kind === 'instances') for (const i of chunk.instances) out.push([...i.matrix.slice(12, 15)]);
+      cursor = chunk.nextCursor;
+    }
+    return out;
+  };
+  expect(translations(first.versionId)).toEqual([[0, 0.5, 0]]);
+  expect(translations(body.versionId)).toEqual([[5, 0.5, 0]]);
+  h.store.discardDraft(first.twinId, body.versionId);
+  // The element moved 5 m with its body: its placement only.
+  const moved = await iteration(write('box-moved.ifc', '5.,0.,0.', '0.,0.,0.'));
+  expect(boxOf(moved.versionId)).toEqual([{ change: 'modified', fields: ['placement'] }]);
 }, 60_000);

@@ -11,7 +11,9 @@ import { canonicalJson, roundTo, type CanonicalValue } from '../../shared/canoni
 import {
   COLOR_DECIMALS,
   ELEMENT_STATE_FORMAT,
+  Y_UP,
   canonicalNumber,
+  roundBody,
   roundPlacement,
   type ClassificationState,
   type ElementState,
@@ -788,6 +790,20 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   const { lengthScale } = properties;
   // ---- placements (world matrices in metres, IFC axes) ------------------------------------
   const placementCache = new Map<number, Matrix | null>();
+  /** Each placed product's world matrix in metres, unrounded (its body is taken relative to it). */
+  const worldOf = new Map<number, Matrix>();
+  /**
+   * The state's geometry: the meshes' fingerprint (relative to the first mesh, read on either
+   * thread) with the first mesh's transform relative to the element's own placement (here, where
+   * the placement is known): see elementGeometryHashOf.
+   */
+  const geometryOf = (expressId: number, meshes: readonly PlacedMesh[], fingerprint: Hex32): Hex32 => {
+    const world = worldOf.get(expressId);
+    const relative = world ? multiply(invertAffine(multiply([...Y_UP], world)), meshes[0]!.matrix) : null;
+    // A placement that cannot be inverted (degenerate axes) places no body: as for an unplaced one.
+    const body = relative?.every(Number.isFinite) ? roundBody(relative) : null;
+    return `0x${oneShotHash('sha256', canonicalJson({ body, meshes: fingerprint }), 'hex')}` as Hex32;
+  };
   const direction = (id: number | null, fallback: [number, number, number]): [number, number, number] => {
     if (id === null) return fallback;
     const line = get(id);
@@ -881,6 +897,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     scaled[12]! *= lengthScale;
     scaled[13]! *= lengthScale;
     scaled[14]! *= lengthScale;
+    worldOf.set(line.expressID, scaled as Matrix);
     return roundPlacement(scaled);
   };
 
@@ -1190,7 +1207,11 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       attached.add(expressId);
       if (meshes.length > 0) {
         element.meshes.push(...meshes);
-        element.state.geometry = fingerprint ?? geometryFingerprintOf(element.meshes);
+        element.state.geometry = geometryOf(
+          expressId,
+          element.meshes,
+          fingerprint ?? geometryFingerprintOf(element.meshes),
+        );
       }
       return element;
     },
@@ -1207,8 +1228,11 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       for (const draft of drafts.values()) {
         const element = elements[i++]!;
         if (draft.meshes.length > 0 && !attached.has(draft.line.expressID)) {
-          element.state.geometry =
-            geometry.fingerprints.get(draft.line.expressID) ?? geometryFingerprintOf(draft.meshes);
+          element.state.geometry = geometryOf(
+            draft.line.expressID,
+            draft.meshes,
+            geometry.fingerprints.get(draft.line.expressID) ?? geometryFingerprintOf(draft.meshes),
+          );
         }
       }
       return finish(geometry, elements);
@@ -1281,6 +1305,16 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   }
 
   function finish(geometry: GeometryRead, elements: ReadElement[]): ReadModel {
+    if (geometry.unplaced && geometry.unplaced.length > 0) {
+      const products = [...new Set(geometry.unplaced)];
+      const named = products
+        .slice(0, 5)
+        .map((id) => `#${id}${elementOf.get(id) ? ` (${elementOf.get(id)!.state.globalId})` : ''}`)
+        .join(', ');
+      warnings.push(
+        `${geometry.unplaced.length} mesh(es) of ${products.length} element(s) were left out: the IFC reader could not place them (a degenerate axis placement?): ${named}${products.length > 5 ? ', ...' : ''}.`,
+      );
+    }
     if (skippedDefinitionKinds.size > 0) {
       const list = [...skippedDefinitionKinds.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
       warnings.push(`Properties of kinds TwinLedger does not read were skipped: ${list}.`);
@@ -1320,6 +1354,11 @@ export interface GeometryRead {
    */
   fingerprints: Map<number, Hex32>;
   meshCount: number;
+  /**
+   * Products with meshes web-ifc gave no finite transform (a degenerate axis placement): one entry
+   * per mesh left out (optional: reads made before it was counted have none).
+   */
+  unplaced?: number[];
 }
 
 /**
@@ -1333,6 +1372,7 @@ export interface GeometryPart {
   placed: [number, PlacedMesh[]][];
   fingerprints: [number, Hex32][];
   meshCount: number;
+  unplaced?: number[];
 }
 
 /** Parts put back together into one read (the geometry worker's, as the import thread gets it). */
@@ -1340,14 +1380,16 @@ export function geometryFromParts(parts: readonly GeometryPart[]): GeometryRead 
   const geometries = new Map<string, ReadGeometry>();
   const placed = new Map<number, PlacedMesh[]>();
   const fingerprints = new Map<number, Hex32>();
+  const unplaced: number[] = [];
   let meshCount = 0;
   for (const part of parts) {
     for (const g of part.geometries) if (!geometries.has(g.hash)) geometries.set(g.hash, g);
     for (const [id, meshes] of part.placed) placed.set(id, meshes);
     for (const [id, fingerprint] of part.fingerprints) fingerprints.set(id, fingerprint);
     meshCount += part.meshCount;
+    if (part.unplaced) unplaced.push(...part.unplaced);
   }
-  return { geometries: [...geometries.values()], placed, fingerprints, meshCount };
+  return { geometries: [...geometries.values()], placed, fingerprints, meshCount, unplaced };
 }
 
 /**
@@ -1376,6 +1418,9 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number, cut: ReadonlySet
   const geometries = new Map<string, ReadGeometry>();
   const placed = new Map<number, PlacedMesh[]>();
   let meshCount = 0;
+  /** Products with a mesh left out for its non-finite transform, and how many went out in parts. */
+  const unplaced: number[] = [];
+  let unplacedHandedOn = 0;
   /** How many distinct meshes went out in parts already. */
   let handedOn = 0;
   const fingerprinted = new Map<number, Hex32>();
@@ -1415,6 +1460,11 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number, cut: ReadonlySet
       const isCut = cut.has(mesh.expressID);
       for (let i = 0; i < count; i++) {
         const p = mesh.geometries.get(i);
+        const matrix = Array.from(p.flatTransformation);
+        if (!matrix.every(Number.isFinite)) {
+          unplaced.push(mesh.expressID);
+          continue;
+        }
         let hash = isCut ? undefined : geometryByExpressId.get(p.geometryExpressID);
         if (hash === undefined) {
           hash = read(p.geometryExpressID);
@@ -1424,9 +1474,10 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number, cut: ReadonlySet
         list.push({
           geometryHash: hash,
           color: [p.color.x, p.color.y, p.color.z, p.color.w],
-          matrix: Array.from(p.flatTransformation),
+          matrix,
         });
       }
+      if (list.length === 0) return;
       const existing = placed.get(mesh.expressID);
       if (existing) existing.push(...list);
       else placed.set(mesh.expressID, list);
@@ -1436,6 +1487,10 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number, cut: ReadonlySet
       const fresh = [...geometries.values()].slice(handedOn);
       handedOn += fresh.length;
       const part: GeometryPart = { products, geometries: fresh, placed: [], fingerprints: [], meshCount: 0 };
+      if (unplaced.length > unplacedHandedOn) {
+        part.unplaced = unplaced.slice(unplacedHandedOn);
+        unplacedHandedOn = unplaced.length;
+      }
       for (const id of products) {
         const meshes = placed.get(id);
         if (!meshes || meshes.length === 0) continue;
@@ -1449,7 +1504,7 @@ function geometryCollector(api: WebIFC.IfcAPI, modelId: number, cut: ReadonlySet
       const fingerprints = new Map<number, Hex32>();
       for (const [id, meshes] of placed)
         if (meshes.length > 0) fingerprints.set(id, fingerprintOf(id, meshes));
-      return { geometries: [...geometries.values()], placed, fingerprints, meshCount };
+      return { geometries: [...geometries.values()], placed, fingerprints, meshCount, unplaced };
     },
   };
 }
@@ -1631,7 +1686,13 @@ export function mergeGeometry(a: GeometryRead, b: GeometryRead): GeometryRead {
       fingerprints.set(id, geometryFingerprintOf(existing));
     } else placed.set(id, meshes);
   }
-  return { geometries: [...geometries.values()], placed, fingerprints, meshCount: a.meshCount + b.meshCount };
+  return {
+    geometries: [...geometries.values()],
+    placed,
+    fingerprints,
+    meshCount: a.meshCount + b.meshCount,
+    unplaced: [...(a.unplaced ?? []), ...(b.unplaced ?? [])],
+  };
 }
 
 /** Defined types whose values are REAL numbers (web-ifc hands them over as the file's text). */
