@@ -265,6 +265,35 @@ describe('read tolerantly, saying what was skipped', () => {
     expect(h.store.geometryManifest(report.twinId).meshCount).toBe(0);
   });
 
+  test('`1.#INF`, `-1.#INF` and `-1.#IND` (non-standard reals of some exporters) are read as Infinity, -Infinity and NaN', async () => {
+    const path = join(h.dir, 'non-finite.ifc');
+    const psets = [
+      "#60=IFCPROPERTYSET('3YvctVUKr0kugbFTf53O9L',$,'Pset_T',$,(#61,#62,#63,#64));",
+      "#61=IFCPROPERTYSINGLEVALUE('Inf',$,IFCREAL(1.#INF),$);",
+      "#62=IFCPROPERTYSINGLEVALUE('NegInf',$,IFCREAL(-1.#INF),$);",
+      "#63=IFCPROPERTYSINGLEVALUE('Ind',$,IFCREAL(-1.#IND),$);",
+      "#64=IFCPROPERTYSINGLEVALUE('Len',$,IFCLENGTHMEASURE(0.25),$);",
+      "#68=IFCRELDEFINESBYPROPERTIES('4YvctVUKr0kugbFTf53O9L',$,$,$,(#30),#60);",
+    ].join('\n');
+    writeFileSync(
+      path,
+      boxIfc('0.,0.,0.', '0.,0.,0.').replace(/^ENDSEC;\nEND-ISO/m, `${psets}\nENDSEC;\nEND-ISO`),
+    );
+    const report = await h.importFile(path, { twinName: 'non-finite' });
+    const box = h.store.search(report.twinId, undefined, { ifcClass: 'IfcBuildingElementProxy' })
+      .elements[0]!;
+    const values = h.store
+      .getElement(report.twinId, undefined, box.elementKey)
+      .propertySets.find((p) => p.name === 'Pset_T')!
+      .properties.map((p) => [p.name, p.value]);
+    expect(values).toEqual([
+      ['Ind', 'NaN'],
+      ['Inf', 'Infinity'],
+      ['Len', 0.25],
+      ['NegInf', '-Infinity'],
+    ]);
+  });
+
   test('the non-standard IFC2X3_FINAL schema id is read as IFC2X3', async () => {
     const report = await h.importFile(join(FIXTURES, 'revit-ifc2x3-final.ifc'), { twinName: 'final' });
     expect(report.schema).toBe('IFC2X3');

@@ -205,6 +205,8 @@ function valueOf(attribute: any): { type: string | null; value: CanonicalValue }
   }
   if (typeof raw === 'number') return { type, value: canonicalNumber(raw) };
   if (raw === null || raw === undefined) return { type, value: null };
+  const nonFinite = stepNonFinite(raw);
+  if (nonFinite !== null) return { type, value: canonicalNumber(nonFinite) };
   if (typeof raw === 'object') return { type, value: String(raw.value ?? '') };
   return { type, value: String(raw) };
 }
@@ -486,6 +488,8 @@ export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
     }
     if (raw === undefined || raw === null) return { type, value: null };
     if (typeof raw === 'number') return { type, value: canonicalNumber(raw) };
+    const nonFinite = stepNonFinite(raw);
+    if (nonFinite !== null) return { type, value: canonicalNumber(nonFinite) };
     if (typeof raw === 'string' && (arg.type === 4 || (type !== null && isNumericType(type)))) {
       return { type, value: canonicalNumber(parseStepReal(raw)) };
     }
@@ -1703,6 +1707,23 @@ function isNumericType(type: string): boolean {
     type === 'IFCPARAMETERVALUE' ||
     type === 'REAL'
   );
+}
+
+/**
+ * web-ifc's code for the token after `#` in `1.#INF`: it reads `1.#INF` (written by some exporters
+ * for infinity, `-1.#IND` for NaN) as the number's text, a 0 and a reference to a type of that
+ * name (and the rest of the line after it), not as one value.
+ */
+const STEP_INF_TYPECODE = 1901062515;
+
+/** ±Infinity or NaN for web-ifc's reading of `1.#INF`, `-1.#INF`, `-1.#IND`, `1.#QNAN`; else null. */
+function stepNonFinite(raw: unknown): number | null {
+  if (!Array.isArray(raw) || raw.length < 3 || typeof raw[0] !== 'string') return null;
+  const marker = raw[2] as { typecode?: unknown } | null;
+  if (!marker || typeof marker !== 'object' || typeof marker.typecode !== 'number') return null;
+  if (!/^[+-]?\d+\.\d*$/.test(raw[0])) return null;
+  if (marker.typecode === STEP_INF_TYPECODE) return raw[0].startsWith('-') ? -Infinity : Infinity;
+  return NaN;
 }
 
 /** A STEP real as written: `1.`, `1.5E-3`, and the non-standard `1.#INF` / `-1.#IND` of some exporters. */
