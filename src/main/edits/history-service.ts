@@ -16,6 +16,7 @@ import { AppError } from '../../shared/result';
 import { ElementStatus } from '../../shared/api/edits';
 import { statusOf } from './operations';
 import { diffStates } from '../ifc/changeset';
+import { propertyAtPath } from '../../shared/property-paths';
 import type { ChainIndex, ChainVersion } from '../store/chain-index';
 import { DraftStore } from '../store/drafts';
 import { OutboxStore, type OutboxItemRow } from '../store/outbox';
@@ -273,27 +274,35 @@ export function fieldDiffs(beforeJson: string, afterJson: string): { fields: str
   const after = JSON.parse(afterJson) as ElementState;
   return {
     fields,
-    diffs: details.map((path) => ({ path, before: valueText(before, path), after: valueText(after, path) })),
+    diffs: details.map((path) => ({
+      path,
+      before: valueText(before, path, after),
+      after: valueText(after, path, before),
+    })),
   };
 }
 
-/** A changeset path's value in a state as short text; null when the state has nothing there. */
-export function valueText(state: ElementState, path: string): string | null {
-  const sets = (list: ElementState['propertySets'] | undefined, rest: string): string | null => {
+/**
+ * A changeset path's value in a state as short text; null when the state has nothing there.
+ * `other` (the other state of the diff) tells property paths' `[Qto]` markers apart exactly.
+ */
+export function valueText(state: ElementState, path: string, other?: ElementState): string | null {
+  const sets = (
+    list: ElementState['propertySets'] | undefined,
+    rest: string,
+    others: ElementState['propertySets'] | undefined,
+  ): string | null => {
     if (!list) return null;
-    // Set and property names may contain dots: try the longest set name that matches.
-    const set = list
-      .filter((s) => rest === s.name || rest.startsWith(`${s.name}.`))
-      .sort((x, y) => y.name.length - x.name.length)[0];
-    if (!set) return null;
-    if (rest === set.name) return `${set.properties.length} properties`;
-    const property = set.properties.find((p) => p.name === rest.slice(set.name.length + 1));
-    if (!property) return null;
+    const found = propertyAtPath(list, rest, others);
+    if (!found) return null;
+    const { set, property } = found;
+    if (!property) return `${set.properties.length} properties`;
     return show(property.value) + (property.unit ? ` ${property.unit}` : '');
   };
-  if (path.startsWith('propertySets.')) return sets(state.propertySets, path.slice('propertySets.'.length));
+  if (path.startsWith('propertySets.'))
+    return sets(state.propertySets, path.slice('propertySets.'.length), other?.propertySets);
   if (path.startsWith('type.propertySets.'))
-    return sets(state.type?.propertySets, path.slice('type.propertySets.'.length));
+    return sets(state.type?.propertySets, path.slice('type.propertySets.'.length), other?.type?.propertySets);
   const value = (state as Record<string, unknown>)[path];
   if (value === undefined || value === null) return null;
   if (path === 'placement' && Array.isArray(value) && value.length === 16) {

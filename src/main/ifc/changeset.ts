@@ -8,8 +8,10 @@
 //   kind is the old set gone and the new one there;
 // - repeats of one name (two sets of one kind and name, or a property named twice in one set, in
 //   their sorted order): the first keeps the plain name, the later ones are `<name>#2`, `#3`...
-// A set with no properties is named by its set path alone.
+// A set with no properties is named by its set path alone. The labels come from
+// src/shared/property-paths.ts, whose propertyAtPath reads them back.
 import { elementFields, type ElementState, type PropertySetState } from '../../shared/fingerprint';
+import { nthName, setLabel, sharedSetNames } from '../../shared/property-paths';
 
 export interface StateDiff {
   fields: string[];
@@ -18,17 +20,9 @@ export interface StateDiff {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-/** `name`, or `name#n` for the n-th (n > 1) repeat of it. */
-const nth = (name: string, n: number): string => (n > 1 ? `${name}#${n}` : name);
-
 function propertyDetails(prefix: string, before: PropertySetState[], after: PropertySetState[]): string[] {
   // Set names that both a property set and a quantity set carry, in either state.
-  const kinds = new Map<string, Set<string>>();
-  for (const set of [...before, ...after]) {
-    const seen = kinds.get(set.name) ?? new Set<string>();
-    seen.add(set.kind);
-    kinds.set(set.name, seen);
-  }
+  const shared = sharedSetNames(before, after);
   const index = (sets: PropertySetState[]) => {
     // Key (unambiguous, never shown) -> shown path and the value compared.
     const map = new Map<string, { path: string; value: unknown }>();
@@ -37,8 +31,7 @@ function propertyDetails(prefix: string, before: PropertySetState[], after: Prop
       const setKey = JSON.stringify([set.kind, set.name]);
       const setNth = (setCounts.get(setKey) ?? 0) + 1;
       setCounts.set(setKey, setNth);
-      const label = set.kind === 'qto' && kinds.get(set.name)!.size > 1 ? `${set.name} [Qto]` : set.name;
-      const setPath = nth(label, setNth);
+      const setPath = nthName(setLabel(set, shared), setNth);
       if (set.properties.length === 0) {
         map.set(JSON.stringify([set.kind, set.name, setNth]), { path: setPath, value: set });
         continue;
@@ -48,7 +41,7 @@ function propertyDetails(prefix: string, before: PropertySetState[], after: Prop
         const propNth = (propCounts.get(p.name) ?? 0) + 1;
         propCounts.set(p.name, propNth);
         map.set(JSON.stringify([set.kind, set.name, setNth, p.name, propNth]), {
-          path: `${setPath}.${nth(p.name, propNth)}`,
+          path: `${setPath}.${nthName(p.name, propNth)}`,
           value: p,
         });
       }

@@ -8,12 +8,37 @@ import { useDraftActions } from './ReviewBanner';
 import { formatValue } from './PropertiesPanel';
 import type { Changeset, ElementDetail } from '../../../shared/api/twins';
 import { PendingChangesPanel } from './PendingChanges';
+import { propertyAtPath, type NamedSet } from '../../../shared/property-paths';
 
 type Entry = Changeset['entries'][number];
 type Kind = Entry['change'];
 
-/** Resolves a changeset path (`propertySets.Pset_DoorCommon.FireRating`, `placement`) in an element. */
-export function valueAtPath(element: unknown, path: string): unknown {
+type ShownSet = NamedSet & { properties: { name: string; value: unknown; unit?: string | null }[] };
+
+/** An element's property sets (its type's with `inType`), if it has them. */
+function setsOf(element: unknown, inType: boolean): ShownSet[] | undefined {
+  const holder = inType ? (element as { type?: unknown } | null | undefined)?.type : element;
+  const sets = (holder as { propertySets?: unknown } | null | undefined)?.propertySets;
+  return Array.isArray(sets) ? (sets as ShownSet[]) : undefined;
+}
+
+/**
+ * Resolves a changeset path (`propertySets.Pset_DoorCommon.FireRating`, `placement`) in an element.
+ * Property paths (`<set> [Qto]`, `#2` repeats, dotted names) go through propertyAtPath; `other`
+ * (the element on the other side of the diff) tells their `[Qto]` markers apart exactly.
+ */
+export function valueAtPath(element: unknown, path: string, other?: unknown): unknown {
+  const inType = path.startsWith('type.propertySets.');
+  if (inType || path.startsWith('propertySets.')) {
+    const sets = setsOf(element, inType);
+    if (!sets) return undefined;
+    const rest = path.slice((inType ? 'type.propertySets.' : 'propertySets.').length);
+    const found = propertyAtPath(sets, rest, other === undefined ? undefined : (setsOf(other, inType) ?? []));
+    if (!found) return undefined;
+    if (!found.property) return found.set;
+    const p = found.property;
+    return p.unit ? `${formatValue(p.value)} ${p.unit}` : p.value;
+  }
   let current: unknown = element;
   for (const segment of path.split('.')) {
     if (current === null || current === undefined) return undefined;
@@ -191,9 +216,13 @@ function ChangeDetail({
         {paths.map((path) => (
           <tr key={path}>
             <th title={path}>{path.replace(/^propertySets\./, '')}</th>
-            <td className="old">{before ? describeValue(path, valueAtPath(before, path)) : '…'}</td>
+            <td className="old">
+              {before ? describeValue(path, valueAtPath(before, path, after ?? undefined)) : '…'}
+            </td>
             <td className="arrow">→</td>
-            <td className="new">{after ? describeValue(path, valueAtPath(after, path)) : '…'}</td>
+            <td className="new">
+              {after ? describeValue(path, valueAtPath(after, path, before ?? undefined)) : '…'}
+            </td>
           </tr>
         ))}
       </tbody>
