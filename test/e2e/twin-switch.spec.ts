@@ -3,8 +3,9 @@
 // and the dialog raises the limit when asked.
 import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
+import { startServe, stopServe, type ServeProcess } from './fixtures';
 import {
-  test,
+  test as workspaceTest,
   expect,
   openApp,
   importByPath,
@@ -17,7 +18,22 @@ import { writeOpenHouseInput } from './ifc-inputs';
 const repo = resolve(import.meta.dirname, '../..');
 const duplex = resolve(repo, 'resources/samples/duplex/Duplex_A_20110907.ifc');
 const iteration = resolve(repo, 'test/fixtures/Duplex_A_iteration2.ifc');
-const tag = process.env.E2E_SERVE_URL ? ` ${Date.now().toString(36)}` : '';
+const tag = '';
+
+// A host of its own (its twins and its settings never reach the other workspace journeys, which
+// begin from an empty store): a worker fixture overridden here runs these tests in a worker of
+// their own.
+const test = workspaceTest.extend<object, { host: ServeProcess }>({
+  host: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const serve = await startServe();
+      await use(serve);
+      await stopServe(serve);
+    },
+    { scope: 'worker' },
+  ],
+});
 
 test.use({ viewport: { width: 1280, height: 760 } });
 
