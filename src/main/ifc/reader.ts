@@ -806,7 +806,9 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     const relative = world ? multiply(invertAffine(multiply([...Y_UP], world)), meshes[0]!.matrix) : null;
     // A placement that cannot be inverted (degenerate axes) places no body: as for an unplaced one.
     const body = relative?.every(Number.isFinite) ? roundBody(relative) : null;
-    return `0x${oneShotHash('sha256', canonicalJson({ body, meshes: fingerprint }), 'hex')}` as Hex32;
+    // Its members in order and its numbers finite (-0 made 0): the native serialiser writes the
+    // canonical text (elementGeometryHashOf).
+    return `0x${oneShotHash('sha256', JSON.stringify({ body, meshes: fingerprint }), 'hex')}` as Hex32;
   };
   const direction = (id: number | null, fallback: [number, number, number]): [number, number, number] => {
     if (id === null) return fallback;
