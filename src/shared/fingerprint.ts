@@ -165,12 +165,16 @@ export function geometryHashOf(meshes: PlacedMeshFingerprint[]): Hex32 {
 }
 
 /**
- * The state's `geometry` (format 2): the meshes' hash (geometryHashOf, transforms relative to the
- * first mesh) with `body`, the first mesh's transform relative to the element's placement (web-ifc
- * gives meshes Y up: body = inverse(Y_UP · placement) · first mesh's transform, in metres, rounded
- * like a placement; null for an unplaced element). A body moved inside an unchanged placement (an
- * extrusion's position, a mapped item's target) changes the geometry; moving the element changes
- * its placement only.
+ * The state's `geometry` (format 2): sha256 of the canonical JSON {body, meshes}, where `meshes` is
+ * geometryHashOf of the element's meshes (each transform relative to the first mesh's) and `body`
+ * the first mesh's transform relative to the element's placement:
+ *   body = roundBody(inverse(Y_UP · W) · M0)
+ * W: the element's world placement matrix in metres, unrounded (web-ifc's GetWorldTransformMatrix
+ * of its ObjectPlacement, translation times the file's length unit: `placement` is W rounded);
+ * M0: web-ifc's flatTransformation of its first mesh with a finite one, in StreamMeshes order
+ * (Y up, metres). `body` is null for an element with no placement or a singular one. A body moved
+ * inside an unchanged placement (an extrusion's position, a mapped item's target) changes the
+ * geometry; moving the element changes its placement only.
  */
 export function elementGeometryHashOf(meshes: Hex32, body: number[] | null): Hex32 {
   return sha256(utf8(canonicalJson({ body, meshes }))) as Hex32;

@@ -18,7 +18,6 @@ import { writeOpenHouseInput } from './ifc-inputs';
 const repo = resolve(import.meta.dirname, '../..');
 const duplex = resolve(repo, 'resources/samples/duplex/Duplex_A_20110907.ifc');
 const iteration = resolve(repo, 'test/fixtures/Duplex_A_iteration2.ifc');
-const tag = '';
 
 // A host of its own (its twins and its settings never reach the other workspace journeys, which
 // begin from an empty store): a worker fixture overridden here runs these tests in a worker of
@@ -58,8 +57,8 @@ test('what is hidden or filtered stays with its twin and follows its elements fr
   host,
   client,
 }) => {
-  const house = await importByPath(client, writeOpenHouseInput(), `Switch house${tag}`);
-  const flat = await importByPath(client, duplex, `Switch duplex${tag}`);
+  const house = await importByPath(client, writeOpenHouseInput(), `Switch house`);
+  const flat = await importByPath(client, duplex, `Switch duplex`);
   // The Duplex's next iteration, a draft (a door and a window removed: the elements after them in
   // the geometry list move up).
   const twins = (await client.call('twins.list', {})) as {
@@ -75,7 +74,7 @@ test('what is hidden or filtered stays with its twin and follows its elements fr
   await openApp(page, host);
 
   // The house: one storey shown, one element hidden.
-  await page.getByRole('button', { name: `Open Switch house${tag}` }).click();
+  await page.getByRole('button', { name: `Open Switch house` }).click();
   await waitForModel(page, house.twinId);
   const hit = await elementPoint(page);
   await page.mouse.click(hit.x, hit.y);
@@ -94,7 +93,7 @@ test('what is hidden or filtered stays with its twin and follows its elements fr
   // would hide all of it, its hidden element's place would hide another).
   await page
     .getByTestId('twin-item')
-    .filter({ hasText: `Switch duplex${tag}` })
+    .filter({ hasText: `Switch duplex` })
     .getByRole('button', { name: 'Review' })
     .click();
   await expect(page.getByTestId('review-banner')).toBeVisible();

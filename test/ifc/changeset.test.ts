@@ -176,3 +176,18 @@ describe('no change hides behind another', () => {
     expect(diff(before, after).details).toEqual(['propertySets.S#2.A']);
   });
 });
+
+describe('a state of an older format', () => {
+  it('names a geometry hashed by another format as the format, not as a changed shape', () => {
+    const before: ElementState = { ...wall(), format: 1, geometry: `0x${'cd'.repeat(32)}` };
+    expect(diff(before, wall())).toEqual({ fields: ['format'], details: ['format'] });
+  });
+
+  it('still names the other fields that changed beside it, and a shape that appeared', () => {
+    const before: ElementState = { ...wall(), format: 1, geometry: null, name: 'Old name' };
+    expect(diff(before, wall())).toEqual({
+      fields: ['name', 'geometry', 'format'],
+      details: ['name', 'geometry', 'format'],
+    });
+  });
+});

@@ -5,7 +5,20 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { keccak256, toUtf8Bytes } from 'ethers';
 import { describe, expect, test } from 'vitest';
 import { canonicalJson, roundTo, type CanonicalValue } from '../../src/shared/canonical';
-import { MERKLE_LEAF_ENCODING, elementKeyOf, verifyElementProof } from '../../src/shared/fingerprint';
+import {
+  COLOR_DECIMALS,
+  MERKLE_LEAF_ENCODING,
+  Y_UP,
+  elementGeometryHashOf,
+  elementKeyOf,
+  geometryHashOf,
+  roundBody,
+  roundPlacement,
+  verifyElementProof,
+} from '../../src/shared/fingerprint';
+import { readModel } from '../../src/main/ifc/reader';
+import { startWebIfc } from '../../src/main/ifc/webifc';
+import { boxIfc } from './helpers';
 import { buildVersionTree, proofFromNodes, rootFromNodes } from '../../src/main/ifc/merkle';
 import { invertAffine, multiply } from '../../src/main/ifc/matrix';
 
@@ -81,5 +94,35 @@ describe('placement maths', () => {
     const product = multiply(invertAffine(m), m);
     const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
     product.forEach((v, i) => expect(v).toBeCloseTo(identity[i]!, 12));
+  });
+});
+
+describe('element geometry (state format 2)', () => {
+  test('what the reader stores is the documented formula: the meshes’ hash with the body relative to the placement', async () => {
+    const api = await startWebIfc();
+    // A box placed at (1.5, 2, 0.25), turned about Z, its body 0.75 m along its own x.
+    const text = boxIfc('1.5,2.,0.25', '0.75,0.,0.', '#34,#35').replace(
+      '#34=IFCDIRECTION((0.,0.,1.));',
+      '#34=IFCDIRECTION((0.,0.,1.));\n#35=IFCDIRECTION((0.6,0.8,0.));',
+    );
+    const model = api.OpenModel(new TextEncoder().encode(text));
+    try {
+      const read = readModel(api, model, { progress: () => {}, checkpoint: () => {} }).complete();
+      const box = read.elements.find((e) => e.state.ifcClass === 'IfcBuildingElementProxy')!;
+      const world = api.GetWorldTransformMatrix(model, 31); // #31, its IfcLocalPlacement (metres)
+      const body = roundBody(multiply(invertAffine(multiply([...Y_UP], world)), box.meshes[0]!.matrix));
+      // In the box's own axes: 0.75 m along x, and web-ifc's mesh origin half-way up the extrusion.
+      expect(body.slice(12, 15)).toEqual([0.75, 0, 0.5]);
+      const meshes = geometryHashOf(
+        box.meshes.map((m, _, all) => ({
+          color: m.color.map((c) => roundTo(c, COLOR_DECIMALS)),
+          mesh: m.geometryHash,
+          relative: roundPlacement(multiply(invertAffine(all[0]!.matrix), m.matrix)),
+        })),
+      );
+      expect(box.state.geometry).toBe(elementGeometryHashOf(meshes, body));
+    } finally {
+      api.CloseModel(model);
+    }
   });
 });

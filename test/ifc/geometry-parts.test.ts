@@ -20,10 +20,13 @@ import {
   type ImportStage,
 } from '../../src/main/ifc/import-job';
 import {
+  geometryFromParts,
+  mergeGeometry,
   meshPlan,
   streamClaimedGeometry,
   streamGeometry,
   type GeometryPart,
+  type GeometryRead,
   type MeshPlan,
 } from '../../src/main/ifc/reader';
 import { startWebIfc } from '../../src/main/ifc/webifc';
@@ -433,4 +436,28 @@ test('a cancel is seen before each product a thread claims, not every sixteenth'
   } finally {
     api.CloseModel(model);
   }
+});
+
+test('meshes left out for their transforms are carried from every part and both threads', () => {
+  const part = (products: number[], unplaced?: number[]): GeometryPart => ({
+    products,
+    geometries: [],
+    placed: [],
+    fingerprints: [],
+    meshCount: 0,
+    ...(unplaced ? { unplaced } : {}),
+  });
+  // The worker's: one in a part on the way, two of one product in its last, none in another.
+  const worker = geometryFromParts([part([11], [11]), part([12]), part([13], [13, 13])]);
+  expect(worker.unplaced).toEqual([11, 13, 13]);
+  const own: GeometryRead = {
+    geometries: [],
+    placed: new Map(),
+    fingerprints: new Map(),
+    meshCount: 0,
+    unplaced: [7],
+  };
+  expect(mergeGeometry(own, worker).unplaced).toEqual([7, 11, 13, 13]);
+  // A read from before they were counted has none to add.
+  expect(mergeGeometry({ ...own, unplaced: undefined }, worker).unplaced).toEqual([11, 13, 13]);
 });

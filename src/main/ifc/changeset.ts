@@ -61,8 +61,13 @@ export function diffStates(beforeJson: string, afterJson: string): StateDiff {
   const after = JSON.parse(afterJson) as ElementState;
   const fields: string[] = [];
   const details: string[] = [];
+  // Two state formats hash the same shape differently (format 2 added where the body sits): a
+  // geometry that differs only that way is the format's change, not the shape's.
+  const formatChanged = before.format !== after.format;
   for (const field of elementFields) {
     if (same(before[field], after[field])) continue;
+    if (field === 'geometry' && formatChanged && before.geometry !== null && after.geometry !== null)
+      continue;
     fields.push(field);
     const paths: string[] = [];
     if (field === 'propertySets')
@@ -78,6 +83,9 @@ export function diffStates(beforeJson: string, afterJson: string): StateDiff {
     // A difference the finer paths cannot name is still the field's.
     details.push(...(paths.length > 0 ? paths : [field]));
   }
-  if (fields.length === 0 && !same(before, after)) fields.push('format');
+  if (formatChanged || (fields.length === 0 && !same(before, after))) {
+    fields.push('format');
+    details.push('format');
+  }
   return { fields, details };
 }

@@ -17,6 +17,13 @@ export function multiply(a: Matrix, b: Matrix): Matrix {
   return out;
 }
 
+/** Whether invertAffine inverts `m` (its linear part is not singular); it gives the identity otherwise. */
+export function invertible(m: Matrix): boolean {
+  const [a, b, c, , d, e, f, , g, h, i] = m as number[];
+  const det = a! * (e! * i! - f! * h!) - d! * (b! * i! - c! * h!) + g! * (b! * f! - c! * e!);
+  return Number.isFinite(det) && Math.abs(det) >= 1e-18;
+}
+
 /** Inverse of an affine transform (last row 0 0 0 1); the linear part may include scale. */
 export function invertAffine(m: Matrix): Matrix {
   const [a, b, c, , d, e, f, , g, h, i, , tx, ty, tz] = m as [

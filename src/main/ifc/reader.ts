@@ -24,7 +24,7 @@ import {
   type PropertyValue,
   type TypeObjectState,
 } from '../../shared/fingerprint';
-import { identity, invertAffine, multiply, type Matrix } from './matrix';
+import { identity, invertAffine, invertible, multiply, type Matrix } from './matrix';
 import { searchTextOf } from './search-text';
 
 export interface PlacedMesh {
@@ -803,8 +803,11 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
    */
   const geometryOf = (expressId: number, meshes: readonly PlacedMesh[], fingerprint: Hex32): Hex32 => {
     const world = worldOf.get(expressId);
-    const relative = world ? multiply(invertAffine(multiply([...Y_UP], world)), meshes[0]!.matrix) : null;
     // A placement that cannot be inverted (degenerate axes) places no body: as for an unplaced one.
+    const relative =
+      world && invertible(world)
+        ? multiply(invertAffine(multiply([...Y_UP], world)), meshes[0]!.matrix)
+        : null;
     const body = relative?.every(Number.isFinite) ? roundBody(relative) : null;
     // Its members in order and its numbers finite (-0 made 0): the native serialiser writes the
     // canonical text (elementGeometryHashOf).
@@ -1228,8 +1231,8 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
       for (const [expressId, meshes] of geometry.placed) {
         if (!attached.has(expressId)) drafts.get(expressId)?.meshes.push(...meshes);
       }
-      // Each state's geometry fingerprint fills the member prepare() left null, in its place among
-      // the sorted members: taken as the thread that read the product's meshes wrote it.
+      // Each state's geometry fills the member prepare() left null, in its place among the sorted
+      // members: the meshes' fingerprint as the thread that read them wrote it, with the body.
       let i = 0;
       for (const draft of drafts.values()) {
         const element = elements[i++]!;

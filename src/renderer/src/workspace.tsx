@@ -182,7 +182,9 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     (twinId: string, versionId: number, live: () => boolean) => {
       setTreeError(null);
       void api.call('twins.spatialTree', { twinId, versionId }).then((r) => {
-        if (!live()) return;
+        // Not if another twin or version is shown by now (a retry's answer outlives its effect).
+        const shown = viewNow.current;
+        if (!live() || shown?.twinId !== twinId || shown.versionId !== versionId) return;
         if (r.ok) setTree(r.value);
         else setTreeError(r.error.message);
       });

@@ -64,6 +64,9 @@ export function ImportDialog({ mode, onClose }: { mode: ImportMode; onClose: () 
     };
   }, [api]);
 
+  // The limit changed meanwhile (here, or by another window or client).
+  useEvent('settings.changed', (settings) => setLimitMb(settings.maxImportMegabytes));
+
   useEvent('twins.importProgress', (p) => {
     if (p.jobId === jobRef.current) setJob({ id: p.jobId, stage: p.stage, percent: p.percent });
   });

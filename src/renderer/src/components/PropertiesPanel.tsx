@@ -62,9 +62,11 @@ export function PropertiesPanel() {
         : null;
   // Refetch after every change to the draft shown.
   const shownRoot = view?.versionId === draftId ? editing.draft?.merkleRoot : null;
+  // The element as read for this twin, version and key (`at`; a draft's edits refetch it in place).
   const [detail, setDetail] = useState<
-    { key: string; value: ElementDetail } | { key: string; error: string } | null
+    { at: string; value: ElementDetail } | { at: string; error: string } | null
   >(null);
+  const detailAt = `${view?.twinId}/${view?.versionId}/${key}`;
   // The proof asked for this element of this version (`at`), or why it could not be read.
   const [proof, setProof] = useState<
     { at: string; value: ElementProof; verified: boolean } | { at: string; error: string } | null
@@ -88,7 +90,8 @@ export function PropertiesPanel() {
     void api
       .call('twins.element', { twinId: view.twinId, ...version, element: { elementKey: key } })
       .then((r) => {
-        if (live) setDetail(r.ok ? { key, value: r.value } : { key, error: r.error.message });
+        if (live)
+          setDetail(r.ok ? { at: detailAt, value: r.value } : { at: detailAt, error: r.error.message });
       });
     void api
       .call('twins.elementProof', { twinId: view.twinId, ...version, element: { elementKey: key } })
@@ -108,7 +111,7 @@ export function PropertiesPanel() {
     return () => {
       live = false;
     };
-  }, [api, view, key, shownRoot, proofAt]);
+  }, [api, view, key, shownRoot, proofAt, detailAt]);
 
   if (!view)
     return <div className="empty-state">Open a twin, then select an element in the 3D view or the tree.</div>;
@@ -120,7 +123,7 @@ export function PropertiesPanel() {
       </div>
     );
   }
-  if (!detail || detail.key !== key) return <div className="empty-state">Loading…</div>;
+  if (!detail || detail.at !== detailAt) return <div className="empty-state">Loading…</div>;
   if ('error' in detail) return <div className="empty-state error">{detail.error}</div>;
   const e = detail.value;
   const psets = e.propertySets.filter((p) => p.kind === 'pset');

@@ -198,8 +198,11 @@ export class TwinViewer {
       const indicesIn = (keys: string[]) => keys.flatMap((k) => keyToIndex.get(k) ?? []);
       this.hidden.clear();
       for (const i of indicesIn(hiddenKeys)) this.hidden.add(i);
-      this.isolated = isolatedKeys && new Set(indicesIn(isolatedKeys));
+      // None of what was isolated is in this version: everything is shown (not nothing).
+      const isolated = isolatedKeys && indicesIn(isolatedKeys);
+      this.isolated = isolated && isolated.length > 0 ? new Set(isolated) : null;
       this.selection = indicesIn(selectedKeys);
+      this.hover = null;
       const batched = buildBatches(loaded.geometry, this.colourFunction(loaded.manifest));
       const merged = performance.now();
       const part = new ModelPart(this.world.scene, batched, this.options.renderMode);
