@@ -461,3 +461,40 @@ test('meshes left out for their transforms are carried from every part and both 
   // A read from before they were counted has none to add.
   expect(mergeGeometry({ ...own, unplaced: undefined }, worker).unplaced).toEqual([11, 13, 13]);
 });
+
+test('the geometry worker’s pause comes once, after the plan’s long products, with what it read before it sent first', () => {
+  const model = api.OpenModel(new TextEncoder().encode(openHouseText()));
+  try {
+    const plan = meshPlan(api, model);
+    // IfcOpenHouse: three walls with openings, then the site.
+    expect(plan.long).toBe(4);
+    const claim = new Int32Array(new SharedArrayBuffer(4));
+    const events: string[] = [];
+    let paused = 0;
+    streamClaimedGeometry(
+      api,
+      model,
+      plan,
+      claim,
+      { progress: () => {}, checkpoint: () => {} },
+      {
+        everyMs: 60_000, // no part on time: only the pause and the end send one
+        send: (part, last) => events.push(`${last ? 'last' : 'part'}:${part.products.length}`),
+        pause: {
+          at: plan.long!,
+          run: () => {
+            paused++;
+            // The other thread takes products meanwhile: they are not read here.
+            Atomics.add(claim, 0, 3);
+            events.push('pause');
+          },
+        },
+      },
+    );
+    expect(paused).toBe(1);
+    // The product claimed before the pause is read after it; the three taken meanwhile are not.
+    expect(events).toEqual(['part:4', 'pause', `last:${plan.products.length - 4 - 3}`]);
+  } finally {
+    api.CloseModel(model);
+  }
+});

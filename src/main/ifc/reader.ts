@@ -344,6 +344,13 @@ export interface PropertyWindow {
  * claimed from a shared counter, and readModel merges all of them in file order, counting each
  * definition once, so that what is stored does not depend on who read which window.
  */
+/** How many windows propertyReading has (without its set-up). */
+export function propertyWindowCount(api: WebIFC.IfcAPI, modelId: number): number {
+  return Math.ceil(
+    api.GetLineIDsWithType(modelId, WebIFC.IFCRELDEFINESBYPROPERTIES).size() / PROPERTY_WINDOW,
+  );
+}
+
 export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
   /** Lines that cannot be read. */
   const missing = new Set<number>();
@@ -1557,6 +1564,11 @@ export interface MeshPlan {
    * time.
    */
   cut: number[];
+  /**
+   * How many products lead the order for their length (hosts of openings, the site): the geometry
+   * worker reads the property windows after them, before the rest (see runGeometryRole).
+   */
+  long?: number;
 }
 
 /**
@@ -1620,7 +1632,9 @@ export function meshPlan(api: WebIFC.IfcAPI, modelId: number): MeshPlan {
   // the other waits. The rest in file order (the sort is stable).
   const rank = (id: number) => (openings.get(id) ?? 0) * 2 + (sites.has(id) ? 1 : 0);
   if (openings.size > 0 || sites.size > 0) out.sort((a, b) => rank(b) - rank(a));
-  return { products: out, cut: out.filter((id) => cut.has(id)) };
+  let long = 0;
+  while (long < out.length && rank(out[long]!) > 0) long++;
+  return { products: out, cut: out.filter((id) => cut.has(id)), long };
 }
 
 /**
@@ -1650,6 +1664,11 @@ export function streamClaimedGeometry(
      */
     everyMs: number;
     send(part: GeometryPart, last: boolean): void;
+    /**
+     * Called once, before the first product at or past `at` is read (what was read before it is
+     * sent first): the geometry worker reads property windows there.
+     */
+    pause?: { at: number; run(): void };
   },
 ): GeometryRead {
   const { products } = plan;
@@ -1664,6 +1683,17 @@ export function streamClaimedGeometry(
     hooks.checkpoint();
     if ((index & 15) === 0) hooks.progress('geometry', index / products.length);
     const product = products[index]!;
+    const pause = parts?.pause;
+    if (pause && index >= pause.at) {
+      parts.pause = undefined;
+      if (streamed.length > 0) {
+        parts.send(collector.part(streamed), false);
+        streamed = [];
+      }
+      pause.run();
+      hooks.checkpoint();
+      sentAt = performance.now();
+    }
     api.StreamMeshes(modelId, [product], (mesh) => collector.add(mesh));
     if (parts) {
       streamed.push(product);
