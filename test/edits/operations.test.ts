@@ -5,30 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { applyEdit, statusOf, translateMatrix } from '../../src/main/edits/operations';
 import { fieldDiffs, valueText } from '../../src/main/edits/history-service';
 import { canonicalJson, type CanonicalValue } from '../../src/shared/canonical';
-import { ELEMENT_STATE_FORMAT, stateHashOf, type ElementState } from '../../src/shared/fingerprint';
+import { stateHashOf, type ElementState } from '../../src/shared/fingerprint';
+import { wallState } from '../support/states';
 
 function wall(): ElementState {
-  return {
-    format: ELEMENT_STATE_FORMAT,
-    globalId: '2O2Fr$t4X7Zf8NOew3FLOH',
-    ifcClass: 'IfcWall',
-    name: 'Basic Wall',
-    description: null,
-    objectType: null,
-    tag: null,
-    predefinedType: null,
-    container: null,
-    decomposes: null,
-    placement: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10, 20, 3, 1],
-    type: {
-      globalId: '3cUkl32yn9qRSPvBJVyWYp',
-      ifcClass: 'IfcWallType',
-      name: 'Generic 200',
-      predefinedType: null,
-      propertySets: [{ name: 'Pset_TypeOnly', kind: 'pset', properties: [] }],
-      classifications: [],
-    },
-    propertySets: [
+  return wallState(
+    [
       {
         name: 'Pset_WallCommon',
         kind: 'pset',
@@ -49,11 +31,8 @@ function wall(): ElementState {
         properties: [{ name: 'Length', type: 'IFCLENGTHMEASURE', value: 4.5, unit: 'm' }],
       },
     ],
-    classifications: [],
-    systems: [],
-    ports: [],
-    geometry: `0x${'ab'.repeat(32)}`,
-  };
+    [{ name: 'Pset_TypeOnly', kind: 'pset', properties: [] }],
+  );
 }
 
 const sorted = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -4,53 +4,17 @@
 // a set that changed kind).
 import { describe, expect, it } from 'vitest';
 import { diffStates } from '../../src/main/ifc/changeset';
-import {
-  ELEMENT_STATE_FORMAT,
-  type ElementState,
-  type PropertySetState,
-  type PropertyValue,
-} from '../../src/shared/fingerprint';
+import type { ElementState, PropertySetState } from '../../src/shared/fingerprint';
+import { prop, pset, qto, wallState } from '../support/states';
 
 function wall(): ElementState {
-  return {
-    format: ELEMENT_STATE_FORMAT,
-    globalId: '2O2Fr$t4X7Zf8NOew3FLOH',
-    ifcClass: 'IfcWall',
-    name: 'Basic Wall',
-    description: null,
-    objectType: null,
-    tag: null,
-    predefinedType: null,
-    container: null,
-    decomposes: null,
-    placement: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10, 20, 3, 1],
-    type: {
-      globalId: '3cUkl32yn9qRSPvBJVyWYp',
-      ifcClass: 'IfcWallType',
-      name: 'Generic 200',
-      predefinedType: null,
-      propertySets: [pset('Pset_WallTypeCommon', [prop('Width', 0.2)])],
-      classifications: [],
-    },
-    propertySets: [
+  return wallState(
+    [
       pset('Pset_WallCommon', [prop('FireRating', 'EI 30'), prop('IsExternal', true)]),
       qto('Qto_WallBaseQuantities', [prop('Length', 4.5)]),
     ],
-    classifications: [],
-    systems: [],
-    ports: [],
-    geometry: `0x${'ab'.repeat(32)}`,
-  };
-}
-
-function prop(name: string, value: string | number | boolean): PropertyValue {
-  return { name, type: typeof value === 'string' ? 'IFCLABEL' : 'IFCREAL', value, unit: null };
-}
-function pset(name: string, properties: PropertyValue[]): PropertySetState {
-  return { name, kind: 'pset', properties };
-}
-function qto(name: string, properties: PropertyValue[]): PropertySetState {
-  return { name, kind: 'qto', properties };
+    [pset('Pset_WallTypeCommon', [prop('Width', 0.2)])],
+  );
 }
 
 function diff(before: ElementState, after: ElementState) {

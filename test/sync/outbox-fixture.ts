@@ -25,12 +25,8 @@ import { passphraseOnly } from '../../src/main/vault/secret-protector';
 import { Vault } from '../../src/main/vault/vault';
 import { canonicalJson, type CanonicalValue } from '../../src/shared/canonical';
 import { TWIN_ROLES } from '../../src/shared/eip712';
-import {
-  elementKeyOf,
-  stateHashOfCanonical,
-  ELEMENT_STATE_FORMAT,
-  type ElementState,
-} from '../../src/shared/fingerprint';
+import { elementKeyOf, stateHashOfCanonical, type ElementState } from '../../src/shared/fingerprint';
+import { wallState } from '../support/states';
 
 export const registryInterface = TwinRegistry__factory.createInterface();
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -232,20 +228,8 @@ export interface ElementSpec {
 }
 
 export function elementState(spec: ElementSpec): ElementState {
-  return {
-    format: ELEMENT_STATE_FORMAT,
-    globalId: spec.globalId,
-    ifcClass: 'IfcWall',
-    name: spec.name ?? `Wall ${spec.globalId}`,
-    description: null,
-    objectType: null,
-    tag: null,
-    predefinedType: null,
-    container: null,
-    decomposes: null,
-    placement: null,
-    type: null,
-    propertySets: [
+  return wallState(
+    [
       {
         name: 'Pset_WallCommon',
         kind: 'pset',
@@ -255,11 +239,15 @@ export function elementState(spec: ElementSpec): ElementState {
         ],
       },
     ],
-    classifications: [],
-    systems: [],
-    ports: [],
-    geometry: null,
-  };
+    [],
+    {
+      globalId: spec.globalId,
+      name: spec.name ?? `Wall ${spec.globalId}`,
+      placement: null,
+      type: null,
+      geometry: null,
+    },
+  );
 }
 
 export interface LaptopOptions {

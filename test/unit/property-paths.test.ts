@@ -7,51 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { diffStates } from '../../src/main/ifc/changeset';
 import { fieldDiffs, valueText } from '../../src/main/edits/history-service';
 import { valueAtPath } from '../../src/renderer/src/components/ChangesPanel';
-import {
-  ELEMENT_STATE_FORMAT,
-  type ElementState,
-  type PropertySetState,
-  type PropertyValue,
-} from '../../src/shared/fingerprint';
+import type { ElementState, PropertySetState } from '../../src/shared/fingerprint';
+import { prop, pset, qto, wallState } from '../support/states';
 import { nthName, propertyAtPath, setLabel, sharedSetNames } from '../../src/shared/property-paths';
 
-function prop(name: string, value: string | number | boolean): PropertyValue {
-  return { name, type: typeof value === 'string' ? 'IFCLABEL' : 'IFCREAL', value, unit: null };
-}
-function pset(name: string, properties: PropertyValue[]): PropertySetState {
-  return { name, kind: 'pset', properties };
-}
-function qto(name: string, properties: PropertyValue[]): PropertySetState {
-  return { name, kind: 'qto', properties };
-}
-
 function element(sets: PropertySetState[], typeSets: PropertySetState[] = []): ElementState {
-  return {
-    format: ELEMENT_STATE_FORMAT,
-    globalId: '2O2Fr$t4X7Zf8NOew3FLOH',
-    ifcClass: 'IfcWall',
-    name: 'Basic Wall',
-    description: null,
-    objectType: null,
-    tag: null,
-    predefinedType: null,
-    container: null,
-    decomposes: null,
-    placement: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10, 20, 3, 1],
-    type: {
-      globalId: '3cUkl32yn9qRSPvBJVyWYp',
-      ifcClass: 'IfcWallType',
-      name: 'Generic 200',
-      predefinedType: null,
-      propertySets: typeSets,
-      classifications: [],
-    },
-    propertySets: sets,
-    classifications: [],
-    systems: [],
-    ports: [],
-    geometry: `0x${'ab'.repeat(32)}`,
-  };
+  return wallState(sets, typeSets);
 }
 
 describe('propertyAtPath', () => {
