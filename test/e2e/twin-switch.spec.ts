@@ -138,6 +138,27 @@ test('what is hidden or filtered stays with its twin and follows its elements fr
   await waitForModel(page, flat.twinId);
   expect((await viewState(page)).hiddenCount).toBe(1);
   expect((await hits()).some((h) => h.key === target!.key)).toBe(false);
+
+  // Isolate the door the draft deletes, then review the draft: it is not there to isolate, so the
+  // draft shows whole (not nothing).
+  await page.getByTestId('search-input').fill('1hOSvn6df7F8_7GcBWlRGQ');
+  await page.getByTestId('search-results').locator('.result').first().click();
+  await page.getByTestId('search-input').fill('');
+  await page.getByTestId('viewport-canvas').focus();
+  await page.keyboard.press('i');
+  await expect.poll(async () => (await viewState(page)).isolatedCount).toBe(1);
+  await page
+    .getByTestId('twin-item')
+    .filter({ hasText: 'Switch duplex' })
+    .getByRole('button', { name: 'Review' })
+    .click();
+  await expect(page.getByTestId('viewport-canvas')).toHaveAttribute(
+    'data-version',
+    String(draft.value.versionId),
+  );
+  await waitForModel(page, flat.twinId);
+  expect((await viewState(page)).isolatedCount).toBeNull();
+  expect((await hits()).length).toBeGreaterThan(10);
 });
 
 test('a file over the import limit is said when picked, and the dialog raises the limit on request', async ({
