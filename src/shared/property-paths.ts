@@ -19,6 +19,19 @@ export interface NamedSet {
 
 export const QTO_MARKER = ' [Qto]';
 
+/** Each item with its repeat number among the items of the same key (1 for the first). */
+export function numbered<T>(items: readonly T[], keyOf: (item: T) => string): [T, number][] {
+  const counts = new Map<string, number>();
+  return items.map((item) => {
+    const n = (counts.get(keyOf(item)) ?? 0) + 1;
+    counts.set(keyOf(item), n);
+    return [item, n];
+  });
+}
+/** Sets repeat by kind and name; properties by name. */
+export const setKey = (set: Pick<NamedSet, 'name' | 'kind'>): string => `${set.kind}\u0000${set.name}`;
+export const propertyKey = (property: { name: string }): string => property.name;
+
 /** `name`, or `name#n` for the n-th (n > 1) repeat of it. */
 export const nthName = (name: string, n: number): string => (n > 1 ? `${name}#${n}` : name);
 
@@ -55,11 +68,7 @@ export function propertyAtPath<S extends NamedSet>(
   const shared = others ? sharedSetNames(sets, others) : null;
   const psetNames = new Set(sets.filter((s) => s.kind === 'pset').map((s) => s.name));
   let best: { label: string; set: S; property?: S['properties'][number] } | null = null;
-  const setCounts = new Map<string, number>();
-  for (const set of sets) {
-    const key = JSON.stringify([set.kind, set.name]);
-    const n = (setCounts.get(key) ?? 0) + 1;
-    setCounts.set(key, n);
+  for (const [set, n] of numbered(sets, setKey)) {
     const labels = shared
       ? [setLabel(set, shared)]
       : set.kind === 'pset'
@@ -75,10 +84,7 @@ export function propertyAtPath<S extends NamedSet>(
       }
       if (!rest.startsWith(`${label}.`)) continue;
       const name = rest.slice(label.length + 1);
-      const propCounts = new Map<string, number>();
-      for (const property of set.properties) {
-        const m = (propCounts.get(property.name) ?? 0) + 1;
-        propCounts.set(property.name, m);
+      for (const [property, m] of numbered(set.properties, propertyKey)) {
         if (nthName(property.name, m) === name) {
           best = { label, set, property };
           break;

@@ -11,7 +11,14 @@
 // A set with no properties is named by its set path alone. The labels come from
 // src/shared/property-paths.ts, whose propertyAtPath reads them back.
 import { elementFields, type ElementState, type PropertySetState } from '../../shared/fingerprint';
-import { nthName, setLabel, sharedSetNames } from '../../shared/property-paths';
+import {
+  nthName,
+  numbered,
+  propertyKey,
+  setKey,
+  setLabel,
+  sharedSetNames,
+} from '../../shared/property-paths';
 
 export interface StateDiff {
   fields: string[];
@@ -26,20 +33,13 @@ function propertyDetails(prefix: string, before: PropertySetState[], after: Prop
   const index = (sets: PropertySetState[]) => {
     // Key (unambiguous, never shown) -> shown path and the value compared.
     const map = new Map<string, { path: string; value: unknown }>();
-    const setCounts = new Map<string, number>();
-    for (const set of sets) {
-      const setKey = JSON.stringify([set.kind, set.name]);
-      const setNth = (setCounts.get(setKey) ?? 0) + 1;
-      setCounts.set(setKey, setNth);
+    for (const [set, setNth] of numbered(sets, setKey)) {
       const setPath = nthName(setLabel(set, shared), setNth);
       if (set.properties.length === 0) {
         map.set(JSON.stringify([set.kind, set.name, setNth]), { path: setPath, value: set });
         continue;
       }
-      const propCounts = new Map<string, number>();
-      for (const p of set.properties) {
-        const propNth = (propCounts.get(p.name) ?? 0) + 1;
-        propCounts.set(p.name, propNth);
+      for (const [p, propNth] of numbered(set.properties, propertyKey)) {
         map.set(JSON.stringify([set.kind, set.name, setNth, p.name, propNth]), {
           path: `${setPath}.${nthName(p.name, propNth)}`,
           value: p,

@@ -17,15 +17,13 @@ export function multiply(a: Matrix, b: Matrix): Matrix {
   return out;
 }
 
-/** Whether invertAffine inverts `m` (its linear part is not singular); it gives the identity otherwise. */
-export function invertible(m: Matrix): boolean {
-  const [a, b, c, , d, e, f, , g, h, i] = m as number[];
-  const det = a! * (e! * i! - f! * h!) - d! * (b! * i! - c! * h!) + g! * (b! * f! - c! * e!);
-  return Number.isFinite(det) && Math.abs(det) >= 1e-18;
+/** Inverse of an affine transform (last row 0 0 0 1); the identity if its linear part is singular. */
+export function invertAffine(m: Matrix): Matrix {
+  return invertAffineOrNull(m) ?? identity();
 }
 
-/** Inverse of an affine transform (last row 0 0 0 1); the linear part may include scale. */
-export function invertAffine(m: Matrix): Matrix {
+/** Inverse of an affine transform (last row 0 0 0 1; the linear part may include scale), or null if singular. */
+export function invertAffineOrNull(m: Matrix): Matrix | null {
   const [a, b, c, , d, e, f, , g, h, i, , tx, ty, tz] = m as [
     number,
     number,
@@ -47,7 +45,7 @@ export function invertAffine(m: Matrix): Matrix {
   const B = -(b * i - c * h);
   const C = b * f - c * e;
   const det = a * A + d * B + g * C;
-  if (Math.abs(det) < 1e-18) return identity();
+  if (!(Math.abs(det) >= 1e-18)) return null;
   const inv = 1 / det;
   // inverse of the 3x3 linear part, column-major
   const r = [

@@ -24,7 +24,7 @@ import {
   type PropertyValue,
   type TypeObjectState,
 } from '../../shared/fingerprint';
-import { identity, invertAffine, invertible, multiply, type Matrix } from './matrix';
+import { identity, invertAffine, invertAffineOrNull, multiply, type Matrix } from './matrix';
 import { searchTextOf } from './search-text';
 
 export interface PlacedMesh {
@@ -498,7 +498,7 @@ export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
     const nonFinite = stepNonFinite(raw);
     if (nonFinite !== null) return { type, value: canonicalNumber(nonFinite) };
     if (typeof raw === 'string' && (arg.type === 4 || (type !== null && isNumericType(type)))) {
-      return { type, value: canonicalNumber(parseStepReal(raw)) };
+      return { type, value: canonicalNumber(Number(raw)) };
     }
     return { type, value: typeof raw === 'string' ? raw : String(raw) };
   };
@@ -811,10 +811,8 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
   const geometryOf = (expressId: number, meshes: readonly PlacedMesh[], fingerprint: Hex32): Hex32 => {
     const world = worldOf.get(expressId);
     // A placement that cannot be inverted (degenerate axes) places no body: as for an unplaced one.
-    const relative =
-      world && invertible(world)
-        ? multiply(invertAffine(multiply([...Y_UP], world)), meshes[0]!.matrix)
-        : null;
+    const inverse = world && invertAffineOrNull(multiply([...Y_UP], world));
+    const relative = inverse ? multiply(inverse, meshes[0]!.matrix) : null;
     const body = relative?.every(Number.isFinite) ? roundBody(relative) : null;
     // Its members in order and its numbers finite (-0 made 0): the native serialiser writes the
     // canonical text (elementGeometryHashOf).
@@ -1758,15 +1756,6 @@ function stepNonFinite(raw: unknown): number | null {
   if (!marker || typeof marker !== 'object' || typeof marker.typecode !== 'number') return null;
   if (!/^[+-]?\d+\.\d*$/.test(raw[0])) return null;
   if (marker.typecode === STEP_INF_TYPECODE) return raw[0].startsWith('-') ? -Infinity : Infinity;
-  return NaN;
-}
-
-/** A STEP real as written: `1.`, `1.5E-3`, and the non-standard `1.#INF` / `-1.#IND` of some exporters. */
-function parseStepReal(text: string): number {
-  const value = Number(text);
-  if (!Number.isNaN(value)) return value;
-  if (/^\+?1\.#INF/i.test(text)) return Infinity;
-  if (/^-1\.#INF/i.test(text)) return -Infinity;
   return NaN;
 }
 

@@ -231,8 +231,10 @@ function runGeometryRole(): void {
       // them, not 2-3 after all its meshes; interleaved A/B, best of 80: 47-55 against 54-61 ms;
       // CPM, whose long walls come first either way: 21.8 against 21.8-22.0 ms. (Windows read
       // before every mesh left CPM's long products to the end: 2-3 ms slower.)
+      let windowsRead = false;
       const readWindows = () => {
-        if (!message.properties) return;
+        if (windowsRead || !message.properties) return;
+        windowsRead = true;
         const windowClaim = new Int32Array(message.properties);
         // None left (or none at all): not even the reading's set-up (its units) is paid for.
         if (Atomics.load(windowClaim, 0) >= propertyWindowCount(api!, modelId)) return;
@@ -244,7 +246,6 @@ function runGeometryRole(): void {
           answer({ type: 'properties-window', id: message.id, window: reading.readWindow(index) });
         }
       };
-      let windowsRead = false;
       streamClaimedGeometry(
         api!,
         modelId,
@@ -264,16 +265,10 @@ function runGeometryRole(): void {
               transfer.push(g.vertices.buffer as ArrayBuffer, g.indices.buffer as ArrayBuffer);
             answer({ type: last ? 'geometry-done' : 'geometry-part', id: message.id, part }, transfer);
           },
-          pause: {
-            at: plan.long ?? 0,
-            run: () => {
-              windowsRead = true;
-              readWindows();
-            },
-          },
+          pause: { at: plan.long ?? 0, run: readWindows },
         },
       );
-      if (!windowsRead) readWindows();
+      readWindows(); // if the pause did not come (this thread claimed none of the rest)
     } catch (error) {
       const cancelled = error instanceof AppError && error.code === 'CANCELLED';
       failed(message.id, cancelled ? 'CANCELLED' : 'BAD_REQUEST', error);

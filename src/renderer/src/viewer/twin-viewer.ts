@@ -187,22 +187,12 @@ export class TwinViewer {
       const streamed = performance.now();
       // Another version of the same twin: what was hidden, isolated and selected follows the
       // elements (by key), not their places in the old version's list.
-      const previous = this.model;
-      const keysOf = (indices: Iterable<number>) =>
-        previous ? [...indices].map((i) => previous.manifest.elements[i]?.elementKey ?? '') : [];
+      const keysOf = (indices: Iterable<number>) => [...indices].flatMap((i) => this.keyOf(i) ?? []);
       const hiddenKeys = keysOf(this.hidden);
       const isolatedKeys = this.isolated ? keysOf(this.isolated) : null;
       const selectedKeys = keysOf(this.selection);
       this.closeModel();
       const keyToIndex = new Map(loaded.manifest.elements.map((e, i) => [e.elementKey, i]));
-      const indicesIn = (keys: string[]) => keys.flatMap((k) => keyToIndex.get(k) ?? []);
-      this.hidden.clear();
-      for (const i of indicesIn(hiddenKeys)) this.hidden.add(i);
-      // None of what was isolated is in this version: everything is shown (not nothing).
-      const isolated = isolatedKeys && indicesIn(isolatedKeys);
-      this.isolated = isolated && isolated.length > 0 ? new Set(isolated) : null;
-      this.selection = indicesIn(selectedKeys);
-      this.hover = null;
       const batched = buildBatches(loaded.geometry, this.colourFunction(loaded.manifest));
       const merged = performance.now();
       const part = new ModelPart(this.world.scene, batched, this.options.renderMode);
@@ -215,6 +205,13 @@ export class TwinViewer {
         batched,
         part,
       };
+      this.hidden.clear();
+      for (const i of this.indicesOf(hiddenKeys)) this.hidden.add(i);
+      // None of what was isolated is in this version: everything is shown (not nothing).
+      const isolated = isolatedKeys && this.indicesOf(isolatedKeys);
+      this.isolated = isolated?.length ? new Set(isolated) : null;
+      this.selection = this.indicesOf(selectedKeys);
+      this.hover = null;
       this.highlighter.setData(batched);
       this.highlighter.set('selection', this.selection);
       if (this.xray) part.setXray(true);
