@@ -18,7 +18,7 @@ import {
   type ImportedGeometry,
 } from '../store/import-writer';
 import { diffStates } from './changeset';
-import { buildVersionTree, keccak256Hex, leafHash } from './merkle';
+import { buildVersionTree, keccak256Into, leafHashOfBytes } from './merkle';
 import { overImportLimit } from './limits';
 import { preflight } from './preflight';
 import {
@@ -128,25 +128,52 @@ function guessDiscipline(elements: ReadElement[]): string {
 }
 
 /**
- * JSON.stringify(state), with the text of shared members (an element's type object and its
- * property sets, the same objects for every element using them) written once per import and
- * reused (memoizedText): element states repeat their type's property sets many times over.
+ * JSON.stringify(state) as the text before and after its geometry member's value, with the text of
+ * shared members (an element's type object and its property sets, the same objects for every
+ * element using them) written once per import and reused (memoizedText): element states repeat
+ * their type's property sets many times over. The geometry is the only member known after the
+ * meshes are read, so the rest is written before (see fingerprintAhead).
  */
-function canonicalStateText(state: ElementState): string {
+function canonicalStateParts(state: ElementState): { head: string; tail: string } {
   const once = (value: unknown): string =>
     value === null || typeof value !== 'object' ? JSON.stringify(value) : memoizedText(value);
   let out = '{';
+  let head: string | null = null;
   let first = true;
   for (const key of Object.keys(state)) {
     const value = (state as unknown as Record<string, unknown>)[key];
     if (value === undefined) continue;
     out += `${first ? '' : ','}${JSON.stringify(key)}:`;
     first = false;
-    if (key === 'type') out += once(value);
+    if (key === 'geometry') {
+      head = out;
+      out = '';
+    } else if (key === 'type') out += once(value);
     else if (key === 'propertySets' && Array.isArray(value)) out += `[${value.map(once).join(',')}]`;
     else out += JSON.stringify(value);
   }
-  return `${out}}`;
+  // A state always has the member (null without meshes); without it the text is whole as it is.
+  return head === null ? { head: `${out}}`, tail: '' } : { head, tail: `${out}}` };
+}
+
+/** What of an element's fingerprint does not depend on its meshes (see importSteps). */
+interface FingerprintAhead {
+  /** canonicalStateParts of its state. */
+  head: string;
+  tail: string;
+  /** elementKeyOf its GlobalId (keccak256 of its UTF-8), as bytes. */
+  key: Buffer;
+}
+
+function fingerprintAhead(state: ElementState): FingerprintAhead {
+  const key = Buffer.allocUnsafe(32);
+  keccak256Into(Buffer.from(state.globalId, 'utf8'), key);
+  return { ...canonicalStateParts(state), key };
+}
+
+/** The canonical text of a state whose geometry is set, from what was written ahead of it. */
+function canonicalText(state: ElementState, ahead: FingerprintAhead): string {
+  return ahead.tail === '' ? ahead.head : `${ahead.head}${JSON.stringify(state.geometry)}${ahead.tail}`;
 }
 
 /**
@@ -511,18 +538,28 @@ async function importSteps(
       checkpoint: hooks.checkpoint,
       progress: (fraction: number) => stage('storing', fraction),
     };
+    // What of each element's fingerprint does not depend on its meshes, written as soon as its
+    // state is read (fingerprintAhead): the elements whose meshes come last are then finished in
+    // less time after the last mesh, the one stretch of an import that no other thread shares.
+    const ahead = new Map<ReadElement, FingerprintAhead>();
+    const writeAhead = (elements: readonly ReadElement[]) => {
+      for (const e of elements) if (!ahead.has(e)) ahead.set(e, fingerprintAhead(e.state));
+    };
     const importedElementOf = (e: ReadElement): ImportedElement => {
+      const before = ahead.get(e) ?? fingerprintAhead(e.state);
+      ahead.delete(e);
       // The reader builds states with their members in canonical order and numbers made finite,
       // so the native serialiser writes RFC 8785 text (test/ifc/fingerprint.test.ts checks it).
-      const canonical = canonicalStateText(e.state);
+      const canonical = canonicalText(e.state, before);
       // elementKeyOf and stateHashOfCanonical (shared/fingerprint.ts), on hash-wasm's Keccak and
       // Node's sha256; and the version tree's leaf, here while the other thread still reads meshes.
-      const elementKey = keccak256Hex(e.state.globalId);
-      const stateHash = `0x${oneShotHash('sha256', canonical, 'hex')}`;
+      const stateDigest = oneShotHash('sha256', canonical, 'buffer');
+      const elementKey = `0x${before.key.toString('hex')}`;
+      const stateHash = `0x${stateDigest.toString('hex')}`;
       return {
         elementKey,
         stateHash,
-        leafHash: leafHash(elementKey, stateHash),
+        leafHash: leafHashOfBytes(before.key, stateDigest),
         globalId: e.state.globalId,
         ifcClass: e.state.ifcClass,
         name: e.state.name,
@@ -553,6 +590,7 @@ async function importSteps(
       let geometry: GeometryRead | undefined;
       if (external) {
         const prepared = partial.prepare();
+        writeAhead(prepared);
         lap('prepare-states');
         // A small file is written as its elements are fingerprinted, while the meshes are still
         // being read: its transaction then holds the write lock for a few milliseconds more, and

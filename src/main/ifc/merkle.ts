@@ -45,7 +45,17 @@ export function leafHash(elementKey: string, stateHash: string): Buffer {
   const key = fromHex(elementKey);
   const state = fromHex(stateHash);
   if (key.length !== 32 || state.length !== 32) throw new Error('Leaf values must be 32-byte hex strings.');
-  return hash(hash(Buffer.concat([key, state])));
+  return leafHashOfBytes(key, state);
+}
+
+/** leafHash of the two values as their 32 bytes each. */
+export function leafHashOfBytes(elementKey: Uint8Array, stateHash: Uint8Array): Buffer {
+  if (elementKey.length !== 32 || stateHash.length !== 32)
+    throw new Error('Leaf values must be 32 bytes each.');
+  const pair = Buffer.allocUnsafe(64);
+  pair.set(elementKey, 0);
+  pair.set(stateHash, 32);
+  return hash(hash(pair));
 }
 
 const nodeHash = (a: Buffer, b: Buffer): Buffer =>
