@@ -18,7 +18,7 @@ import {
   MAX_FRAME_BYTES,
   RESULTS_FD,
 } from './frames';
-import { IMPORT_GC_SINGLE_THREADED, overImportLimit } from './limits';
+import { IMPORT_GC_SINGLE_THREADED, IMPORT_MALLOC_ARENA_MAX, overImportLimit } from './limits';
 import type { AheadFile, FromWorker, ToImportProcess } from './worker-protocol';
 
 export interface ImportProgressUpdate {
@@ -69,6 +69,7 @@ const forkImportProcess = (script: string, execArgv: string[]): ImportProcess =>
   const child: ChildProcess = fork(script, [IMPORT_PIPES_ARG], {
     serialization: 'advanced',
     execArgv,
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? IMPORT_MALLOC_ARENA_MAX },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe', 'pipe', 'pipe'],
   });
   const stdio = child.stdio as unknown as (Readable | Writable | null)[];
