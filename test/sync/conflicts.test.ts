@@ -3,7 +3,10 @@
 // automatically. Edits on the same element: the second becomes a conflict with both sides field by
 // field; resolving takes mine or theirs per field and the result reaches the chain.
 import { afterEach, describe, expect, test } from 'vitest';
-import { Lab, Laptop, tempDir } from './outbox-fixture';
+import { diffStates } from '../../src/main/ifc/changeset';
+import type { PropertySetState } from '../../src/shared/fingerprint';
+import { prop as property, pset, qto } from '../support/states';
+import { Lab, Laptop, tempDir, type ElementSpec } from './outbox-fixture';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -13,7 +16,7 @@ afterEach(async () => {
 const WALLS = ['wall000000000000000001', 'wall000000000000000002', 'wall000000000000000003'] as const;
 const [W1, W2, W3] = WALLS;
 
-async function twoEngineers() {
+async function twoEngineers(specs: ElementSpec[] = WALLS.map((globalId) => ({ globalId }))) {
   const lab = await Lab.start();
   const shared = tempDir('team-drive');
   cleanups.push(
@@ -34,12 +37,7 @@ async function twoEngineers() {
       () => dir.remove(),
       () => laptop.close(),
     );
-    const v1 = laptop.createTwin(
-      storeTwinId,
-      'shared',
-      chainTwinId,
-      WALLS.map((globalId) => ({ globalId })),
-    );
+    const v1 = laptop.createTwin(storeTwinId, 'shared', chainTwinId, specs);
     laptop.db.learnChainVersion(chainTwinId, 1, laptop.db.version(v1)!.merkleRoot);
     return laptop;
   };
@@ -206,4 +204,147 @@ test('two commits chained offline are rebased together onto the version committe
   // The line in the store: 1 <- Bob's 2 <- Alice's 3 <- Alice's 4, all confirmed.
   const line = alice.store.listVersions('twin-a').filter((v) => v.status !== 'draft');
   expect(line.map((v) => v.status)).toEqual(['confirmed', 'confirmed', 'confirmed', 'confirmed']);
+});
+
+describe('property sets and quantity sets of one name, and repeated names', () => {
+  /**
+   * Alice and Bob each edit W1 (whose property sets start as `base`) offline; Alice's commit reaches
+   * the chain first, so Bob's is rebased on it or becomes a conflict.
+   */
+  async function bothEdit(
+    base: PropertySetState[],
+    aliceEdit: Omit<ElementSpec, 'globalId'>,
+    bobEdit: Omit<ElementSpec, 'globalId'>,
+  ) {
+    const engineers = await twoEngineers([{ globalId: W1, propertySets: base }, { globalId: W2 }]);
+    const { alice, bob } = engineers;
+    alice.online = false;
+    bob.online = false;
+    alice.editDraft('twin-a', [{ globalId: W1, ...aliceEdit }]);
+    bob.editDraft('twin-b', [{ globalId: W1, ...bobEdit }]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    const item = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    await reconnect(alice);
+    await reconnect(bob);
+    return { ...engineers, itemId: item.id };
+  }
+
+  /**
+   * W1's entry in the changeset of Bob's head (the rebased version, on Alice's): its details, and
+   * the details the importer's changeset gives for the same two states.
+   */
+  function headDetails(bob: Laptop) {
+    const head = bob.db.twinHead('twin-b')!;
+    const entry = bob.store.changeset('twin-b', head).entries.find((e) => e.globalId === W1)!;
+    const states = bob.db.states([entry.oldStateHash!, entry.newStateHash!]);
+    const canonical = (hash: string | null) => states.get(hash!)!.canonical;
+    return {
+      details: entry.details,
+      imported: diffStates(canonical(entry.oldStateHash), canonical(entry.newStateHash)).details,
+    };
+  }
+
+  const sets = (laptop: Laptop) => laptop.element('twin-b', W1)!.propertySets;
+  const value = (text: string | null) => (JSON.parse(text!) as { value: unknown }).value;
+  const dimensions = (width: number) => pset('Dimensions', [property('Width', width)]);
+  const quantities = (width: number) => qto('Dimensions', [property('Width', width)]);
+
+  test('edits of a quantity set and of the property set of its name are told apart and both kept', async () => {
+    const { bob, itemId } = await bothEdit(
+      [dimensions(200), quantities(0.2)],
+      { name: 'Alice', propertySets: [dimensions(250), quantities(0.2)] },
+      { name: 'Bob', propertySets: [dimensions(200), quantities(0.25)] },
+    );
+    const conflict = bob.outbox.get(itemId).conflict!;
+    const element = conflict.elements[0]!;
+    // Only the names clash; each set's Width has its own path, changed by one side.
+    expect(element.fields.map((f) => [f.path, f.conflicting])).toEqual([
+      ['name', true],
+      ['propertySets.Dimensions [Qto].Width', false],
+      ['propertySets.Dimensions.Width', false],
+    ]);
+    expect(element.fields.slice(1).map((f) => [f.base, f.mine, f.theirs].map(value))).toEqual([
+      [0.2, 0.25, 0.2],
+      [200, 200, 250],
+    ]);
+    await bob.outbox.resolveConflict(itemId, [
+      { elementKey: element.elementKey, path: 'name', take: 'mine' },
+    ]);
+    await bob.outbox.drained(20_000);
+    expect(bob.outbox.get(itemId)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(sets(bob)).toEqual([dimensions(250), quantities(0.25)]);
+    // The rebased version names what it changed on Alice's as an imported version would.
+    expect(headDetails(bob)).toEqual({
+      details: ['name', 'propertySets.Dimensions [Qto].Width'],
+      imported: ['name', 'propertySets.Dimensions [Qto].Width'],
+    });
+  });
+
+  test('a quantity set one side adds beside a property set of its name is added as a quantity set', async () => {
+    const { bob, itemId } = await bothEdit(
+      [dimensions(200)],
+      { propertySets: [dimensions(250)] },
+      { propertySets: [dimensions(200), quantities(0.2)] },
+    );
+    expect(bob.outbox.get(itemId)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(sets(bob)).toEqual([dimensions(250), quantities(0.2)]);
+    expect(headDetails(bob)).toEqual({
+      details: ['propertySets.Dimensions [Qto].Width'],
+      imported: ['propertySets.Dimensions [Qto].Width'],
+    });
+  });
+
+  test('a property named twice in one set: an edit of the second keeps the first', async () => {
+    const common = (other: string, second: string) =>
+      pset('Pset_Common', [property('Other', other), property('Prop', 'a'), property('Prop', second)]);
+    const { bob, itemId } = await bothEdit(
+      [common('x', 'b')],
+      { propertySets: [common('y', 'b')] },
+      { propertySets: [common('x', 'c')] },
+    );
+    expect(bob.outbox.get(itemId)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(sets(bob)).toEqual([common('y', 'c')]);
+    expect(headDetails(bob)).toEqual({
+      details: ['propertySets.Pset_Common.Prop#2'],
+      imported: ['propertySets.Pset_Common.Prop#2'],
+    });
+  });
+
+  test('a choice for the quantity set of a name applies to that set only', async () => {
+    const { bob, itemId } = await bothEdit(
+      [dimensions(200), quantities(0.2)],
+      { propertySets: [dimensions(210), quantities(0.21)] },
+      { propertySets: [dimensions(220), quantities(0.22)] },
+    );
+    const element = bob.outbox.get(itemId).conflict!.elements[0]!;
+    expect(element.fields.map((f) => [f.path, f.conflicting])).toEqual([
+      ['propertySets.Dimensions [Qto].Width', true],
+      ['propertySets.Dimensions.Width', true],
+    ]);
+    await bob.outbox.resolveConflict(itemId, [
+      { elementKey: element.elementKey, path: 'propertySets.Dimensions.Width', take: 'mine' },
+      { elementKey: element.elementKey, path: 'propertySets.Dimensions [Qto].Width', take: 'theirs' },
+    ]);
+    await bob.outbox.drained(20_000);
+    expect(bob.outbox.get(itemId)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(sets(bob)).toEqual([dimensions(220), quantities(0.21)]);
+    expect(headDetails(bob)).toEqual({
+      details: ['propertySets.Dimensions.Width'],
+      imported: ['propertySets.Dimensions.Width'],
+    });
+  });
+
+  test('a set without properties that one side adds is kept, named by its set path', async () => {
+    const { bob, itemId } = await bothEdit(
+      [dimensions(200)],
+      { propertySets: [dimensions(250)] },
+      { propertySets: [dimensions(200), pset('Pset_Empty', [])] },
+    );
+    expect(bob.outbox.get(itemId)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(sets(bob)).toEqual([dimensions(250), pset('Pset_Empty', [])]);
+    expect(headDetails(bob)).toEqual({
+      details: ['propertySets.Pset_Empty'],
+      imported: ['propertySets.Pset_Empty'],
+    });
+  });
 });

@@ -25,7 +25,12 @@ import { passphraseOnly } from '../../src/main/vault/secret-protector';
 import { Vault } from '../../src/main/vault/vault';
 import { canonicalJson, type CanonicalValue } from '../../src/shared/canonical';
 import { TWIN_ROLES } from '../../src/shared/eip712';
-import { elementKeyOf, stateHashOfCanonical, type ElementState } from '../../src/shared/fingerprint';
+import {
+  elementKeyOf,
+  stateHashOfCanonical,
+  type ElementState,
+  type PropertySetState,
+} from '../../src/shared/fingerprint';
 import { wallState } from '../support/states';
 
 export const registryInterface = TwinRegistry__factory.createInterface();
@@ -219,17 +224,21 @@ export class Lab {
   }
 }
 
-/** A synthetic element: a wall with a name, a fire rating and an acoustic rating. */
+/**
+ * A synthetic element: a wall with a name, a fire rating and an acoustic rating, or with the
+ * property sets given instead.
+ */
 export interface ElementSpec {
   globalId: string;
   name?: string;
   fireRating?: string;
   acoustic?: string;
+  propertySets?: PropertySetState[];
 }
 
 export function elementState(spec: ElementSpec): ElementState {
   return wallState(
-    [
+    spec.propertySets ?? [
       {
         name: 'Pset_WallCommon',
         kind: 'pset',
@@ -347,9 +356,14 @@ export class Laptop {
       const spec: ElementSpec = { globalId: edit.globalId };
       if (before) {
         spec.name = before.name!;
-        const props = before.propertySets[0]!.properties;
-        spec.acoustic = String(props.find((p) => p.name === 'AcousticRating')!.value);
-        spec.fireRating = String(props.find((p) => p.name === 'FireRating')!.value);
+        // An element built from the property sets given keeps them unless the edit gives others.
+        const props = before.propertySets[0]?.properties ?? [];
+        const acoustic = props.find((p) => p.name === 'AcousticRating');
+        const fireRating = props.find((p) => p.name === 'FireRating');
+        if (acoustic && fireRating) {
+          spec.acoustic = String(acoustic.value);
+          spec.fireRating = String(fireRating.value);
+        } else spec.propertySets = before.propertySets;
       }
       states.set(edit.globalId, elementState({ ...spec, ...edit }));
     }

@@ -4,7 +4,10 @@
 // both sides field by field. Resolving takes mine or theirs per field and rebases the result.
 // Fields are the top-level fields of an element's canonical state, except property sets, which are
 // compared property by property (two people editing different properties of one wall do not clash
-// on the field level, and the user chooses per property where they do).
+// on the field level, and the user chooses per property where they do). A property is told apart
+// as the changeset tells it apart (src/main/ifc/changeset.ts): by its set's kind, name and repeat
+// number and its own name and repeat number, and its path is the changeset's detail path
+// (src/shared/property-paths.ts), so the rebased version's changeset reads like an imported one.
 import { canonicalJson, type CanonicalValue } from '../../shared/canonical';
 import {
   elementFields,
@@ -14,6 +17,14 @@ import {
   type PropertyValue,
 } from '../../shared/fingerprint';
 import type { ConflictField, ConflictView } from '../../shared/api/outbox';
+import {
+  nthName,
+  numbered,
+  propertyKey,
+  setKey,
+  setLabel,
+  sharedSetNames,
+} from '../../shared/property-paths';
 import { buildVersionTree } from '../ifc/merkle';
 import { searchTextOf } from '../ifc/search-text';
 import type { NewVersion, OutboxStore, PortableState, VersionLeaf } from '../store/outbox';
@@ -35,10 +46,18 @@ export interface ChainVersionInfo {
   actor: string;
 }
 
-type Path =
-  | { kind: 'element' }
-  | { kind: 'field'; field: string }
-  | { kind: 'property'; set: string; property: string };
+/**
+ * The `property.nth`-th property of that name in the `set.nth`-th set of that kind and name
+ * (numbered as property-paths.ts numbers them); `property` null: the set itself, where it has no
+ * properties (as the changeset names such a set).
+ */
+interface PropertyAt {
+  kind: 'property';
+  set: { kind: 'pset' | 'qto'; name: string; nth: number };
+  property: { name: string; nth: number } | null;
+}
+
+type Path = { kind: 'element' } | { kind: 'field'; field: string } | PropertyAt;
 
 interface FieldChange {
   path: string;
@@ -55,18 +74,36 @@ const text = (value: CanonicalValue | undefined): string | null =>
   value === undefined ? null : canonicalJson(value);
 const same = (a: CanonicalValue | undefined, b: CanonicalValue | undefined): boolean => text(a) === text(b);
 
-function propertyMap(
-  state: ElementState | null,
-): Map<string, { set: string; property: string; value: PropertyValue; kind: 'pset' | 'qto' }> {
-  const map = new Map<
-    string,
-    { set: string; property: string; value: PropertyValue; kind: 'pset' | 'qto' }
-  >();
-  for (const set of state?.propertySets ?? []) {
-    for (const p of set.properties)
-      map.set(`${set.name}\u0000${p.name}`, { set: set.name, property: p.name, value: p, kind: set.kind });
+const setKeyOf = (set: PropertyAt['set']): string => JSON.stringify([set.kind, set.name, set.nth]);
+const keyOf = (at: PropertyAt): string =>
+  at.property
+    ? JSON.stringify([at.set.kind, at.set.name, at.set.nth, at.property.name, at.property.nth])
+    : setKeyOf(at.set);
+
+/** Each property of the sets (and each set with none) under a key that no other one shares. */
+function propertyEntries(
+  sets: readonly PropertySetState[],
+): Map<string, { at: PropertyAt; value: CanonicalValue }> {
+  const map = new Map<string, { at: PropertyAt; value: CanonicalValue }>();
+  for (const [set, setNth] of numbered(sets, setKey)) {
+    const at = { kind: set.kind, name: set.name, nth: setNth };
+    if (set.properties.length === 0) {
+      const entry: PropertyAt = { kind: 'property', set: at, property: null };
+      map.set(keyOf(entry), { at: entry, value: set });
+      continue;
+    }
+    for (const [p, nth] of numbered(set.properties, propertyKey)) {
+      const entry: PropertyAt = { kind: 'property', set: at, property: { name: p.name, nth } };
+      map.set(keyOf(entry), { at: entry, value: p });
+    }
   }
   return map;
+}
+
+/** The changeset's detail path of a property (or set), given the names both kinds of set carry. */
+function propertyPath(at: PropertyAt, shared: ReadonlySet<string>): string {
+  const set = `propertySets.${nthName(setLabel(at.set, shared), at.set.nth)}`;
+  return at.property ? `${set}.${nthName(at.property.name, at.property.nth)}` : set;
 }
 
 /** Every field either side changed on one element, relative to the base. */
@@ -113,52 +150,60 @@ function fieldChanges(
     });
   };
   for (const field of elementFields) {
-    if (field === 'propertySets') continue;
-    push(field, { kind: 'field', field }, base[field], mine[field], theirs[field]);
-  }
-  const b = propertyMap(base);
-  const m = propertyMap(mine);
-  const t = propertyMap(theirs);
-  const keys = [...new Set([...b.keys(), ...m.keys(), ...t.keys()])].sort();
-  for (const key of keys) {
-    const any = (b.get(key) ?? m.get(key) ?? t.get(key))!;
-    push(
-      `propertySets.${any.set}.${any.property}`,
-      { kind: 'property', set: any.set, property: any.property },
-      b.get(key)?.value as CanonicalValue | undefined,
-      m.get(key)?.value as CanonicalValue | undefined,
-      t.get(key)?.value as CanonicalValue | undefined,
-    );
+    if (field !== 'propertySets') {
+      push(field, { kind: 'field', field }, base[field], mine[field], theirs[field]);
+      continue;
+    }
+    // In the changeset's order: where the property sets come among the fields, by path.
+    const shared = sharedSetNames(base.propertySets, mine.propertySets, theirs.propertySets);
+    const b = propertyEntries(base.propertySets);
+    const m = propertyEntries(mine.propertySets);
+    const t = propertyEntries(theirs.propertySets);
+    const paths = [...new Set([...b.keys(), ...m.keys(), ...t.keys()])]
+      .map((key) => {
+        const { at } = (b.get(key) ?? m.get(key) ?? t.get(key))!;
+        return { key, at, path: propertyPath(at, shared) };
+      })
+      .sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+    for (const { key, at, path } of paths)
+      push(path, at, b.get(key)?.value, m.get(key)?.value, t.get(key)?.value);
   }
   return out;
 }
 
-/** Sets (or removes) one property in a state's property sets, keeping them sorted. */
-function setProperty(
-  state: ElementState,
-  set: string,
-  property: string,
-  value: PropertyValue | undefined,
-  kind: 'pset' | 'qto',
-): void {
-  let sets = state.propertySets.map((s) => ({ ...s, properties: [...s.properties] }));
-  let target = sets.find((s) => s.name === set);
-  if (!target && value) {
-    target = { name: set, kind, properties: [] } as PropertySetState;
-    sets.push(target);
+const byName = (a: { name: string }, b: { name: string }): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+const byText = (a: CanonicalValue, b: CanonicalValue): number => {
+  const x = canonicalJson(a);
+  const y = canonicalJson(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/**
+ * Property sets with each change's value in place of exactly the property (or empty set) it names,
+ * or without it where the value is absent: a set is there while anything of it is, of the kind and
+ * name the change names. Sorted as the importer sorts them (sets by name, kind, then canonical text;
+ * properties by name, then canonical text).
+ */
+function withProperties(
+  sets: readonly PropertySetState[],
+  changes: readonly { at: PropertyAt; value: CanonicalValue | undefined }[],
+): PropertySetState[] {
+  const entries = propertyEntries(sets);
+  for (const { at, value } of changes) {
+    if (value === undefined) entries.delete(keyOf(at));
+    else entries.set(keyOf(at), { at, value });
   }
-  if (target) {
-    target.properties = target.properties.filter((p) => p.name !== property);
-    if (value) target.properties.push(value);
-    target.properties.sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : canonicalJson(a) < canonicalJson(b) ? -1 : 1,
-    );
+  const merged = new Map<string, PropertySetState>();
+  for (const { at, value } of entries.values()) {
+    let set = merged.get(setKeyOf(at.set));
+    if (!set) merged.set(setKeyOf(at.set), (set = { name: at.set.name, kind: at.set.kind, properties: [] }));
+    if (at.property) set.properties.push(value as PropertyValue);
   }
-  sets = sets.filter((s) => s !== target || s.properties.length > 0);
-  sets.sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0,
+  for (const set of merged.values()) set.properties.sort((a, b) => byName(a, b) || byText(a, b));
+  return [...merged.values()].sort(
+    (a, b) => byName(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || byText(a, b),
   );
-  state.propertySets = sets;
 }
 
 /** Merges one element: each changed field from the chosen side (default: the side that changed it). */
@@ -181,19 +226,17 @@ function mergeElement(
     return { state: side === 'mine' ? mine : theirs, sides };
   }
   const merged = structuredClone(theirs!) as ElementState;
+  const properties: { at: PropertyAt; value: CanonicalValue | undefined }[] = [];
   for (const change of changes) {
     const side = pick(change);
     const value = side === 'mine' ? change.mine : change.theirs;
     if (change.at.kind === 'field')
       (merged as Record<string, unknown>)[change.at.field] =
         value === undefined ? null : structuredClone(value);
-    else if (change.at.kind === 'property') {
-      const source = side === 'mine' ? mine! : theirs!;
-      const kind =
-        source.propertySets.find((s) => s.name === (change.at as { set: string }).set)?.kind ?? 'pset';
-      setProperty(merged, change.at.set, change.at.property, value as PropertyValue | undefined, kind);
-    }
+    else if (change.at.kind === 'property') properties.push({ at: change.at, value });
   }
+  // Together: each change names its property by the repeat numbers of the sets before any of them.
+  if (properties.length > 0) merged.propertySets = withProperties(merged.propertySets, properties);
   return { state: merged, sides };
 }
 

@@ -18,7 +18,10 @@ export const OutboxKind = z.enum(['commitVersion', 'logService']);
 
 /** One field of an element both sides changed: the values as canonical JSON text (null: absent). */
 export const ConflictField = z.object({
-  /** `name`, `placement`, `propertySets.Pset_WallCommon.FireRating`, or `(element)` for add/remove. */
+  /**
+   * `name`, `placement`, `propertySets.Pset_WallCommon.FireRating` (named as changesets name
+   * properties: src/shared/property-paths.ts), or `(element)` for add/remove.
+   */
   path: z.string(),
   base: z.string().nullable(),
   mine: z.string().nullable(),
