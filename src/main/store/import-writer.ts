@@ -98,6 +98,20 @@ export interface ImportOutcome {
 
 const NO_BYTES = new Uint8Array(0);
 
+/** An element of a version as the writer reads it. */
+interface ElementRow {
+  element_key: string;
+  model_id: string;
+  state_hash: string;
+  express_id: number;
+}
+
+/** A claim on an element (migration 10) of another model's current file, with what its warning names. */
+interface ClaimRow extends ElementRow {
+  model_name: string;
+  global_id: string;
+}
+
 /** The writer's statements, prepared once per connection (the import worker keeps its connection). */
 const preparedFor = new WeakMap<SqliteDatabase, ReturnType<typeof prepareStatements>>();
 
@@ -130,6 +144,23 @@ function prepareStatements(db: SqliteDatabase) {
     ),
     insertMesh: db.prepare(
       'INSERT INTO element_meshes (state_hash, ordinal, geometry_hash, color, matrix) VALUES (?, ?, ?, ?, ?)',
+    ),
+    // Upserted: the same file imported again gives the same elements, imported later.
+    insertClaim: db.prepare(
+      `INSERT INTO element_claims (model_id, source_sha256, element_key, state_hash, express_id, seq)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (model_id, source_sha256, element_key) DO UPDATE SET state_hash = excluded.state_hash,
+         express_id = excluded.express_id, seq = excluded.seq`,
+    ),
+    // The claims on these elements of the other models' current files (migration 10), the latest last.
+    claimsOn: db.prepare(
+      `SELECT c.element_key, c.model_id, m.name AS model_name, c.state_hash, c.express_id, s.global_id
+       FROM model_revisions r
+       JOIN element_claims c ON c.model_id = r.model_id AND c.source_sha256 = r.source_sha256
+       JOIN models m ON m.id = c.model_id
+       JOIN element_states s ON s.state_hash = c.state_hash
+       WHERE r.version_id = ? AND r.model_id != ? AND c.element_key IN (SELECT value FROM json_each(?))
+       ORDER BY c.seq, c.model_id`,
     ),
     baseElements: db.prepare(
       'SELECT element_key, model_id, state_hash, express_id FROM version_elements WHERE version_id = ?',
@@ -251,15 +282,7 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
     deps.checkpoint();
 
     // 2. The elements of the other models stay as they are in the base version.
-    const rows =
-      baseVersionId === null
-        ? []
-        : (statements.baseElements.all(baseVersionId) as {
-            element_key: string;
-            model_id: string;
-            state_hash: string;
-            express_id: number;
-          }[]);
+    const rows = baseVersionId === null ? [] : (statements.baseElements.all(baseVersionId) as ElementRow[]);
     const kept = rows.filter((row) => row.model_id !== target.modelId);
     const previous = new Map(
       rows.filter((row) => row.model_id === target.modelId).map((row) => [row.element_key, row]),
@@ -280,13 +303,17 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
   const modelId = target.modelId;
   const { baseVersionId, kept, previous, keptKeys } = base;
   const elements: ImportedElement[] = [];
+  /** Elements skipped as another model's: stored all the same, and claimed by this file (finish). */
+  const claimed: ImportedElement[] = [];
   const writtenGeometry = new Set<string>();
   let clashes = 0;
 
   return {
     add: (batch, geometryOf) =>
       guarded(() => {
-        // 4. Content: geometry, element states (each stored once).
+        // 4. Content: geometry, element states (each stored once). An element another model holds
+        // is not this model's, but its state is stored as this file gives it: should that model's
+        // next file drop it, it passes to this one with that state (finish, of that import).
         let i = 0;
         for (const e of batch) {
           if (keptKeys.has(e.elementKey)) {
@@ -296,9 +323,8 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
                 `GlobalId ${e.globalId} already belongs to another model of this twin; it was skipped here.`,
               );
             }
-            continue;
-          }
-          elements.push(e);
+            claimed.push(e);
+          } else elements.push(e);
           for (const mesh of e.meshes) {
             if (writtenGeometry.has(mesh.geometryHash)) continue;
             const geometry = geometryOf(mesh.geometryHash);
@@ -343,14 +369,62 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
         }
         deps.progress?.(0.6);
 
-        // 5. The version and its Merkle tree over every element of the twin.
+        // 5. This model's elements the file no longer holds. One that another model's current file
+        // holds (its import skipped it, as this model held it then) passes to that model, with the
+        // state and express id that file gave it, instead of leaving the twin: the authors moved it
+        // from one model to the other, and which file was imported first does not matter. Where
+        // several models' files claim it, the one imported last takes it (claims come ordered by
+        // the seq of the version their import made). A new twin or model has no previous elements,
+        // and an iteration that drops none asks nothing more.
+        const gone: ElementRow[] = [];
+        if (previous.size > 0) {
+          const imported = new Set(elements.map((e) => e.elementKey));
+          for (const row of previous.values()) if (!imported.has(row.element_key)) gone.push(row);
+        }
+        const passed = new Map<string, ClaimRow>();
+        if (gone.length > 0) {
+          const claims = statements.claimsOn.all(
+            baseVersionId,
+            modelId,
+            JSON.stringify(gone.map((row) => row.element_key)),
+          ) as ClaimRow[];
+          for (const claim of claims) passed.set(claim.element_key, claim);
+          const byModel = new Map<string, string[]>();
+          for (const claim of passed.values()) {
+            const globalIds = byModel.get(claim.model_name) ?? [];
+            globalIds.push(claim.global_id);
+            byModel.set(claim.model_name, globalIds);
+          }
+          for (const [name, globalIds] of byModel) {
+            const one = globalIds.length === 1;
+            warnings.push(
+              `${one ? '1 element' : `${globalIds.length} elements`} this file no longer holds ` +
+                `${one ? 'was' : 'were'} kept in model "${name}" (its file holds ${one ? 'it' : 'them'}): ` +
+                `${globalIds.sort().slice(0, 5).join(', ')}${globalIds.length > 5 ? ', ...' : ''}.`,
+            );
+          }
+        }
+        const carried = passed.size === 0 ? kept : [...kept, ...passed.values()];
+
+        // 6. The version and its Merkle tree over every element of the twin.
         const leaves: (readonly [string, string, Buffer?])[] = [
-          ...kept.map((row) => [row.element_key, row.state_hash] as const),
+          ...carried.map((row) => [row.element_key, row.state_hash] as const),
           ...elements.map((e) => [e.elementKey, e.stateHash, e.leafHash] as const),
         ];
         const tree = deps.buildTree(leaves);
         deps.checkpoint();
         const seq = statements.nextSeq.get(target.twinId) as number;
+        // This file's claims (add stored the states they name).
+        for (const e of claimed) {
+          statements.insertClaim.run(
+            modelId,
+            header.source.sha256,
+            e.elementKey,
+            e.stateHash,
+            e.expressId,
+            seq,
+          );
+        }
         const status = header.commit ? 'local' : 'draft';
         const versionId = Number(
           statements.insertVersion.run(
@@ -365,7 +439,7 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
             header.commit ? now : null,
           ).lastInsertRowid,
         );
-        for (const row of kept) {
+        for (const row of carried) {
           statements.insertVersionElement.run(
             versionId,
             row.element_key,
@@ -398,7 +472,7 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
         deps.progress?.(0.8);
         deps.checkpoint();
 
-        // 6. The changeset of this model against the base version. A new twin's first version adds
+        // 7. The changeset of this model against the base version. A new twin's first version adds
         // every element it holds: its entries are that version's elements themselves, which
         // TwinStore.changeset lists from version_elements instead of a copy here (Office_A: 1,091
         // rows fewer). A draft keeps them written out: edits replace its entries.
@@ -407,9 +481,7 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
         let removed = 0;
         let modified = 0;
         const entries: unknown[][] = [];
-        const seen = new Set<string>();
         for (const e of elements) {
-          seen.add(e.elementKey);
           const old = previous.get(e.elementKey);
           if (!old) {
             added++;
@@ -442,8 +514,35 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
             ]);
           }
         }
-        for (const [key, old] of previous) {
-          if (seen.has(key)) continue;
+        for (const old of gone) {
+          const heir = passed.get(old.element_key);
+          if (heir) {
+            // Still in the twin, so not removed. Its state now is the other file's: where that
+            // differs, the version changed the element, and the entry says so as for any element
+            // (this changeset then agrees with the versions' own difference, history.diff's).
+            if (heir.state_hash === old.state_hash) continue;
+            modified++;
+            const before = statements.canonicalOf.get(old.state_hash) as { canonical: string };
+            const after = statements.canonicalOf.get(heir.state_hash) as {
+              canonical: string;
+              global_id: string;
+              ifc_class: string;
+              name: string | null;
+            };
+            const diff = deps.diffStates(before.canonical, after.canonical);
+            entries.push([
+              old.element_key,
+              after.global_id,
+              after.ifc_class,
+              after.name,
+              'modified',
+              JSON.stringify(diff.fields),
+              JSON.stringify(diff.details),
+              old.state_hash,
+              heir.state_hash,
+            ]);
+            continue;
+          }
           removed++;
           const before = statements.canonicalOf.get(old.state_hash) as {
             global_id: string;
@@ -451,7 +550,7 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
             name: string | null;
           };
           entries.push([
-            key,
+            old.element_key,
             before.global_id,
             before.ifc_class,
             before.name,

@@ -263,10 +263,17 @@ export class TwinStore {
     return done;
   }
 
-  /** Removes element states, meshes, geometry and files no version refers to any more. */
+  /**
+   * Removes element states, meshes, geometry and files no version refers to any more, and the
+   * claims (migration 10) of a model's file that no version names for that model: only a model's
+   * current file in some version can pass an element to it, and a claim keeps its state alive.
+   */
   collectGarbage(): void {
     this.db.exec(`
-      DELETE FROM element_states WHERE state_hash NOT IN (SELECT state_hash FROM version_elements);
+      DELETE FROM element_claims
+      WHERE (model_id, source_sha256) NOT IN (SELECT model_id, source_sha256 FROM model_revisions);
+      DELETE FROM element_states WHERE state_hash NOT IN (SELECT state_hash FROM version_elements)
+        AND state_hash NOT IN (SELECT state_hash FROM element_claims);
       DELETE FROM geometries WHERE hash NOT IN (SELECT geometry_hash FROM element_meshes);
       DELETE FROM source_files WHERE sha256 NOT IN (SELECT source_sha256 FROM model_revisions);
     `);

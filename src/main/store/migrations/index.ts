@@ -9,6 +9,7 @@ import { migration006 } from './006-draft-edits';
 import { migration007 } from './007-source-files-beside';
 import { migration008 } from './008-covering-indexes';
 import { migration009 } from './009-search-type-words';
+import { migration010 } from './010-element-claims';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -21,6 +22,7 @@ export const migrations: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
 ];
 
 /** Throws unless the migrations run 1, 2, 3... with no gap, repeat or reordering. */
