@@ -60,6 +60,22 @@ describe('applyEdit', () => {
     expect(stateHashOf(state)).not.toBe(stateHashOf(before));
   });
 
+  it('keeps two sets of one name in the order an import of the same content gives', () => {
+    // The importer orders sets of one name and kind by their canonical text (reader.ts sortSets).
+    const set = (value: number) => ({
+      name: 'Pset_Extra',
+      kind: 'pset' as const,
+      properties: [{ name: 'Load', type: 'IFCREAL', value, unit: null }],
+    });
+    const w = wallState([set(1), set(5)]);
+    const { state } = applyEdit(w, { kind: 'setProperty', set: 'Pset_Extra', property: 'Load', value: 9 });
+    const loads = state.propertySets
+      .filter((s) => s.name === 'Pset_Extra')
+      .map((s) => s.properties[0]!.value);
+    expect(loads).toEqual([5, 9]);
+    expect(stateHashOf(state)).toBe(stateHashOf(wallState([set(5), set(9)])));
+  });
+
   it('refuses a value of another kind, a missing set or property, and a type property', () => {
     const w = wall();
     expect(() =>

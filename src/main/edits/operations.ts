@@ -24,8 +24,17 @@ function sortProperties(properties: PropertyValue[]): PropertyValue[] {
   return properties.sort((a, b) => byName(a, b) || (canonicalJson(a) < canonicalJson(b) ? -1 : 1));
 }
 
+/**
+ * As the importer sorts them (reader.ts): by name, kind, then canonical text, so that two sets of
+ * one name and kind (real files have them) stand in the order an import of the same content gives.
+ */
 function sortSets(sets: PropertySetState[]): PropertySetState[] {
-  return sets.sort((a, b) => byName(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  return sets.sort(
+    (a, b) =>
+      byName(a, b) ||
+      (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) ||
+      (canonicalJson(a) < canonicalJson(b) ? -1 : canonicalJson(a) > canonicalJson(b) ? 1 : 0),
+  );
 }
 
 /** A value as people read it in a summary. */
@@ -95,6 +104,7 @@ export function applyEdit(input: ElementState, op: EditOp): EditOutcome {
       const before = property.value;
       property.value = op.value;
       sortProperties(set.properties);
+      sortSets(state.propertySets); // a set's text changed: its place among same-named sets may too
       return {
         state,
         summary: `${op.set}.${op.property}: ${showValue(before, property.unit)} → ${showValue(op.value, property.unit)}`,
