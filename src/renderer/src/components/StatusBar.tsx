@@ -1,6 +1,7 @@
 // The status bar: chain mode, active identity, connectivity and the host's health, live. The
 // outbox counts open the outbox; in sandbox mode the node can be stopped and started again, to
-// rehearse offline work (signed work queues while it is stopped and is sent when it is back).
+// rehearse offline work (signed work queues while it is stopped and is sent when it is back). The
+// gear (or Ctrl+,) opens the settings.
 import { useEffect, useState } from 'react';
 import { useApi, useEvent, useQuery } from '../api-context';
 import type { ChainStatus, SessionStatus } from '../../../shared/api';
@@ -8,6 +9,12 @@ import { useWorkspace } from '../workspace';
 import { IdentitySwitcher } from './IdentitySwitcher';
 import { SyncIndicator } from './SyncIndicator';
 import { OutboxPanel } from './OutboxPanel';
+import { SettingsDialog } from './SettingsDialog';
+import { Icon } from './icons';
+import { isModalOpen } from './modal-keys';
+
+/** Cmd on macOS, Ctrl elsewhere: how shortcuts are written in titles. */
+const settingsShortcut = /Mac/.test(navigator.platform) ? '⌘,' : 'Ctrl+,';
 
 export function StatusBar() {
   const api = useApi();
@@ -15,12 +22,17 @@ export function StatusBar() {
   const [status, setStatus] = useState<SessionStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [outboxOpen, setOutboxOpen] = useState(false);
-  // Ctrl+Shift+O (Cmd+Shift+O) opens the outbox from anywhere.
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  // Ctrl+Shift+O (Cmd+Shift+O) opens the outbox from anywhere; Ctrl+, (Cmd+,) the settings, unless
+  // a dialog is already open (one over an import in progress, say, or the settings themselves).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'o') {
         e.preventDefault();
         setOutboxOpen((open) => !open);
+      } else if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key === ',') {
+        e.preventDefault();
+        if (!isModalOpen()) setSettingsOpen(true);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -55,7 +67,18 @@ export function StatusBar() {
       <span className="status-item muted" data-testid="app-version">
         {info.state === 'ready' ? `TwinLedger ${info.value.version} · ${info.value.host}` : ''}
       </span>
+      <button
+        type="button"
+        className="status-item status-button settings-button"
+        aria-label="Settings"
+        title={`Settings (${settingsShortcut})`}
+        data-testid="open-settings"
+        onClick={() => setSettingsOpen(true)}
+      >
+        <Icon name="settings" size={14} />
+      </button>
       {outboxOpen && <OutboxPanel onClose={() => setOutboxOpen(false)} />}
+      {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
     </footer>
   );
 }

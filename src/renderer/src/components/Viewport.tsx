@@ -146,6 +146,7 @@ const shortcuts: [string, string][] = [
   ['Ctrl+Shift+Z / Ctrl+Y', 'Redo'],
   ['N', 'New work order on the selected element (Orders tab)'],
   ['Ctrl+Shift+O', 'Open the outbox'],
+  ['Ctrl+,', 'Settings'],
   ['?', 'This list'],
 ];
 

@@ -1,0 +1,275 @@
+// The settings dialog: opened with Ctrl+, and from the status bar's gear; Save waits for a valid
+// change; a value the schema refuses is named next to its field; what is saved reaches main (its
+// settings.get and its settings.json) and the dialog shows it when opened again; Esc and Cancel
+// drop edits; Restore defaults fills the form (Save still needed); edits made elsewhere meanwhile
+// reach the fields not touched; main's refusal is shown in the dialog.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { decode } from '@msgpack/msgpack';
+import { screenshotsDir, startServe, stopServe, type ServeProcess } from './fixtures';
+import { openClient } from './client';
+import { defaultSettings, type Settings } from '../../src/shared/api/app';
+
+type Client = Awaited<ReturnType<typeof openClient>>;
+
+// A host of its own: the settings it saves never reach the other journeys.
+const test = base.extend<{ client: Client }, { host: ServeProcess }>({
+  host: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const serve = await startServe();
+      await use(serve);
+      await stopServe(serve);
+    },
+    { scope: 'worker' },
+  ],
+  client: async ({ host }, use) => {
+    const client = await openClient(host);
+    await use(client);
+    client.close();
+  },
+});
+
+const { theme: _theme, ...defaults } = defaultSettings;
+
+test.beforeEach(async ({ client }) => {
+  expect(await client.call('settings.update', defaults)).toMatchObject({ ok: true });
+});
+
+async function mainSettings(client: Client): Promise<Settings> {
+  const answer = (await client.call('settings.get', {})) as { ok: boolean; value: Settings };
+  expect(answer.ok).toBe(true);
+  return answer.value;
+}
+
+async function openApp(page: Page, host: ServeProcess) {
+  await page.goto(host.url);
+  await expect(page.getByTestId('chain-mode')).toContainText('Sandbox chain');
+}
+
+const settingsDialog = (page: Page) => page.getByRole('dialog', { name: 'Settings' });
+const field = (dialog: Locator, label: string) => dialog.getByLabel(label, { exact: true });
+const note = (dialog: Locator, name: string) => dialog.getByTestId(`settings-${name}-note`);
+const IMPORT = 'Maximum IFC import size (MB)';
+const IDLE = 'Vault auto-lock (minutes idle)';
+
+test('Ctrl+, and the gear open it; Save waits for a valid change; saved values persist', async ({
+  page,
+  host,
+  client,
+}) => {
+  await openApp(page, host);
+  const dialog = settingsDialog(page);
+  const save = dialog.getByRole('button', { name: 'Save' });
+
+  await page.keyboard.press('Control+,');
+  await expect(dialog).toBeVisible();
+  await expect(field(dialog, IMPORT)).toHaveValue('512');
+  await expect(field(dialog, IMPORT)).toBeFocused();
+  await expect(field(dialog, IDLE)).toHaveValue('15');
+  await expect(field(dialog, 'Chain mode')).toHaveValue('sandbox');
+  // Network settings stay hidden in sandbox mode; theme is not offered.
+  await expect(field(dialog, 'RPC URL')).toHaveCount(0);
+  await expect(dialog.getByText(/theme/i)).toHaveCount(0);
+  await expect(save).toBeDisabled();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+
+  const gear = page.getByRole('button', { name: 'Settings', exact: true });
+  await gear.click();
+  await expect(dialog).toBeVisible();
+  await expect(save).toBeDisabled();
+
+  // Out of the schema's range: named next to the field, marked invalid, Save stays disabled.
+  await field(dialog, IMPORT).fill('0');
+  await expect(note(dialog, 'maxImportMegabytes')).toHaveText(
+    'Maximum IFC import size must be a whole number of MB from 1 to 4096',
+  );
+  await expect(field(dialog, IMPORT)).toHaveAttribute('aria-invalid', 'true');
+  await expect(save).toBeDisabled();
+  await field(dialog, IMPORT).fill('4097');
+  await expect(note(dialog, 'maxImportMegabytes')).toContainText('from 1 to 4096');
+  await expect(save).toBeDisabled();
+  await field(dialog, IMPORT).fill('');
+  await expect(note(dialog, 'maxImportMegabytes')).toContainText('from 1 to 4096');
+  await field(dialog, IDLE).fill('1441');
+  await expect(note(dialog, 'vaultIdleLockMinutes')).toHaveText(
+    'Vault auto-lock must be a whole number of minutes from 1 to 1440',
+  );
+  await expect(save).toBeDisabled();
+  // Nothing invalid ever reached main.
+  expect(await mainSettings(client)).toMatchObject({ maxImportMegabytes: 512, vaultIdleLockMinutes: 15 });
+
+  await field(dialog, IMPORT).fill('64');
+  await field(dialog, IDLE).fill('30');
+  await expect(note(dialog, 'maxImportMegabytes')).toContainText('refused when picked');
+  await expect(field(dialog, IMPORT)).not.toHaveAttribute('aria-invalid', 'true');
+  await expect(save).toBeEnabled();
+  // Enter saves; the dialog closes once main has the change, and focus goes back to the gear.
+  await field(dialog, IDLE).press('Enter');
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByText('Settings saved.')).toBeVisible();
+  await expect(gear).toBeFocused();
+
+  expect(await mainSettings(client)).toMatchObject({
+    maxImportMegabytes: 64,
+    vaultIdleLockMinutes: 30,
+    chainMode: 'sandbox',
+  });
+  const onDisk = JSON.parse(readFileSync(join(host.dataDir, 'settings.json'), 'utf8')) as Settings;
+  expect(onDisk).toMatchObject({ maxImportMegabytes: 64, vaultIdleLockMinutes: 30 });
+
+  // Opened again, after a reload too: the saved values, and nothing to save.
+  await page.reload();
+  await expect(page.getByTestId('chain-mode')).toContainText('Sandbox chain');
+  await page.keyboard.press('Control+,');
+  await expect(field(dialog, IMPORT)).toHaveValue('64');
+  await expect(field(dialog, IDLE)).toHaveValue('30');
+  await expect(save).toBeDisabled();
+});
+
+test('Esc and Cancel drop edits; network mode asks for a valid RPC URL', async ({ page, host, client }) => {
+  await openApp(page, host);
+  const dialog = settingsDialog(page);
+  const save = dialog.getByRole('button', { name: 'Save' });
+
+  await page.keyboard.press('Control+,');
+  await field(dialog, IMPORT).fill('99');
+  await expect(save).toBeEnabled();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await page.keyboard.press('Control+,');
+  await expect(field(dialog, IMPORT)).toHaveValue('512');
+  await field(dialog, IDLE).fill('5');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(await mainSettings(client)).toMatchObject({ maxImportMegabytes: 512, vaultIdleLockMinutes: 15 });
+
+  // Network mode without an endpoint would leave the app without a chain: the dialog asks for one.
+  await page.keyboard.press('Control+,');
+  await field(dialog, 'Chain mode').selectOption('network');
+  const rpc = field(dialog, 'RPC URL');
+  await expect(rpc).toBeVisible();
+  await expect(note(dialog, 'rpcUrl')).toHaveText(
+    'Network mode needs an RPC URL: without one there is no chain to connect to',
+  );
+  await expect(note(dialog, 'chainMode')).toContainText('Saving stops the current chain');
+  await expect(note(dialog, 'deploymentManifestPath')).toContainText('Without a manifest');
+  await expect(field(dialog, 'Sync confirmations (blocks)')).toHaveValue('2');
+  await expect(save).toBeDisabled();
+  await rpc.fill('ftp://rpc.example.org');
+  await expect(note(dialog, 'rpcUrl')).toHaveText('RPC URL must be an http(s) or ws(s) URL');
+  await expect(rpc).toHaveAttribute('aria-invalid', 'true');
+  await expect(save).toBeDisabled();
+  await field(dialog, 'Sync confirmations (blocks)').fill('257');
+  await expect(note(dialog, 'syncConfirmations')).toHaveText(
+    'Sync confirmations must be a whole number from 0 to 256',
+  );
+  await field(dialog, 'Sync confirmations (blocks)').fill('6');
+  await rpc.fill('http://127.0.0.1:8545');
+  await expect(note(dialog, 'rpcUrl')).toContainText('The JSON-RPC node the app reads and sends through');
+  await expect(save).toBeEnabled();
+  await dialog.screenshot({ path: join(screenshotsDir, 'settings-network.png') });
+
+  // A hidden network field's problem is said at the mode while sandbox is chosen.
+  await rpc.fill('not a url');
+  await field(dialog, 'Chain mode').selectOption('sandbox');
+  await expect(rpc).toHaveCount(0);
+  await expect(note(dialog, 'chainMode')).toHaveText(
+    'RPC URL must be an http(s) or ws(s) URL (a network setting: choose Network to correct it)',
+  );
+  await expect(save).toBeDisabled();
+
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  expect(await mainSettings(client)).toMatchObject({
+    chainMode: 'sandbox',
+    rpcUrl: null,
+    syncConfirmations: 2,
+  });
+  await expect(page.getByTestId('chain-mode')).toContainText('Sandbox chain');
+});
+
+test('Restore defaults fills the form, and Save makes it so', async ({ page, host, client }) => {
+  await client.call('settings.update', {
+    maxImportMegabytes: 64,
+    vaultIdleLockMinutes: 30,
+    syncConfirmations: 9,
+  });
+  await openApp(page, host);
+  const dialog = settingsDialog(page);
+  await page.keyboard.press('Control+,');
+  await expect(field(dialog, IMPORT)).toHaveValue('64');
+  await dialog.getByRole('button', { name: 'Restore defaults' }).click();
+  await expect(field(dialog, IMPORT)).toHaveValue(String(defaults.maxImportMegabytes));
+  await expect(field(dialog, IDLE)).toHaveValue(String(defaults.vaultIdleLockMinutes));
+  await expect(field(dialog, 'Chain mode')).toHaveValue(defaults.chainMode);
+  // Filled, not saved.
+  expect(await mainSettings(client)).toMatchObject({ maxImportMegabytes: 64, syncConfirmations: 9 });
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(await mainSettings(client)).toEqual(defaultSettings);
+});
+
+test('changes made elsewhere reach the fields not edited; Saving… holds the dialog until main answers', async ({
+  page,
+  host,
+  client,
+}) => {
+  // The page's settings.update frames wait here until released, so the dialog's wait shows.
+  let release: () => void = () => {};
+  const held = new Promise<void>((done) => (release = done));
+  await page.routeWebSocket(/\/api$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((frame) => {
+      const method = typeof frame === 'string' ? null : (decode(frame) as { method?: string }).method;
+      if (method === 'settings.update') void held.then(() => server.send(frame));
+      else server.send(frame);
+    });
+  });
+  await openApp(page, host);
+  const dialog = settingsDialog(page);
+  await page.keyboard.press('Control+,');
+  await field(dialog, IMPORT).fill('100');
+
+  // Another window (or client) changes both the import limit and the idle lock meanwhile.
+  await client.call('settings.update', { maxImportMegabytes: 300, vaultIdleLockMinutes: 45 });
+  await expect(field(dialog, IDLE)).toHaveValue('45');
+  await expect(field(dialog, IMPORT)).toHaveValue('100');
+
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  const saving = dialog.getByRole('button', { name: 'Saving…' });
+  await expect(saving).toBeDisabled();
+  await expect(field(dialog, IMPORT)).toBeDisabled();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeVisible();
+  release();
+  await expect(dialog).toHaveCount(0);
+  expect(await mainSettings(client)).toMatchObject({ maxImportMegabytes: 100, vaultIdleLockMinutes: 45 });
+});
+
+test("main's refusal is shown and the dialog stays", async ({ page, host, client }) => {
+  // settings.json replaced by a folder that is not empty: main cannot write the change durably.
+  const path = join(host.dataDir, 'settings.json');
+  rmSync(path, { force: true });
+  mkdirSync(path);
+  writeFileSync(join(path, 'keep'), '');
+  try {
+    await openApp(page, host);
+    const dialog = settingsDialog(page);
+    await page.keyboard.press('Control+,');
+    await field(dialog, IMPORT).fill('128');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByRole('alert')).toHaveText(
+      'The settings were not saved: settings.update failed unexpectedly; the details are in the log.',
+    );
+    await expect(dialog).toBeVisible();
+    await expect(field(dialog, IMPORT)).toHaveValue('128');
+    await expect(dialog.getByRole('button', { name: 'Save' })).toBeEnabled();
+    expect(await mainSettings(client)).toMatchObject({ maxImportMegabytes: 512 });
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+    rmSync(`${path}.${host.process.pid}.tmp`, { force: true });
+  }
+});
