@@ -56,6 +56,35 @@ describe('chain service', () => {
     expect(statuses.map((s) => s.state)).toEqual(expect.arrayContaining(['starting', 'ready', 'offline']));
   });
 
+  it('keeps a sandbox node the user stopped stopped when other settings change', async () => {
+    const { dir, remove } = tempDir('chain-service-held');
+    let config = { chainMode: 'sandbox' as 'sandbox' | 'network', rpcUrl: null as string | null };
+    const service = new ChainService({
+      dataDir: dir,
+      config: () => config,
+      onStatus: () => {},
+      logger: quietLogger,
+      durable: false,
+    });
+    cleanups.push(remove, () => service.close());
+    await service.start();
+    expect(service.status().state).toBe('ready');
+    await service.setSandboxRunning(false);
+    // Every settings.changed reaches reconfigure (the import limit saved, say): nothing to apply here.
+    await service.reconfigure();
+    expect(service.status().state).toBe('offline');
+    expect(service.sandbox).toBeNull();
+    await service.setSandboxRunning(true);
+    expect(service.status().state).toBe('ready');
+    // A changed mode is applied, and the sandbox it comes back to runs again.
+    config = { chainMode: 'network', rpcUrl: null };
+    await service.reconfigure();
+    expect(service.status()).toMatchObject({ mode: 'network', label: 'No network configured' });
+    config = { chainMode: 'sandbox', rpcUrl: null };
+    await service.reconfigure();
+    expect(service.status()).toMatchObject({ mode: 'sandbox', state: 'ready' });
+  });
+
   it('shows an endpoint without its credentials', () => {
     expect(endpointLabel('https://user:pw@eth.example.com/v3/SECRETKEY?x=1')).toBe('https://eth.example.com');
   });

@@ -40,6 +40,8 @@ export class ChainService {
   private sandboxChain: EmbeddedChain | null = null;
   private network: { url: string; provider: Eip1193Provider; timer: NodeJS.Timeout | null } | null = null;
   private starting: Promise<void> | null = null;
+  /** The user stopped the sandbox node (setSandboxRunning): it stays stopped until started again. */
+  private sandboxHeld = false;
   private generation = 0;
   private emitTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -73,13 +75,18 @@ export class ChainService {
     return this.starting;
   }
 
-  /** Applies a changed mode or endpoint: stops the current chain and starts the configured one. */
+  /**
+   * Applies a changed mode or endpoint: stops the current chain and starts the configured one. Any
+   * other change of the settings (they all come here) leaves the chain as it is, a sandbox node the
+   * user stopped included.
+   */
   async reconfigure(): Promise<void> {
     const { chainMode, rpcUrl } = this.options.config();
     const same =
       chainMode === this.current.mode &&
       (chainMode === 'sandbox' || (this.network !== null && this.network.url === rpcUrl));
-    if (same && this.starting) return;
+    if (same && (this.starting || this.sandboxHeld)) return;
+    this.sandboxHeld = false;
     await this.stop();
     if (!this.closed) await this.start();
   }
@@ -95,6 +102,7 @@ export class ChainService {
         'Only the sandbox chain can be stopped and started from the app; a network chain is offline only when it cannot be reached.',
       );
     }
+    this.sandboxHeld = !running;
     if (running) {
       if (!this.sandboxChain) await this.start();
     } else {
