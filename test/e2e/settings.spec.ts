@@ -159,7 +159,7 @@ test('Esc and Cancel drop edits; network mode asks for a valid RPC URL', async (
   await expect(field(dialog, 'Sync confirmations (blocks)')).toHaveValue('2');
   await expect(save).toBeDisabled();
   await rpc.fill('ftp://rpc.example.org');
-  await expect(note(dialog, 'rpcUrl')).toHaveText('RPC URL must be an http(s) or ws(s) URL');
+  await expect(note(dialog, 'rpcUrl')).toHaveText('RPC URL must be an http(s) URL');
   await expect(rpc).toHaveAttribute('aria-invalid', 'true');
   await expect(save).toBeDisabled();
   await field(dialog, 'Sync confirmations (blocks)').fill('257');
@@ -177,7 +177,7 @@ test('Esc and Cancel drop edits; network mode asks for a valid RPC URL', async (
   await field(dialog, 'Chain mode').selectOption('sandbox');
   await expect(rpc).toHaveCount(0);
   await expect(note(dialog, 'chainMode')).toHaveText(
-    'RPC URL must be an http(s) or ws(s) URL (a network setting: choose Network to correct it)',
+    'RPC URL must be an http(s) URL (a network setting: choose Network to correct it)',
   );
   await expect(save).toBeDisabled();
 

@@ -58,6 +58,8 @@ describe('settings', () => {
     service.update({ theme: 'dark' });
     const before = readFileSync(join(d, 'settings.json'), 'utf8');
     expect(() => service.update({ rpcUrl: 'ftp://example.org' } as never)).toThrow(/Settings rejected/);
+    // The chain service speaks JSON-RPC over HTTP only: a WebSocket endpoint would never connect.
+    expect(() => service.update({ rpcUrl: 'wss://rpc.example.org' })).toThrow(/Settings rejected/);
     expect(readFileSync(join(d, 'settings.json'), 'utf8')).toBe(before);
     expect(service.get().rpcUrl).toBeNull();
   });

@@ -22,8 +22,11 @@ export const Settings = z
   .object({
     theme: Theme,
     chainMode: ChainMode,
-    /** JSON-RPC endpoint for network mode; ignored in sandbox mode. */
-    rpcUrl: z.url({ protocol: /^https?$|^wss?$/ }).nullable(),
+    /**
+     * JSON-RPC endpoint for network mode (HTTP or HTTPS: the chain service speaks JSON-RPC over
+     * HTTP); ignored in sandbox mode.
+     */
+    rpcUrl: z.url({ protocol: /^https?$/ }).nullable(),
     /** Minutes of inactivity after which the vault locks itself. */
     vaultIdleLockMinutes: z
       .number()

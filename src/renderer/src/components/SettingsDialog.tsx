@@ -38,7 +38,7 @@ const PROBLEMS: Record<Field, string> = {
   maxImportMegabytes: `Maximum IFC import size must be a whole number of MB from ${importMb.min} to ${importMb.max}`,
   vaultIdleLockMinutes: `Vault auto-lock must be a whole number of minutes from ${idleMinutes.min} to ${idleMinutes.max}`,
   chainMode: 'Chain mode must be sandbox or network',
-  rpcUrl: 'RPC URL must be an http(s) or ws(s) URL',
+  rpcUrl: 'RPC URL must be an http(s) URL',
   deploymentManifestPath: `Deployment manifest path must be at most ${manifestMaxLength} characters`,
   syncConfirmations: `Sync confirmations must be a whole number from ${confirmations.min} to ${confirmations.max}`,
 };
