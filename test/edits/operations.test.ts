@@ -74,6 +74,21 @@ describe('applyEdit', () => {
       .map((s) => s.properties[0]!.value);
     expect(loads).toEqual([5, 9]);
     expect(stateHashOf(state)).toBe(stateHashOf(wallState([set(5), set(9)])));
+    // A removed property (the set not emptied) moves its set just the same: {Load 0, Zone A} sorts
+    // before {Load 0, Zone B}, and without its Zone after it.
+    const zoned = (zone: string | null) => ({
+      ...set(0),
+      properties: [
+        ...set(0).properties,
+        ...(zone ? [{ name: 'Zone', type: 'IFCLABEL', value: zone, unit: null }] : []),
+      ],
+    });
+    const before = wallState([zoned('A'), zoned('B')]);
+    const removed = applyEdit(before, { kind: 'removeProperty', set: 'Pset_Extra', property: 'Zone' });
+    expect(removed.state.propertySets.filter((s) => s.name === 'Pset_Extra')).toEqual([
+      zoned('B'),
+      zoned(null),
+    ]);
   });
 
   it('refuses a value of another kind, a missing set or property, and a type property', () => {

@@ -90,7 +90,13 @@ const round = (v: number) => Number(v.toFixed(3));
 
 /** Applies one edit to a copy of the state; the input is not changed. */
 export function applyEdit(input: ElementState, op: EditOp): EditOutcome {
-  const state = structuredClone(input);
+  const outcome = edit(structuredClone(input), op);
+  // Once for every edit: a set's text that changed may move it among sets of its name and kind.
+  sortSets(outcome.state.propertySets);
+  return outcome;
+}
+
+function edit(state: ElementState, op: EditOp): EditOutcome {
   switch (op.kind) {
     case 'setProperty': {
       const set = findSet(state, op.set);
@@ -104,7 +110,6 @@ export function applyEdit(input: ElementState, op: EditOp): EditOutcome {
       const before = property.value;
       property.value = op.value;
       sortProperties(set.properties);
-      sortSets(state.propertySets); // a set's text changed: its place among same-named sets may too
       return {
         state,
         summary: `${op.set}.${op.property}: ${showValue(before, property.unit)} → ${showValue(op.value, property.unit)}`,
@@ -133,7 +138,6 @@ export function applyEdit(input: ElementState, op: EditOp): EditOutcome {
         unit,
       });
       sortProperties(set.properties);
-      sortSets(state.propertySets);
       return {
         state,
         summary: `Added ${op.set}.${op.property} = ${showValue(op.value, unit)}${created ? ' (new property set)' : ''}`,
@@ -172,7 +176,6 @@ export function applyEdit(input: ElementState, op: EditOp): EditOutcome {
       if (!set) {
         set = { name: STATUS_PROPERTY_SET, kind: 'pset', properties: [] };
         state.propertySets.push(set);
-        sortSets(state.propertySets);
       }
       const existing = set.properties.find((p) => p.name === STATUS_PROPERTY);
       const before = existing?.value ?? null;
