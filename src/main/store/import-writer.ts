@@ -481,6 +481,29 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
         let removed = 0;
         let modified = 0;
         const entries: unknown[][] = [];
+        /** A 'modified' entry: the element as it is now, and the fields and paths that changed. */
+        const modify = (
+          key: string,
+          about: { globalId: string; ifcClass: string; name: string | null },
+          oldHash: string,
+          newHash: string,
+          canonical: string,
+        ) => {
+          modified++;
+          const before = statements.canonicalOf.get(oldHash) as { canonical: string };
+          const diff = deps.diffStates(before.canonical, canonical);
+          entries.push([
+            key,
+            about.globalId,
+            about.ifcClass,
+            about.name,
+            'modified',
+            JSON.stringify(diff.fields),
+            JSON.stringify(diff.details),
+            oldHash,
+            newHash,
+          ]);
+        };
         for (const e of elements) {
           const old = previous.get(e.elementKey);
           if (!old) {
@@ -498,20 +521,7 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
                 e.stateHash,
               ]);
           } else if (old.state_hash !== e.stateHash) {
-            modified++;
-            const before = statements.canonicalOf.get(old.state_hash) as { canonical: string };
-            const diff = deps.diffStates(before.canonical, e.canonical);
-            entries.push([
-              e.elementKey,
-              e.globalId,
-              e.ifcClass,
-              e.name,
-              'modified',
-              JSON.stringify(diff.fields),
-              JSON.stringify(diff.details),
-              old.state_hash,
-              e.stateHash,
-            ]);
+            modify(e.elementKey, e, old.state_hash, e.stateHash, e.canonical);
           }
         }
         for (const old of gone) {
@@ -521,26 +531,19 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
             // differs, the version changed the element, and the entry says so as for any element
             // (this changeset then agrees with the versions' own difference, history.diff's).
             if (heir.state_hash === old.state_hash) continue;
-            modified++;
-            const before = statements.canonicalOf.get(old.state_hash) as { canonical: string };
             const after = statements.canonicalOf.get(heir.state_hash) as {
               canonical: string;
               global_id: string;
               ifc_class: string;
               name: string | null;
             };
-            const diff = deps.diffStates(before.canonical, after.canonical);
-            entries.push([
+            modify(
               old.element_key,
-              after.global_id,
-              after.ifc_class,
-              after.name,
-              'modified',
-              JSON.stringify(diff.fields),
-              JSON.stringify(diff.details),
+              { globalId: after.global_id, ifcClass: after.ifc_class, name: after.name },
               old.state_hash,
               heir.state_hash,
-            ]);
+              after.canonical,
+            );
             continue;
           }
           removed++;
