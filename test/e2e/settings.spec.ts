@@ -2,11 +2,12 @@
 // change; a value the schema refuses is named next to its field; what is saved reaches main (its
 // settings.get and its settings.json) and the dialog shows it when opened again; Esc and Cancel
 // drop edits; Restore defaults fills the form (Save still needed); edits made elsewhere meanwhile
-// reach the fields not touched; main's refusal is shown in the dialog.
+// reach the fields not touched, and never a touched one, even landing before the edit's re-render;
+// a settings.get failure is said until a settings.changed fills the form; main's refusal is shown.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { decode } from '@msgpack/msgpack';
+import { decode, encode } from '@msgpack/msgpack';
 import { screenshotsDir, startServe, stopServe, type ServeProcess } from './fixtures';
 import { openClient } from './client';
 import { defaultSettings, type Settings } from '../../src/shared/api/app';
@@ -247,6 +248,123 @@ test('changes made elsewhere reach the fields not edited; Saving… holds the di
   release();
   await expect(dialog).toHaveCount(0);
   expect(await mainSettings(client)).toMatchObject({ maxImportMegabytes: 100, vaultIdleLockMinutes: 45 });
+});
+
+// Hands the page's API socket a settings.changed frame in the same task as `act` (run in the page
+// first), i.e. before React re-renders for what `act` did: the order a frame from another client
+// can take when it lands right after an edit. The page's sockets are recorded as they are made.
+async function recordSockets(page: Page) {
+  await page.addInitScript(() => {
+    const Native = window.WebSocket;
+    const sockets: WebSocket[] = [];
+    (window as unknown as { apiSockets: WebSocket[] }).apiSockets = sockets;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets.push(this);
+      }
+    };
+  });
+}
+
+type Act = { restoreDefaults: true } | { type: { id: string; text: string } };
+
+async function changedRightAfter(page: Page, act: Act, settings: Settings) {
+  const frame = [...encode({ type: 'event', event: 'settings.changed', payload: settings })];
+  await page.evaluate(
+    ({ act, frame }) => {
+      const socket = (window as unknown as { apiSockets: WebSocket[] }).apiSockets
+        .filter((ws) => ws.url.endsWith('/api') && ws.readyState === WebSocket.OPEN)
+        .at(-1);
+      if (!socket) throw new Error('no open API socket');
+      if ('restoreDefaults' in act) {
+        const button = [...document.querySelectorAll('button')].find(
+          (b) => b.textContent === 'Restore defaults',
+        );
+        if (!button) throw new Error('no Restore defaults button');
+        button.click();
+      } else {
+        // As a keystroke does: the native value setter, then the input event React listens to.
+        const input = document.getElementById(act.type.id) as HTMLInputElement;
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, act.type.text);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      socket.dispatchEvent(new MessageEvent('message', { data: new Uint8Array(frame).buffer }));
+    },
+    { act, frame },
+  );
+}
+
+test('a change made elsewhere that lands right after an edit keeps the edit', async ({
+  page,
+  host,
+  client,
+}) => {
+  await client.call('settings.update', { maxImportMegabytes: 64, vaultIdleLockMinutes: 30 });
+  await recordSockets(page);
+  await openApp(page, host);
+  const dialog = settingsDialog(page);
+  await page.keyboard.press('Control+,');
+  await expect(field(dialog, IMPORT)).toHaveValue('64');
+  await expect(field(dialog, IDLE)).toHaveValue('30');
+
+  // Typed into the idle lock; another client's change of both fields comes before the re-render.
+  const elsewhere1 = { ...(await mainSettings(client)), maxImportMegabytes: 300, vaultIdleLockMinutes: 45 };
+  await changedRightAfter(page, { type: { id: 'settings-vaultIdleLockMinutes', text: '20' } }, elsewhere1);
+  await expect(field(dialog, IMPORT)).toHaveValue('300');
+  await expect(field(dialog, IDLE)).toHaveValue('20');
+  // Main has it too (its own settings.changed then reaches the page as well).
+  await client.call('settings.update', { maxImportMegabytes: 300, vaultIdleLockMinutes: 45 });
+
+  // Restore defaults touches every field: a change landing before its re-render replaces none.
+  const elsewhere2 = { ...elsewhere1, maxImportMegabytes: 256, vaultIdleLockMinutes: 60 };
+  await changedRightAfter(page, { restoreDefaults: true }, elsewhere2);
+  await expect(field(dialog, IMPORT)).toHaveValue(String(defaults.maxImportMegabytes));
+  await expect(field(dialog, IDLE)).toHaveValue(String(defaults.vaultIdleLockMinutes));
+  await client.call('settings.update', { maxImportMegabytes: 256, vaultIdleLockMinutes: 60 });
+  await expect(field(dialog, IMPORT)).toHaveValue(String(defaults.maxImportMegabytes));
+
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(await mainSettings(client)).toEqual(defaultSettings);
+});
+
+test('settings.get failing is said until a settings.changed fills the form', async ({
+  page,
+  host,
+  client,
+}) => {
+  // The next settings.get the page sends is answered here with a failure; main never sees it.
+  let failGet = false;
+  await page.routeWebSocket(/\/api$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((frame) => {
+      const request = typeof frame === 'string' ? null : (decode(frame) as { id: number; method?: string });
+      if (failGet && request?.method === 'settings.get') {
+        failGet = false;
+        const result = { ok: false, error: { code: 'INTERNAL', message: 'the settings file is unreadable' } };
+        ws.send(Buffer.from(encode({ type: 'response', id: request.id, result })));
+      } else server.send(frame);
+    });
+  });
+  await openApp(page, host);
+  const dialog = settingsDialog(page);
+  failGet = true;
+  await page.keyboard.press('Control+,');
+  await expect(dialog.getByRole('alert')).toHaveText(
+    'The settings could not be read: the settings file is unreadable',
+  );
+  await expect(dialog.getByText('Reading the settings…')).toHaveCount(0);
+  await expect(field(dialog, IMPORT)).toBeDisabled();
+  expect(failGet).toBe(false);
+
+  // Saved elsewhere: the event fills the form, and the error goes.
+  await client.call('settings.update', { maxImportMegabytes: 128 });
+  await expect(field(dialog, IMPORT)).toHaveValue('128');
+  await expect(field(dialog, IMPORT)).toBeEnabled();
+  await expect(field(dialog, IDLE)).toHaveValue('15');
+  await expect(dialog.getByRole('alert')).toHaveCount(0);
+  await expect(dialog.getByRole('button', { name: 'Save' })).toBeDisabled();
 });
 
 test("main's refusal is shown and the dialog stays", async ({ page, host, client }) => {

@@ -94,17 +94,22 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   // Main's settings now (settings.get, then settings.changed): what the form's edits are measured against.
   const [saved, setSaved] = useState<Settings | null>(null);
   const [form, setForm] = useState<Form | null>(null);
-  // Fields the user has touched keep their text when the settings change elsewhere meanwhile.
-  const [edited, setEdited] = useState<ReadonlySet<Field>>(() => new Set());
+  // Fields the user has touched keep their text when the settings change elsewhere meanwhile. A ref,
+  // updated as the input arrives: a settings.changed that comes before the edit's re-render must
+  // already see it (the last render's closure would not, and would overwrite what was just typed).
+  const edited = useRef(new Set<Field>());
   const [saving, setSaving] = useState(false);
+  // Save's refusal; cleared by the next edit or save.
   const [error, setError] = useState<string | null>(null);
+  // settings.get's failure: said only while the form has no values (a settings.changed may fill it).
+  const [readError, setReadError] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
     void api.call('settings.get', {}).then((r) => {
       if (!live) return;
       if (!r.ok) {
-        setError(`The settings could not be read: ${r.error.message}`);
+        setReadError(`The settings could not be read: ${r.error.message}`);
         return;
       }
       // A settings.changed that arrived first is newer than this answer.
@@ -119,9 +124,10 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   useEvent('settings.changed', (next) => {
     setSaved(next);
     const fresh = toForm(next);
+    const keep = new Set(edited.current);
     setForm((current) =>
       current
-        ? (Object.fromEntries(FIELDS.map((f) => [f, edited.has(f) ? current[f] : fresh[f]])) as Form)
+        ? (Object.fromEntries(FIELDS.map((f) => [f, keep.has(f) ? current[f] : fresh[f]])) as Form)
         : fresh,
     );
   });
@@ -147,15 +153,16 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const changed = Object.keys(patch).length > 0;
   const canSave = changed && !saving;
   const network = form?.chainMode === 'network';
+  const shownError = error ?? (form ? null : readError);
 
   const edit = (field: Field, text: string) => {
+    edited.current.add(field);
     setForm((current) => current && { ...current, [field]: text });
-    setEdited((current) => new Set(current).add(field));
     setError(null);
   };
   const restoreDefaults = () => {
+    edited.current = new Set(FIELDS);
     setForm(toForm(defaultSettings));
-    setEdited(new Set(FIELDS));
     setError(null);
   };
 
@@ -204,7 +211,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           <h3>Settings</h3>
         </header>
         <div className="modal-body">
-          {!form && !error && <p className="muted settings-note">Reading the settings…</p>}
+          {!form && !readError && <p className="muted settings-note">Reading the settings…</p>}
           <fieldset className="settings-group">
             <legend>Import</legend>
             <FieldRow
@@ -284,9 +291,9 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
               </>
             )}
           </fieldset>
-          {error && (
+          {shownError && (
             <p className="form-error" role="alert" data-testid="settings-error">
-              {error}
+              {shownError}
             </p>
           )}
         </div>
