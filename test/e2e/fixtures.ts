@@ -70,17 +70,27 @@ export async function stopServe(serve: ServeProcess): Promise<void> {
   rmSync(serve.dataDir, { recursive: true, force: true });
 }
 
-export const test = base.extend<object, { serve: ServeProcess }>({
-  serve: [
+/**
+ * A worker fixture: a serve host of the worker's own, started with `options`, stopped (its data
+ * folder removed) when the worker ends. A spec whose twins or settings must not reach the other
+ * journeys overrides its host with one of these, which also runs it in a worker of its own.
+ */
+export function ownServe(
+  options: StartServeOptions = {},
+): [(fixtures: object, use: (serve: ServeProcess) => Promise<void>) => Promise<void>, { scope: 'worker' }] {
+  return [
+    // Playwright reads the fixtures a fixture needs from its first parameter's pattern: none here.
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
-      const serve = await startServe();
+      const serve = await startServe(options);
       await use(serve);
       await stopServe(serve);
     },
     { scope: 'worker' },
-  ],
-});
+  ];
+}
+
+export const test = base.extend<object, { serve: ServeProcess }>({ serve: ownServe() });
 
 /**
  * A seeded sandbox (the sample Duplex twin on the embedded chain, the demo identities) for one spec
@@ -88,17 +98,7 @@ export const test = base.extend<object, { serve: ServeProcess }>({
  * a role in its file leaves the next file a fresh sandbox (one worker runs the files in turn).
  */
 export const seededSandbox = () =>
-  base.extend<object, { seeded: ServeProcess }>({
-    seeded: [
-      // eslint-disable-next-line no-empty-pattern
-      async ({}, use) => {
-        const serve = await startServe({ seed: true });
-        await use(serve);
-        await stopServe(serve);
-      },
-      { scope: 'worker' },
-    ],
-  });
+  base.extend<object, { seeded: ServeProcess }>({ seeded: ownServe({ seed: true }) });
 
 /** Where the journeys leave their screenshots (README's come from there). */
 export const screenshotsDir = resolve(import.meta.dirname, '../../test-results/screenshots');

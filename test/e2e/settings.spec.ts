@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { decode, encode } from '@msgpack/msgpack';
-import { screenshotsDir, startServe, stopServe, type ServeProcess } from './fixtures';
+import { ownServe, screenshotsDir, type ServeProcess } from './fixtures';
 import { openClient } from './client';
 import { defaultSettings, type Settings } from '../../src/shared/api/app';
 
@@ -16,15 +16,7 @@ type Client = Awaited<ReturnType<typeof openClient>>;
 
 // A host of its own: the settings it saves never reach the other journeys.
 const test = base.extend<{ client: Client }, { host: ServeProcess }>({
-  host: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const serve = await startServe();
-      await use(serve);
-      await stopServe(serve);
-    },
-    { scope: 'worker' },
-  ],
+  host: ownServe(),
   client: async ({ host }, use) => {
     const client = await openClient(host);
     await use(client);

@@ -3,7 +3,7 @@
 // and the dialog raises the limit when asked.
 import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
-import { startServe, stopServe, type ServeProcess } from './fixtures';
+import { ownServe, type ServeProcess } from './fixtures';
 import {
   test as workspaceTest,
   expect,
@@ -23,15 +23,7 @@ const iteration = resolve(repo, 'test/fixtures/Duplex_A_iteration2.ifc');
 // begin from an empty store): a worker fixture overridden here runs these tests in a worker of
 // their own.
 const test = workspaceTest.extend<object, { host: ServeProcess }>({
-  host: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const serve = await startServe();
-      await use(serve);
-      await stopServe(serve);
-    },
-    { scope: 'worker' },
-  ],
+  host: ownServe(),
 });
 
 test.use({ viewport: { width: 1280, height: 760 } });
