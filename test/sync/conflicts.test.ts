@@ -4,7 +4,7 @@
 // field; resolving takes mine or theirs per field and the result reaches the chain.
 import { afterEach, describe, expect, test } from 'vitest';
 import { diffStates } from '../../src/main/ifc/changeset';
-import type { PropertySetState } from '../../src/shared/fingerprint';
+import { elementKeyOf, type PropertySetState } from '../../src/shared/fingerprint';
 import { prop as property, pset, qto } from '../support/states';
 import { Lab, Laptop, tempDir, type ElementSpec } from './outbox-fixture';
 
@@ -16,7 +16,10 @@ afterEach(async () => {
 const WALLS = ['wall000000000000000001', 'wall000000000000000002', 'wall000000000000000003'] as const;
 const [W1, W2, W3] = WALLS;
 
-async function twoEngineers(specs: ElementSpec[] = WALLS.map((globalId) => ({ globalId }))) {
+async function twoEngineers(
+  specs: ElementSpec[] = WALLS.map((globalId) => ({ globalId })),
+  files: Record<string, string> = {},
+) {
   const lab = await Lab.start();
   const shared = tempDir('team-drive');
   cleanups.push(
@@ -37,7 +40,7 @@ async function twoEngineers(specs: ElementSpec[] = WALLS.map((globalId) => ({ gl
       () => dir.remove(),
       () => laptop.close(),
     );
-    const v1 = laptop.createTwin(storeTwinId, 'shared', chainTwinId, specs);
+    const v1 = laptop.createTwin(storeTwinId, 'shared', chainTwinId, specs, files);
     laptop.db.learnChainVersion(chainTwinId, 1, laptop.db.version(v1)!.merkleRoot);
     return laptop;
   };
@@ -346,5 +349,135 @@ describe('property sets and quantity sets of one name, and repeated names', () =
       details: ['propertySets.Pset_Empty'],
       imported: ['propertySets.Pset_Empty'],
     });
+  });
+});
+
+describe('a rebased import', () => {
+  const W4 = 'wall000000000000000004';
+  /** The architecture model holds W1 and W2, the services model W3; each names its first file. */
+  const federated = () =>
+    twoEngineers([{ globalId: W1 }, { globalId: W2 }, { globalId: W3, model: 'mep' }], {
+      arch: 'arch-1.ifc',
+      mep: 'mep-1.ifc',
+    });
+  const sourceFiles = (laptop: Laptop) =>
+    laptop.store.db.prepare('SELECT file_name FROM source_files ORDER BY file_name').pluck().all();
+
+  test("names mine's file for the model it imported and theirs' for the others; an element its file passed to another model stays there", async () => {
+    const { alice, bob } = await federated();
+    alice.online = false;
+    bob.online = false;
+    alice.editDraft('twin-a', [{ globalId: W3, fireRating: 'EI90' }]);
+    // Bob imports the architecture's next file: W1 renamed; W2 no longer in it, so it passed to the
+    // services model (whose file holds it) with its state unchanged; W3, the services model's, is
+    // in it too: skipped, and claimed by the file.
+    const draft = bob.importDraft('twin-b', 'arch', 'arch-2.ifc', [
+      { globalId: W1, name: 'Bob north wall' },
+      { globalId: W2, model: 'mep' },
+    ]);
+    bob.claim('twin-b', draft, 'arch', 'arch-2.ifc', W3);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    const item = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    await reconnect(alice);
+    await reconnect(bob);
+    expect(bob.outbox.get(item.id)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    const head = bob.db.twinHead('twin-b')!;
+    expect(head).not.toBe(draft);
+    expect(name(bob, 'twin-b', W1)).toBe('Bob north wall');
+    expect(prop(bob, 'twin-b', W3, 'FireRating')).toBe('EI90');
+    expect(bob.modelFiles(head)).toEqual({ arch: 'arch-2.ifc', mep: 'mep-1.ifc' });
+    expect(bob.placement('twin-b', W2)).toEqual({ model: 'mep', expressId: 2 });
+    // Garbage collection keeps what a version names: the file Bob imported, and its claim.
+    bob.store.collectGarbage();
+    expect(bob.claims('twin-b', 'arch', 'arch-2.ifc')).toEqual([elementKeyOf(W3)]);
+    expect(sourceFiles(bob)).toEqual(['arch-1.ifc', 'arch-2.ifc', 'mep-1.ifc']);
+  });
+
+  test('chained imports rebased together keep their files, and the model the second added outlives a discarded draft', async () => {
+    const { lab, chainTwinId, alice, bob } = await federated();
+    alice.online = false;
+    bob.online = false;
+    alice.editDraft('twin-a', [{ globalId: W2, acoustic: 'R50' }]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    bob.importDraft('twin-b', 'arch', 'arch-2.ifc', [{ globalId: W1, name: 'Bob north wall' }]);
+    const first = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    // A new model, whose file holds W4.
+    bob.importDraft('twin-b', 'fire', 'fire-1.ifc', [{ globalId: W4, model: 'fire' }]);
+    const second = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    await reconnect(alice);
+    await reconnect(bob);
+    expect(bob.outbox.get(first.id)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(bob.outbox.get(second.id)).toMatchObject({ status: 'confirmed', baseVersion: 3 });
+    expect(bob.modelFiles(bob.outbox.get(first.id).versionId!)).toEqual({
+      arch: 'arch-2.ifc',
+      mep: 'mep-1.ifc',
+    });
+    const head = bob.db.twinHead('twin-b')!;
+    expect(bob.modelFiles(head)).toEqual({ arch: 'arch-2.ifc', fire: 'fire-1.ifc', mep: 'mep-1.ifc' });
+    // Discarding a draft drops the models no version names, and what only they held.
+    const draft = bob.editDraft('twin-b', [{ globalId: W1, name: 'Scratch' }]);
+    expect(bob.store.discardDraft('twin-b', draft)).toBe(true);
+    expect(bob.placement('twin-b', W4)).toEqual({ model: 'fire', expressId: 4 });
+    expect(bob.db.leaves(head)).toHaveLength(4);
+    expect(bob.db.version(head)!.merkleRoot).toBe(await lab.view<string>('versionRoot', [chainTwinId, 4]));
+    expect(sourceFiles(bob)).toEqual(['arch-1.ifc', 'arch-2.ifc', 'fire-1.ifc', 'mep-1.ifc']);
+  });
+
+  test("format goes with the geometry, and the changeset reads like an import's", async () => {
+    const G1 = `0x${'11'.repeat(32)}`;
+    const G2 = `0x${'22'.repeat(32)}`;
+    const wallType = (thickness: number): ElementSpec['type'] => ({
+      globalId: '3cUkl32yn9qRSPvBJVyWYp',
+      ifcClass: 'IfcWallType',
+      name: 'Generic 200',
+      predefinedType: null,
+      propertySets: [pset('Pset_WallType', [property('Thickness', thickness)])],
+      classifications: [],
+    });
+    // Imported at state format 1.
+    const { alice, bob } = await twoEngineers(
+      [
+        { globalId: W1, format: 1, geometry: G1 },
+        { globalId: W2, format: 1 },
+        { globalId: W3, format: 1, type: wallType(200) },
+      ],
+      { arch: 'arch-1.ifc' },
+    );
+    alice.online = false;
+    bob.online = false;
+    alice.editDraft('twin-a', [
+      { globalId: W1, fireRating: 'EI120' },
+      { globalId: W2, name: 'Alice west wall' },
+    ]);
+    // Bob re-imports the file at format 2: W1's geometry hashed the format-2 way (the same shape),
+    // W2 has none (it reads alike in both formats); W3's type changed a property.
+    bob.importDraft('twin-b', 'arch', 'arch-2.ifc', [
+      { globalId: W1, format: 2, geometry: G2 },
+      { globalId: W2, format: 2 },
+      { globalId: W3, type: wallType(250) },
+    ]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    const item = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    await reconnect(alice);
+    await reconnect(bob);
+    expect(bob.outbox.get(item.id)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    // Bob's geometry with its format, Alice's fire rating.
+    expect(bob.element('twin-b', W1)).toMatchObject({ format: 2, geometry: G2 });
+    expect(prop(bob, 'twin-b', W1, 'FireRating')).toBe('EI120');
+    // No geometry: Bob changed nothing but the format, Alice's state stands as it is.
+    expect(bob.element('twin-b', W2)).toMatchObject({ format: 1, name: 'Alice west wall' });
+    const head = bob.db.twinHead('twin-b')!;
+    const entries = bob.store.changeset('twin-b', head).entries;
+    const states = bob.db.states(entries.flatMap((e) => [e.oldStateHash!, e.newStateHash!]));
+    for (const e of entries)
+      expect([e.fields, e.details]).toEqual(
+        Object.values(
+          diffStates(states.get(e.oldStateHash!)!.canonical, states.get(e.newStateHash!)!.canonical),
+        ),
+      );
+    expect(entries.map((e) => [e.globalId, e.fields, e.details]).sort()).toEqual([
+      [W1, ['format'], ['format']],
+      [W3, ['type'], ['type.propertySets.Pset_WallType.Thickness']],
+    ]);
   });
 });

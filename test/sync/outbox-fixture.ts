@@ -3,6 +3,7 @@
 // SQLite twin store, a vault with the demo identities and an outbox service, sharing a package
 // folder like a team drive. Twins are built from synthetic element states so tests can edit
 // elements precisely (a name here, a property there).
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,7 @@ import { ChainRpcServer } from '../../src/main/chain/rpc-server';
 import { sandboxGenesis } from '../../src/main/chain/sandbox-genesis';
 import { buildVersionTree } from '../../src/main/ifc/merkle';
 import type { Logger } from '../../src/main/services/logger';
+import type { SqliteDatabase } from '../../src/main/store/database';
 import type { OutboxStore, VersionLeaf } from '../../src/main/store/outbox';
 import { TwinStore } from '../../src/main/store/twin-store';
 import { sandboxRelayerWallet } from '../../src/main/sync/deployment';
@@ -234,6 +236,16 @@ export interface ElementSpec {
   fireRating?: string;
   acoustic?: string;
   propertySets?: PropertySetState[];
+  /** Its type object (default none). */
+  type?: ElementState['type'];
+  /** Its state's format and geometry hash (default: the current format, no geometry). */
+  format?: number;
+  geometry?: string | null;
+  /**
+   * The model holding it, by the fixture's name (the store's model `${storeTwinId}-${model}`);
+   * default 'arch'. Given in an edit, the element passes to that model (its state unchanged by it).
+   */
+  model?: string;
 }
 
 export function elementState(spec: ElementSpec): ElementState {
@@ -253,10 +265,112 @@ export function elementState(spec: ElementSpec): ElementState {
       globalId: spec.globalId,
       name: spec.name ?? `Wall ${spec.globalId}`,
       placement: null,
-      type: null,
-      geometry: null,
+      type: spec.type ?? null,
+      geometry: (spec.geometry ?? null) as ElementState['geometry'],
+      ...(spec.format === undefined ? {} : { format: spec.format }),
     },
   );
+}
+
+/** An element of a version as the fixture writes it: its state, its model and its express id. */
+export interface PlacedState {
+  state: ElementState;
+  modelId: string;
+  expressId: number;
+}
+
+/** The fixture's models are `${storeTwinId}-${name}`. */
+export const modelIdOf = (storeTwinId: string, model = 'arch'): string => `${storeTwinId}-${model}`;
+
+/** Creates the model unless the twin has it (an import of a new model creates it likewise). */
+export function ensureModel(db: SqliteDatabase, storeTwinId: string, model: string): string {
+  const id = modelIdOf(storeTwinId, model);
+  db.prepare(
+    'INSERT OR IGNORE INTO models (id, twin_id, name, discipline, created_at) VALUES (?, ?, ?, ?, ?)',
+  ).run(id, storeTwinId, model.toUpperCase(), model.toUpperCase(), Date.now());
+  return id;
+}
+
+/** A version of these elements over the base (whose model revisions it copies), as createVersion writes one. */
+export function writeVersion(
+  outbox: OutboxStore,
+  storeTwinId: string,
+  baseVersionId: number | null,
+  status: 'draft' | 'confirmed' | 'local',
+  elements: PlacedState[],
+): number {
+  const portable = elements.map(({ state }) => {
+    const canonical = canonicalJson(state as unknown as CanonicalValue);
+    return {
+      stateHash: stateHashOfCanonical(canonical),
+      globalId: state.globalId,
+      ifcClass: state.ifcClass,
+      name: state.name,
+      parentGlobalId: null,
+      storeyGlobalId: null,
+      isSpatial: false,
+      geometryHash: state.geometry,
+      canonical,
+      searchText: state.globalId.toLowerCase(),
+      meshes: [],
+    };
+  });
+  outbox.importStates(portable, []);
+  const leaves: VersionLeaf[] = portable.map((s, i) => ({
+    elementKey: elementKeyOf(s.globalId),
+    modelId: elements[i]!.modelId,
+    stateHash: s.stateHash,
+    expressId: elements[i]!.expressId,
+  }));
+  const tree = buildVersionTree(leaves.map((l) => [l.elementKey, l.stateHash] as const));
+  return outbox.createVersion({
+    twinId: storeTwinId,
+    baseVersionId,
+    status,
+    merkleRoot: tree.root,
+    treeNodes: tree.nodes,
+    leaves: leaves.map((l) => ({ ...l, leafIndex: tree.leafIndex.get(l.elementKey)! })),
+    changeset: { entries: [] },
+  });
+}
+
+/** The sha256 the fixture's source file of that name has (its content is its name). */
+export const fileSha256 = (file: string): string => createHash('sha256').update(file).digest('hex');
+
+/**
+ * Names `file` as the model's source in the version, as an import of it writes it: the
+ * source_files row (its content the file's name) and the version's model_revisions row.
+ */
+export function setModelFile(
+  db: SqliteDatabase,
+  versionId: number,
+  storeTwinId: string,
+  model: string,
+  file: string,
+): string {
+  const modelId = ensureModel(db, storeTwinId, model);
+  const sha256 = fileSha256(file);
+  db.prepare(
+    `INSERT OR IGNORE INTO source_files (sha256, file_name, byte_size, ifc_schema, authoring_app, content)
+     VALUES (?, ?, ?, 'IFC4', NULL, ?)`,
+  ).run(sha256, file, file.length, Buffer.from(file));
+  db.prepare(
+    `INSERT OR REPLACE INTO model_revisions (version_id, model_id, source_sha256, ifc_schema, project_global_id, warnings)
+     VALUES (?, ?, ?, 'IFC4', NULL, '[]')`,
+  ).run(versionId, modelId, sha256);
+  return sha256;
+}
+
+/** The file each model of the version names (model_revisions), by the fixture's model names. */
+export function modelFiles(db: SqliteDatabase, versionId: number): Record<string, string> {
+  const rows = db
+    .prepare(
+      `SELECT substr(r.model_id, length(v.twin_id) + 2) AS model, s.file_name FROM model_revisions r
+       JOIN versions v ON v.id = r.version_id JOIN source_files s ON s.sha256 = r.source_sha256
+       WHERE r.version_id = ? ORDER BY model`,
+    )
+    .all(versionId) as { model: string; file_name: string }[];
+  return Object.fromEntries(rows.map((r) => [r.model, r.file_name]));
 }
 
 export interface LaptopOptions {
@@ -320,22 +434,31 @@ export class Laptop {
     return this.outbox.outbox;
   }
 
-  /** A twin whose first version (these elements) is confirmed as chain version 1 of `chainTwinId`. */
-  createTwin(storeTwinId: string, name: string, chainTwinId: string, specs: ElementSpec[]): number {
+  /**
+   * A twin whose first version (these elements) is confirmed as chain version 1 of `chainTwinId`;
+   * `files`: the file each model (by name) names in it, as imports would have written them.
+   */
+  createTwin(
+    storeTwinId: string,
+    name: string,
+    chainTwinId: string,
+    specs: ElementSpec[],
+    files: Record<string, string> = {},
+  ): number {
     const db = this.store.db;
     db.prepare('INSERT INTO twins (id, name, created_at) VALUES (?, ?, ?)').run(
       storeTwinId,
       name,
       Date.now(),
     );
-    db.prepare('INSERT INTO models (id, twin_id, name, discipline, created_at) VALUES (?, ?, ?, ?, ?)').run(
-      `${storeTwinId}-arch`,
-      storeTwinId,
-      'ARCH',
-      'ARCH',
-      Date.now(),
-    );
-    const versionId = this.writeVersion(storeTwinId, null, 'confirmed', specs.map(elementState));
+    ensureModel(db, storeTwinId, 'arch');
+    const elements = specs.map((spec, i) => ({
+      state: elementState(spec),
+      modelId: ensureModel(db, storeTwinId, spec.model ?? 'arch'),
+      expressId: i + 1,
+    }));
+    const versionId = writeVersion(this.db, storeTwinId, null, 'confirmed', elements);
+    for (const [model, file] of Object.entries(files)) setModelFile(db, versionId, storeTwinId, model, file);
     this.db.setTwinHead(storeTwinId, versionId);
     this.db.linkTwin(storeTwinId, chainTwinId);
     return versionId;
@@ -344,18 +467,24 @@ export class Laptop {
   /** A draft on the twin's head with these elements changed (or added; `remove` drops them). */
   editDraft(storeTwinId: string, edits: ElementSpec[], remove: string[] = []): number {
     const head = this.db.twinHead(storeTwinId)!;
-    const states = new Map<string, ElementState>();
+    // Each element keeps its model and express id (a new one: the next express id).
+    const elements = new Map<string, PlacedState>();
     const leaves = this.db.leaves(head);
     const canon = this.db.states(leaves.map((l) => l.stateHash));
     for (const leaf of leaves) {
       const state = JSON.parse(canon.get(leaf.stateHash)!.canonical) as ElementState;
-      states.set(state.globalId, state);
+      elements.set(state.globalId, { state, modelId: leaf.modelId, expressId: leaf.expressId });
     }
+    let nextExpressId = Math.max(0, ...leaves.map((l) => l.expressId)) + 1;
     for (const edit of edits) {
-      const before = states.get(edit.globalId);
+      const placed = elements.get(edit.globalId);
+      const before = placed?.state;
       const spec: ElementSpec = { globalId: edit.globalId };
       if (before) {
         spec.name = before.name!;
+        spec.type = before.type;
+        spec.format = before.format;
+        spec.geometry = before.geometry;
         // An element built from the property sets given keeps them unless the edit gives others.
         const props = before.propertySets[0]?.properties ?? [];
         const acoustic = props.find((p) => p.name === 'AcousticRating');
@@ -365,51 +494,81 @@ export class Laptop {
           spec.fireRating = String(fireRating.value);
         } else spec.propertySets = before.propertySets;
       }
-      states.set(edit.globalId, elementState({ ...spec, ...edit }));
+      const modelId = edit.model
+        ? ensureModel(this.store.db, storeTwinId, edit.model)
+        : (placed?.modelId ?? modelIdOf(storeTwinId));
+      elements.set(edit.globalId, {
+        state: elementState({ ...spec, ...edit }),
+        modelId,
+        expressId: placed?.expressId ?? nextExpressId++,
+      });
     }
-    for (const globalId of remove) states.delete(globalId);
-    return this.writeVersion(storeTwinId, head, 'draft', [...states.values()]);
+    for (const globalId of remove) elements.delete(globalId);
+    return writeVersion(this.db, storeTwinId, head, 'draft', [...elements.values()]);
   }
 
-  private writeVersion(
+  /**
+   * A draft as an import of `file` for the model would make it: editDraft's, whose revision of the
+   * model names that file (the other models keep the head's). The model is created if new.
+   */
+  importDraft(
     storeTwinId: string,
-    baseVersionId: number | null,
-    status: 'draft' | 'confirmed',
-    states: ElementState[],
+    model: string,
+    file: string,
+    edits: ElementSpec[],
+    remove: string[] = [],
   ): number {
-    const portable = states.map((state) => {
-      const canonical = canonicalJson(state as unknown as CanonicalValue);
-      return {
-        stateHash: stateHashOfCanonical(canonical),
-        globalId: state.globalId,
-        ifcClass: state.ifcClass,
-        name: state.name,
-        parentGlobalId: null,
-        storeyGlobalId: null,
-        isSpatial: false,
-        geometryHash: null,
-        canonical,
-        searchText: state.globalId.toLowerCase(),
-        meshes: [],
-      };
-    });
-    this.db.importStates(portable, []);
-    const leaves: VersionLeaf[] = portable.map((s, i) => ({
-      elementKey: elementKeyOf(s.globalId),
-      modelId: `${storeTwinId}-arch`,
-      stateHash: s.stateHash,
-      expressId: i + 1,
-    }));
-    const tree = buildVersionTree(leaves.map((l) => [l.elementKey, l.stateHash] as const));
-    return this.db.createVersion({
-      twinId: storeTwinId,
-      baseVersionId,
-      status,
-      merkleRoot: tree.root,
-      treeNodes: tree.nodes,
-      leaves: leaves.map((l) => ({ ...l, leafIndex: tree.leafIndex.get(l.elementKey)! })),
-      changeset: { entries: [] },
-    });
+    ensureModel(this.store.db, storeTwinId, model);
+    const versionId = this.editDraft(storeTwinId, edits, remove);
+    setModelFile(this.store.db, versionId, storeTwinId, model, file);
+    return versionId;
+  }
+
+  /**
+   * The element as the version holds it, claimed by the model's file (element_claims, migration
+   * 10), as an import of that file writes a claim on an element another model holds.
+   */
+  claim(storeTwinId: string, versionId: number, model: string, file: string, globalId: string): void {
+    const leaf = this.db.leaves(versionId).find((l) => l.elementKey === elementKeyOf(globalId))!;
+    this.store.db
+      .prepare(
+        `INSERT INTO element_claims (model_id, source_sha256, element_key, state_hash, express_id, seq)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        modelIdOf(storeTwinId, model),
+        fileSha256(file),
+        leaf.elementKey,
+        leaf.stateHash,
+        leaf.expressId,
+        this.db.version(versionId)!.seq,
+      );
+  }
+
+  /** The keys of the elements the model's file claims. */
+  claims(storeTwinId: string, model: string, file: string): string[] {
+    return this.store.db
+      .prepare(
+        'SELECT element_key FROM element_claims WHERE model_id = ? AND source_sha256 = ? ORDER BY element_key',
+      )
+      .pluck()
+      .all(modelIdOf(storeTwinId, model), fileSha256(file)) as string[];
+  }
+
+  /** The file each model of the version names, by the fixture's model names. */
+  modelFiles(versionId: number): Record<string, string> {
+    return modelFiles(this.store.db, versionId);
+  }
+
+  /** Where an element is in a version (default: the twin's head): its model (by name) and express id. */
+  placement(
+    storeTwinId: string,
+    globalId: string,
+    versionId?: number,
+  ): { model: string; expressId: number } | null {
+    const version = versionId ?? this.db.twinHead(storeTwinId)!;
+    const leaf = this.db.leaves(version).find((l) => l.elementKey === elementKeyOf(globalId));
+    return leaf ? { model: leaf.modelId.slice(storeTwinId.length + 1), expressId: leaf.expressId } : null;
   }
 
   /** An element's state in a version (default: the twin's head). */

@@ -154,6 +154,16 @@ export interface PortableGeometry {
   indices: Uint8Array;
 }
 
+/** Which file a model's elements come from in a version (model_revisions). */
+export interface ModelRevision {
+  modelId: string;
+  sourceSha256: string;
+  ifcSchema: string;
+  projectGlobalId: string | null;
+  /** The import's warnings, a JSON array of strings. */
+  warnings: string;
+}
+
 export interface NewVersion {
   twinId: string;
   baseVersionId: number | null;
@@ -161,6 +171,11 @@ export interface NewVersion {
   merkleRoot: string;
   treeNodes: Uint8Array;
   leaves: (VersionLeaf & { leafIndex: number })[];
+  /**
+   * Its model revisions; absent: the base version's, copied (an edit changes no model's file). A
+   * rebase gives them: mine's file for a model mine imported, theirs' for the others.
+   */
+  modelRevisions?: ModelRevision[];
   changeset: {
     entries: {
       elementKey: string;
@@ -1036,7 +1051,37 @@ export class OutboxStore {
     });
   }
 
-  /** A new version over existing states, with its changeset; model revisions copied from the base. */
+  /** The version's model revisions, with the name of each file (null if its row is gone), by model id. */
+  modelRevisions(versionId: number): (ModelRevision & { fileName: string | null })[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT r.model_id, r.source_sha256, r.ifc_schema, r.project_global_id, r.warnings, s.file_name
+           FROM model_revisions r LEFT JOIN source_files s ON s.sha256 = r.source_sha256
+           WHERE r.version_id = ? ORDER BY r.model_id`,
+        )
+        .all(versionId) as {
+        model_id: string;
+        source_sha256: string;
+        ifc_schema: string;
+        project_global_id: string | null;
+        warnings: string;
+        file_name: string | null;
+      }[]
+    ).map((r) => ({
+      modelId: r.model_id,
+      sourceSha256: r.source_sha256,
+      ifcSchema: r.ifc_schema,
+      projectGlobalId: r.project_global_id,
+      warnings: r.warnings,
+      fileName: r.file_name,
+    }));
+  }
+
+  /**
+   * A new version over existing states, with its changeset; its model revisions as given, or
+   * copied from the base.
+   */
   createVersion(version: NewVersion): number {
     return this.transaction(() => {
       const now = Date.now();
@@ -1067,7 +1112,14 @@ export class OutboxStore {
       );
       for (const leaf of version.leaves)
         insertLeaf.run(id, leaf.elementKey, leaf.modelId, leaf.stateHash, leaf.expressId, leaf.leafIndex);
-      if (version.baseVersionId !== null) {
+      if (version.modelRevisions) {
+        const insertRevision = this.db.prepare(
+          `INSERT INTO model_revisions (version_id, model_id, source_sha256, ifc_schema, project_global_id, warnings)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        );
+        for (const r of version.modelRevisions)
+          insertRevision.run(id, r.modelId, r.sourceSha256, r.ifcSchema, r.projectGlobalId, r.warnings);
+      } else if (version.baseVersionId !== null) {
         this.db
           .prepare(
             `INSERT INTO model_revisions (version_id, model_id, source_sha256, ifc_schema, project_global_id, warnings)

@@ -7,7 +7,11 @@
 // on the field level, and the user chooses per property where they do). A property is told apart
 // as the changeset tells it apart (src/main/ifc/changeset.ts): by its set's kind, name and repeat
 // number and its own name and repeat number, and its path is the changeset's detail path
-// (src/shared/property-paths.ts), so the rebased version's changeset reads like an imported one.
+// (src/shared/property-paths.ts). The rebased version's changeset is written by the importer's
+// diffStates (src/main/ifc/changeset.ts), so it reads like an imported one.
+// Besides its elements, the rebased version keeps what mine's commit said of them that no leaf
+// hash holds: the file each model comes from (model revisions, see modelRevisionsOf) and the model
+// and express id of each element (see rebase).
 import { canonicalJson, type CanonicalValue } from '../../shared/canonical';
 import {
   elementFields,
@@ -25,9 +29,10 @@ import {
   setLabel,
   sharedSetNames,
 } from '../../shared/property-paths';
+import { diffStates } from '../ifc/changeset';
 import { buildVersionTree } from '../ifc/merkle';
 import { searchTextOf } from '../ifc/search-text';
-import type { NewVersion, OutboxStore, PortableState, VersionLeaf } from '../store/outbox';
+import type { ModelRevision, NewVersion, OutboxStore, PortableState, VersionLeaf } from '../store/outbox';
 import { diffLeaves, type PackageEntry, type PackageStore } from './outbox-packages';
 
 /** The other side: the chain's head for the twin and its element leaves, rebuilt here. */
@@ -227,16 +232,24 @@ function mergeElement(
   }
   const merged = structuredClone(theirs!) as ElementState;
   const properties: { at: PropertyAt; value: CanonicalValue | undefined }[] = [];
+  let geometrySide: 'mine' | 'theirs' = 'theirs';
   for (const change of changes) {
     const side = pick(change);
     const value = side === 'mine' ? change.mine : change.theirs;
-    if (change.at.kind === 'field')
+    if (change.at.kind === 'field') {
       (merged as Record<string, unknown>)[change.at.field] =
         value === undefined ? null : structuredClone(value);
-    else if (change.at.kind === 'property') properties.push({ at: change.at, value });
+      if (change.at.field === 'geometry') geometrySide = side;
+    } else if (change.at.kind === 'property') properties.push({ at: change.at, value });
   }
   // Together: each change names its property by the repeat numbers of the sets before any of them.
   if (properties.length > 0) merged.propertySets = withProperties(merged.propertySets, properties);
+  // The state format says how `geometry` is hashed (format 2 added where the body sits) and nothing
+  // else: every other field reads alike in both. So it goes with the geometry, from the side whose
+  // geometry the merge took (theirs' where neither side changed it: then both hold the same hash,
+  // hashed alike, or none, which reads alike in both formats), and any mix of sides is a state of
+  // one format, as an importer of that format would write it.
+  merged.format = (geometrySide === 'mine' ? mine! : theirs!).format;
   return { state: merged, sides };
 }
 
@@ -399,6 +412,8 @@ export class ConflictResolver {
     mineLeaves: VersionLeaf[],
     theirs: TheirsSide & { leaves: VersionLeaf[] },
     choices: Map<string, 'mine' | 'theirs'>,
+    /** Mine's commit's version (of which mineLeaves are the leaves) and the version it was built on. */
+    mineVersion: { id: number; baseVersionId: number | null },
   ): { theirsVersionId: number; mergedVersionId: number; root: string } {
     const store = this.store;
     return store.transaction(() => {
@@ -465,11 +480,94 @@ export class ConflictResolver {
         }
         store.importStates(newStates, []);
       }
+      // Where each element is, which its leaf hash does not hold: its model (whose file holds it)
+      // and its express id. Mine's where mine's commit changed them and theirs' did not, whatever
+      // the state: an import that passed an element to another model (import-writer.ts), or read
+      // it at another express id, changes no state, and no delta above names it. An element both
+      // added takes mine's too: theirs' model is this store's only for elements the base has.
+      for (const [key, leaf] of merged) {
+        const m = mine.get(key);
+        if (!m || (leaf.modelId === m.modelId && leaf.expressId === m.expressId)) continue;
+        const b = base.get(key);
+        const t = their.get(key);
+        const mineMoved = !b || b.modelId !== m.modelId || b.expressId !== m.expressId;
+        const theirsMoved = !!b && !!t && (t.modelId !== b.modelId || t.expressId !== b.expressId);
+        if (mineMoved && !theirsMoved)
+          merged.set(key, { ...leaf, modelId: m.modelId, expressId: m.expressId });
+      }
       const mergedLeaves = [...merged.values()];
       const record = this.versionRecord(storeTwinId, theirsVersionId, 'queued', theirs.leaves, mergedLeaves);
+      record.modelRevisions = this.modelRevisionsOf(theirsVersionId, mineVersion, {
+        base,
+        mine,
+        theirs: their,
+        merged,
+      });
       const mergedVersionId = store.createVersion(record);
       return { theirsVersionId, mergedVersionId, root: record.merkleRoot };
     });
+  }
+
+  /**
+   * The rebased version's model revisions: which file each model's elements come from. Theirs'
+   * head's (its rows in this store: the chain names no files, so a head rebuilt from packages has
+   * the rows of mine's base), except for each model whose file mine's commit changed (another
+   * file than mine's base names, or a model mine added): there mine's row. Else the version would
+   * name the file mine's elements replaced, and garbage collection (twin-store.ts) would drop
+   * mine's file, the claims made by it (import-writer.ts), and a model no version names, with its
+   * elements.
+   *
+   * Where theirs' head names yet another file for that model (both imported one: only where their
+   * head is a version of this store), the merged elements decide. Mine's file if any change mine's
+   * commit made to that model's elements is in the merged version (as mine's state, or mixed with
+   * theirs'); theirs' otherwise, as mine's file then describes nothing in it. Where theirs' changes
+   * to the model's elements are in it too, no single file holds the mix: mine's row stays (the
+   * import made last, whose claims this store holds), with a warning naming theirs' file.
+   */
+  private modelRevisionsOf(
+    theirsVersionId: number,
+    mineVersion: { id: number; baseVersionId: number | null },
+    leaves: Record<'base' | 'mine' | 'theirs' | 'merged', Map<string, VersionLeaf>>,
+  ): ModelRevision[] {
+    const store = this.store;
+    const theirs = new Map(store.modelRevisions(theirsVersionId).map((r) => [r.modelId, r]));
+    const base = new Map(
+      (mineVersion.baseVersionId === null ? [] : store.modelRevisions(mineVersion.baseVersionId)).map((r) => [
+        r.modelId,
+        r.sourceSha256,
+      ]),
+    );
+    const rows = new Map<string, ModelRevision>(theirs);
+    let kept: Map<string, { mine: boolean; theirs: boolean }> | undefined;
+    for (const row of store.modelRevisions(mineVersion.id)) {
+      const before = base.get(row.modelId);
+      if (row.sourceSha256 === before) continue;
+      const other = theirs.get(row.modelId);
+      if (!other || other.sourceSha256 === before || other.sourceSha256 === row.sourceSha256) {
+        rows.set(row.modelId, row);
+        continue;
+      }
+      kept ??= keptChanges(leaves);
+      const model = kept.get(row.modelId);
+      if (!model?.mine) continue;
+      if (!model.theirs) {
+        rows.set(row.modelId, row);
+        continue;
+      }
+      const warnings = JSON.parse(row.warnings) as string[];
+      warnings.push(
+        `Rebased: elements of this model also hold the changes of "${other.fileName ?? other.sourceSha256}", ` +
+          'another file of it, committed meanwhile.',
+      );
+      rows.set(row.modelId, { ...row, warnings: JSON.stringify(warnings) });
+    }
+    return [...rows.values()].map((r) => ({
+      modelId: r.modelId,
+      sourceSha256: r.sourceSha256,
+      ifcSchema: r.ifcSchema,
+      projectGlobalId: r.projectGlobalId,
+      warnings: r.warnings,
+    }));
   }
 
   private versionRecord(
@@ -500,15 +598,13 @@ export class ConflictResolver {
           const about = states.get((newHash ?? oldHash)!);
           let fields: string[] = [];
           let details: string[] = [];
-          if (e.change === 'modified' && oldHash && newHash) {
-            const changes = fieldChanges(
-              JSON.parse(states.get(oldHash)!.canonical) as ElementState,
-              JSON.parse(states.get(newHash)!.canonical) as ElementState,
-              JSON.parse(states.get(oldHash)!.canonical) as ElementState,
-            );
-            details = changes.map((c) => c.path);
-            fields = [...new Set(changes.map((c) => (c.at.kind === 'property' ? 'propertySets' : c.path)))];
-          }
+          // As an import writes them: a type's sets by their paths, a geometry changed only by
+          // the state format as 'format'.
+          if (e.change === 'modified' && oldHash && newHash)
+            ({ fields, details } = diffStates(
+              states.get(oldHash)!.canonical,
+              states.get(newHash)!.canonical,
+            ));
           return {
             elementKey: e.elementKey,
             globalId: about?.globalId ?? '',
@@ -534,6 +630,35 @@ export class MissingChoice extends Error {
   ) {
     super(`Choose mine or theirs for ${path} of element ${elementKey}.`);
   }
+}
+
+/**
+ * For each model, whether the merged version holds changes that mine's commit made to elements of
+ * it (relative to the base), and changes that theirs' made which mine's did not: an element whose
+ * merged state is that side's, or mixes both sides' (a merged conflict), or is gone where that
+ * side removed it. An element belongs to the model of the side's leaf (the base's if removed).
+ */
+function keptChanges(
+  leaves: Record<'base' | 'mine' | 'theirs' | 'merged', Map<string, VersionLeaf>>,
+): Map<string, { mine: boolean; theirs: boolean }> {
+  const { base, mine, theirs, merged } = leaves;
+  const out = new Map<string, { mine: boolean; theirs: boolean }>();
+  const mark = (leaf: VersionLeaf, side: 'mine' | 'theirs') => {
+    const model = out.get(leaf.modelId) ?? { mine: false, theirs: false };
+    model[side] = true;
+    out.set(leaf.modelId, model);
+  };
+  for (const key of new Set([...base.keys(), ...mine.keys(), ...theirs.keys()])) {
+    const b = base.get(key);
+    const m = mine.get(key);
+    const t = theirs.get(key);
+    const state = merged.get(key)?.stateHash;
+    const isMine = state === m?.stateHash;
+    const mixed = !isMine && state !== t?.stateHash;
+    if (m?.stateHash !== b?.stateHash && (isMine || mixed)) mark((m ?? b)!, 'mine');
+    if (t?.stateHash !== b?.stateHash && !isMine) mark((t ?? b)!, 'theirs');
+  }
+  return out;
 }
 
 function applyEntry(

@@ -662,6 +662,7 @@ export class OutboxService {
         mineLeaves,
         { ...theirs, leaves: theirs.leaves },
         choices,
+        version,
       );
     } catch (error) {
       if (error instanceof MissingChoice) throw new AppError('BAD_REQUEST', error.message);
@@ -767,6 +768,7 @@ export class OutboxService {
         leaves,
         theirs,
         new Map(),
+        version,
       );
       const pkg = this.packages.publish(this.outbox, rebased.mergedVersionId, newVersionId);
       this.outbox.rewrite(dependent.id, {
