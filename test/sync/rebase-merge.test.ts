@@ -172,3 +172,36 @@ test("an element's model and express id follow mine's side where only mine chang
   );
   expect(t.outbox.version(merged)!.merkleRoot).toBe(t.outbox.version(theirs)!.merkleRoot);
 });
+
+test("mine's move to another model survives theirs' reading the element at another express id", () => {
+  const t = twin();
+  // Theirs: the architecture file read again, W1 unchanged at another express id (as packages
+  // rebuilt from another store carry that store's express ids), W2 renamed.
+  const theirs = t.version(
+    'confirmed',
+    [
+      [{ globalId: W1 }, 120],
+      [{ globalId: W2, name: 'Theirs' }, 2],
+    ],
+    { arch: 'arch-3.ifc' },
+  );
+  // Mine: W1 passed to the services model (its file holds it), its state unchanged.
+  const mine = t.version('local', [[{ globalId: W1, model: 'mep' }, 55]], { mep: 'mep-2.ifc' });
+  const merged = t.rebase(mine, theirs);
+  expect(t.placement(merged, W1)).toEqual({ model: 'mep', expressId: 55 });
+  expect(t.files(merged)).toEqual({ arch: 'arch-3.ifc', mep: 'mep-2.ifc' });
+});
+
+test("mine imported a file of a model whose elements theirs edited meanwhile: mine's file, with a warning", () => {
+  const t = twin();
+  // Theirs: an edit (its head names the base's files, as one rebuilt from packages does).
+  const theirs = t.version('confirmed', [[{ globalId: W2, name: 'Theirs' }, 2]]);
+  expect(t.files(theirs)).toEqual({ arch: 'arch-1.ifc', mep: 'mep-1.ifc' });
+  const mine = t.version('local', [[{ globalId: W1, name: 'Mine' }, 1]], { arch: 'arch-2.ifc' });
+  const merged = t.rebase(mine, theirs);
+  expect(t.files(merged)).toEqual({ arch: 'arch-2.ifc', mep: 'mep-1.ifc' });
+  expect(t.warnings(merged, 'arch')).toEqual([
+    'Rebased: elements of this model also hold edits committed meanwhile, which this file does not have.',
+  ]);
+  expect(t.warnings(merged, 'mep')).toEqual([]);
+});

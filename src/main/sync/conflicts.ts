@@ -480,29 +480,38 @@ export class ConflictResolver {
         }
         store.importStates(newStates, []);
       }
-      // Where each element is, which its leaf hash does not hold: its model (whose file holds it)
-      // and its express id. Mine's where mine's commit changed them and theirs' did not, whatever
-      // the state: an import that passed an element to another model (import-writer.ts), or read
-      // it at another express id, changes no state, and no delta above names it. An element both
-      // added takes mine's too: theirs' model is this store's only for elements the base has.
-      for (const [key, leaf] of merged) {
-        const m = mine.get(key);
-        if (!m || (leaf.modelId === m.modelId && leaf.expressId === m.expressId)) continue;
-        const b = base.get(key);
-        const t = their.get(key);
-        const mineMoved = !b || b.modelId !== m.modelId || b.expressId !== m.expressId;
-        const theirsMoved = !!b && !!t && (t.modelId !== b.modelId || t.expressId !== b.expressId);
-        if (mineMoved && !theirsMoved)
-          merged.set(key, { ...leaf, modelId: m.modelId, expressId: m.expressId });
-      }
-      const mergedLeaves = [...merged.values()];
-      const record = this.versionRecord(storeTwinId, theirsVersionId, 'queued', theirs.leaves, mergedLeaves);
-      record.modelRevisions = this.modelRevisionsOf(theirsVersionId, mineVersion, {
+      // The files the rebased version names for its models (before the leaves' models below:
+      // they decide by the merged states alone).
+      const revisions = this.modelRevisionsOf(theirsVersionId, mineVersion, {
         base,
         mine,
         theirs: their,
         merged,
       });
+      const mineFiles = new Map(store.modelRevisions(mineVersion.id).map((r) => [r.modelId, r.sourceSha256]));
+      const namesMineFile = new Set(
+        revisions.filter((r) => mineFiles.get(r.modelId) === r.sourceSha256).map((r) => r.modelId),
+      );
+      // Where each element is, which its leaf hash does not hold: its model (whose file holds it)
+      // and its express id (in that file). Mine's model where mine's commit changed it and theirs'
+      // did not, whatever the state: an import that passed an element to another model
+      // (import-writer.ts) changes no state, and no delta above names it; an element both added
+      // takes mine's too (theirs' model is this store's only for elements the base has). The
+      // express id goes with the file: mine's wherever the element is in a model the version names
+      // mine's file for (theirs' express ids, from packages, are another store's file's anyway).
+      for (const [key, leaf] of merged) {
+        const m = mine.get(key);
+        if (!m || (leaf.modelId === m.modelId && leaf.expressId === m.expressId)) continue;
+        const b = base.get(key);
+        const t = their.get(key);
+        const mineMoved = !b || b.modelId !== m.modelId;
+        const theirsMoved = !!b && !!t && t.modelId !== b.modelId;
+        if ((mineMoved && !theirsMoved) || (leaf.modelId === m.modelId && namesMineFile.has(m.modelId)))
+          merged.set(key, { ...leaf, modelId: m.modelId, expressId: m.expressId });
+      }
+      const mergedLeaves = [...merged.values()];
+      const record = this.versionRecord(storeTwinId, theirsVersionId, 'queued', theirs.leaves, mergedLeaves);
+      record.modelRevisions = revisions;
       const mergedVersionId = store.createVersion(record);
       return { theirsVersionId, mergedVersionId, root: record.merkleRoot };
     });
@@ -521,8 +530,9 @@ export class ConflictResolver {
    * head is a version of this store), the merged elements decide. Mine's file if any change mine's
    * commit made to that model's elements is in the merged version (as mine's state, or mixed with
    * theirs'); theirs' otherwise, as mine's file then describes nothing in it. Where theirs' changes
-   * to the model's elements are in it too, no single file holds the mix: mine's row stays (the
-   * import made last, whose claims this store holds), with a warning naming theirs' file.
+   * to the model's elements are in it too (theirs' file's, or edits where their head names the
+   * base's file, as a head rebuilt from packages does), no single file holds the mix: mine's row
+   * stays (the import made last, whose claims this store holds), with a warning saying so.
    */
   private modelRevisionsOf(
     theirsVersionId: number,
@@ -543,21 +553,25 @@ export class ConflictResolver {
       const before = base.get(row.modelId);
       if (row.sourceSha256 === before) continue;
       const other = theirs.get(row.modelId);
-      if (!other || other.sourceSha256 === before || other.sourceSha256 === row.sourceSha256) {
+      if (!other || other.sourceSha256 === row.sourceSha256) {
         rows.set(row.modelId, row);
         continue;
       }
       kept ??= keptChanges(leaves);
       const model = kept.get(row.modelId);
-      if (!model?.mine) continue;
-      if (!model.theirs) {
+      const theirsFile = other.sourceSha256 !== before;
+      // Theirs' file describes the model better only where theirs' head names one of its own.
+      if (theirsFile && !model?.mine) continue;
+      if (!model?.theirs) {
         rows.set(row.modelId, row);
         continue;
       }
       const warnings = JSON.parse(row.warnings) as string[];
       warnings.push(
-        `Rebased: elements of this model also hold the changes of "${other.fileName ?? other.sourceSha256}", ` +
-          'another file of it, committed meanwhile.',
+        theirsFile
+          ? `Rebased: elements of this model also hold the changes of "${other.fileName ?? other.sourceSha256}", ` +
+              'another file of it, committed meanwhile.'
+          : 'Rebased: elements of this model also hold edits committed meanwhile, which this file does not have.',
       );
       rows.set(row.modelId, { ...row, warnings: JSON.stringify(warnings) });
     }
