@@ -241,6 +241,9 @@ export interface ElementSpec {
   /** Its state's format and geometry hash (default: the current format, no geometry). */
   format?: number;
   geometry?: string | null;
+  /** Its placement (default none) and container (default none). */
+  placement?: number[] | null;
+  container?: string | null;
   /**
    * The model holding it, by the fixture's name (the store's model `${storeTwinId}-${model}`);
    * default 'arch'. Given in an edit, the element passes to that model (its state unchanged by it).
@@ -264,7 +267,8 @@ export function elementState(spec: ElementSpec): ElementState {
     {
       globalId: spec.globalId,
       name: spec.name ?? `Wall ${spec.globalId}`,
-      placement: null,
+      placement: spec.placement ?? null,
+      container: spec.container ?? null,
       type: spec.type ?? null,
       geometry: (spec.geometry ?? null) as ElementState['geometry'],
       ...(spec.format === undefined ? {} : { format: spec.format }),
@@ -277,6 +281,9 @@ export interface PlacedState {
   state: ElementState;
   modelId: string;
   expressId: number;
+  /** Its stored row's storey (default none) and meshes (default none; world matrices, Y up). */
+  storeyGlobalId?: string | null;
+  meshes?: { geometryHash: string; matrix: number[] }[];
 }
 
 /** The fixture's models are `${storeTwinId}-${name}`. */
@@ -299,7 +306,7 @@ export function writeVersion(
   status: 'draft' | 'confirmed' | 'local',
   elements: PlacedState[],
 ): number {
-  const portable = elements.map(({ state }) => {
+  const portable = elements.map(({ state, storeyGlobalId, meshes }) => {
     const canonical = canonicalJson(state as unknown as CanonicalValue);
     return {
       stateHash: stateHashOfCanonical(canonical),
@@ -307,15 +314,29 @@ export function writeVersion(
       ifcClass: state.ifcClass,
       name: state.name,
       parentGlobalId: null,
-      storeyGlobalId: null,
+      storeyGlobalId: storeyGlobalId ?? null,
       isSpatial: false,
       geometryHash: state.geometry,
       canonical,
       searchText: state.globalId.toLowerCase(),
-      meshes: [],
+      meshes: (meshes ?? []).map((m) => ({
+        geometryHash: m.geometryHash,
+        color: new Uint8Array(new Float32Array([1, 1, 1, 1]).buffer),
+        matrix: new Uint8Array(new Float64Array(m.matrix).buffer),
+      })),
     };
   });
-  outbox.importStates(portable, []);
+  // A one-triangle geometry for each mesh's hash.
+  const geometries = [...new Set(elements.flatMap((e) => (e.meshes ?? []).map((m) => m.geometryHash)))].map(
+    (hash) => ({
+      hash,
+      vertexCount: 3,
+      indexCount: 3,
+      vertices: new Uint8Array(new Float32Array(18).buffer),
+      indices: new Uint8Array(new Uint32Array([0, 1, 2]).buffer),
+    }),
+  );
+  outbox.importStates(portable, geometries);
   const leaves: VersionLeaf[] = portable.map((s, i) => ({
     elementKey: elementKeyOf(s.globalId),
     modelId: elements[i]!.modelId,

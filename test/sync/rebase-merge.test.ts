@@ -17,6 +17,7 @@ import {
   tempDir,
   writeVersion,
   type ElementSpec,
+  type PlacedState,
 } from './outbox-fixture';
 
 const cleanups: (() => void)[] = [];
@@ -26,14 +27,14 @@ afterEach(() => {
 
 const [W1, W2, W3] = ['wall000000000000000001', 'wall000000000000000002', 'wall000000000000000003'];
 
-/** An element of a version: its spec (model included) and express id. */
-type Element = [ElementSpec, number];
+/** An element of a version: its spec (model included), express id and, optionally, its row's storey and meshes. */
+type Element = [ElementSpec, number, Pick<PlacedState, 'storeyGlobalId' | 'meshes'>?];
 
 /**
- * A twin whose base version holds W1 and W2 (architecture, file arch-1.ifc) and W3 (services,
+ * A twin whose base version holds W1 (as given) and W2 (architecture, file arch-1.ifc) and W3 (services,
  * mep-1.ifc); `version` writes another on the base, with the files it names.
  */
-function twin() {
+function twin(w1: Element = [{ globalId: W1 }, 1]) {
   const dir = tempDir('rebase-merge');
   const store = TwinStore.open(join(dir.dir, 'twins.sqlite'));
   cleanups.push(
@@ -54,31 +55,26 @@ function twin() {
       't',
       baseVersionId,
       status,
-      elements.map(([spec, expressId]) => ({
+      elements.map(([spec, expressId, row]) => ({
         state: elementState(spec),
         modelId: ensureModel(store.db, 't', spec.model ?? 'arch'),
         expressId,
+        ...row,
       })),
     );
     for (const [model, file] of Object.entries(files)) setModelFile(store.db, id, 't', model, file);
     return id;
   };
-  const base = write(
-    null,
-    'confirmed',
-    [
-      [{ globalId: W1 }, 1],
-      [{ globalId: W2 }, 2],
-      [{ globalId: W3, model: 'mep' }, 3],
-    ],
-    { arch: 'arch-1.ifc', mep: 'mep-1.ifc' },
-  );
+  const base = write(null, 'confirmed', [w1, [{ globalId: W2 }, 2], [{ globalId: W3, model: 'mep' }, 3]], {
+    arch: 'arch-1.ifc',
+    mep: 'mep-1.ifc',
+  });
   return {
     outbox,
     /** A version on the base: these elements (the base's where not given), these files. */
     version: (status: 'confirmed' | 'local', changed: Element[], files: Record<string, string> = {}) => {
       const elements = new Map<string, Element>([
-        [W1, [{ globalId: W1 }, 1]],
+        [W1, w1],
         [W2, [{ globalId: W2 }, 2]],
         [W3, [{ globalId: W3, model: 'mep' }, 3]],
       ]);
@@ -204,4 +200,58 @@ test("mine imported a file of a model whose elements theirs edited meanwhile: mi
     'Rebased: elements of this model also hold edits committed meanwhile, which this file does not have.',
   ]);
   expect(t.warnings(merged, 'mep')).toEqual([]);
+});
+
+test("an element moved on one side and re-shaped on the other: mine's meshes moved with theirs' placement, the storey with the container", () => {
+  // IFC axes (Z up) to the viewer's (Y up), column-major.
+  const yUp = [1, 0, 0, 0, 0, 0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 1];
+  const translation = (x: number, y: number, z: number) => [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, x, y, z, 1];
+  const times = (a: number[], b: number[]) =>
+    Array.from({ length: 16 }, (_, i) => {
+      const [col, row] = [Math.floor(i / 4), i % 4];
+      return [0, 1, 2, 3].reduce((sum, k) => sum + a[k * 4 + row]! * b[col * 4 + k]!, 0);
+    });
+  const at = translation(10, 20, 3);
+  const moved = translation(15, 20, 3);
+  // Mine's body: turned a quarter about Z and raised 1 m in its placement.
+  const body = [0, 1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1];
+  const [oldShape, newShape] = [`0x${'a'.repeat(64)}`, `0x${'b'.repeat(64)}`];
+  const wall = (placement: number[], geometry: string, container: string): ElementSpec => ({
+    globalId: W1,
+    placement,
+    geometry,
+    container,
+  });
+  const t = twin([
+    wall(at, oldShape, 'storeyA'),
+    1,
+    { storeyGlobalId: 'storeyA', meshes: [{ geometryHash: 'shape-a', matrix: times(yUp, at) }] },
+  ]);
+  const theirs = t.version('confirmed', [
+    [
+      wall(moved, oldShape, 'storeyB'),
+      1,
+      { storeyGlobalId: 'storeyB', meshes: [{ geometryHash: 'shape-a', matrix: times(yUp, moved) }] },
+    ],
+  ]);
+  const mineMatrix = times(times(yUp, at), body);
+  const mine = t.version('local', [
+    [
+      wall(at, newShape, 'storeyA'),
+      1,
+      { storeyGlobalId: 'storeyA', meshes: [{ geometryHash: 'shape-b', matrix: mineMatrix }] },
+    ],
+  ]);
+  const merged = t.rebase(mine, theirs);
+  const leaf = t.outbox.leaves(merged).find((l) => l.elementKey === elementKeyOf(W1))!;
+  const [row] = t.outbox.exportStates([leaf.stateHash]).states;
+  const state = JSON.parse(row!.canonical) as { placement: number[]; geometry: string; container: string };
+  expect(state).toMatchObject({ placement: moved, geometry: newShape, container: 'storeyB' });
+  expect(row!.storeyGlobalId).toBe('storeyB');
+  expect(row!.meshes).toHaveLength(1);
+  expect(row!.meshes[0]!.geometryHash).toBe('shape-b');
+  const matrix = Array.from(new Float64Array(row!.meshes[0]!.matrix.slice().buffer));
+  // Mine's mesh, 5 m further along the viewer's x (IFC x).
+  const expected = mineMatrix.map((v, i) => (i === 12 ? v + 5 : v));
+  matrix.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 9));
 });

@@ -16,6 +16,7 @@ import { canonicalJson, type CanonicalValue } from '../../shared/canonical';
 import {
   elementFields,
   stateHashOfCanonical,
+  Y_UP,
   type ElementState,
   type PropertySetState,
   type PropertyValue,
@@ -30,6 +31,7 @@ import {
   sharedSetNames,
 } from '../../shared/property-paths';
 import { diffStates } from '../ifc/changeset';
+import { invertAffineOrNull, multiply, type Matrix } from '../ifc/matrix';
 import { buildVersionTree } from '../ifc/merkle';
 import { searchTextOf } from '../ifc/search-text';
 import type { ModelRevision, NewVersion, OutboxStore, PortableState, VersionLeaf } from '../store/outbox';
@@ -464,10 +466,25 @@ export class ConflictResolver {
             continue;
           }
           // A new state mixing both sides: its row is built from the side whose geometry it kept.
-          const geometrySide = text(result.state.geometry) === text(parse(m)?.geometry) && m ? m : (t ?? m)!;
+          const mineState = parse(m);
+          const theirState = parse(t);
+          const geometrySide = text(result.state.geometry) === text(mineState?.geometry) && m ? m : (t ?? m)!;
+          const geometryState = geometrySide === m ? mineState : theirState;
           const row = rows.get(geometrySide.stateHash)!;
+          // Its storey goes with its container: from the side whose container and whole it kept.
+          const keepsPlace = (state: ElementState | null) =>
+            !!state &&
+            state.container === result.state!.container &&
+            state.decomposes === result.state!.decomposes;
+          const placedBy = m && keepsPlace(mineState) ? m : t && keepsPlace(theirState) ? t : null;
+          const storeyGlobalId = placedBy
+            ? (rows.get(placedBy.stateHash)?.storeyGlobalId ?? null)
+            : row.storeyGlobalId;
           newStates.push({
             ...row,
+            storeyGlobalId,
+            // Its meshes where its placement is: the geometry side's, moved as the placement moved.
+            meshes: movedMeshes(row.meshes, geometryState?.placement ?? null, result.state.placement),
             stateHash,
             canonical,
             name: result.state.name,
@@ -692,4 +709,34 @@ function applyEntry(
     running.get(entry.elementKey)?.modelId ??
     (models.includes(leaf.modelId) ? leaf.modelId : models[0]!);
   running.set(entry.elementKey, { ...leaf, modelId });
+}
+
+/**
+ * Meshes (world matrices, float64 column-major, Y up) of an element placed at `from`, moved to
+ * where it is placed at `to` (IFC axes, Z up): M' = Y_UP · to · from⁻¹ · Y_UP⁻¹ · M. Unchanged
+ * where either placement is missing, they are equal, or `from` is singular.
+ */
+function movedMeshes(
+  meshes: PortableState['meshes'],
+  from: number[] | null,
+  to: number[] | null,
+): PortableState['meshes'] {
+  if (!from || !to || from.length !== 16 || to.length !== 16 || from.every((v, i) => v === to[i]))
+    return meshes;
+  const fromInverse = invertAffineOrNull(from);
+  if (!fromInverse) return meshes;
+  const yUp: Matrix = [...Y_UP];
+  // Y_UP is a rotation: its inverse is its transpose.
+  const yUpInverse: Matrix = [0, 1, 2, 3].flatMap((col) => [0, 1, 2, 3].map((row) => yUp[row * 4 + col]!));
+  const move = multiply(multiply(multiply(yUp, to), fromInverse), yUpInverse);
+  return meshes.map((mesh) => {
+    if (mesh.matrix.byteLength !== 128) return mesh;
+    const view = new DataView(mesh.matrix.buffer, mesh.matrix.byteOffset, 128);
+    const matrix = Array.from({ length: 16 }, (_, k) => view.getFloat64(k * 8, true));
+    const moved = multiply(move, matrix);
+    const out = new Uint8Array(128);
+    const outView = new DataView(out.buffer);
+    moved.forEach((v, k) => outView.setFloat64(k * 8, v, true));
+    return { ...mesh, matrix: out };
+  });
 }
