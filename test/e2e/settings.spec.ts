@@ -4,7 +4,7 @@
 // drop edits; Restore defaults fills the form (Save still needed); edits made elsewhere meanwhile
 // reach the fields not touched, and never a touched one, even landing before the edit's re-render;
 // a settings.get failure is said until a settings.changed fills the form; main's refusal is shown.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { decode, encode } from '@msgpack/msgpack';
@@ -378,8 +378,9 @@ test("main's refusal is shown and the dialog stays", async ({ page, host, client
     await expect(field(dialog, IMPORT)).toHaveValue('128');
     await expect(dialog.getByRole('button', { name: 'Save' })).toBeEnabled();
     expect(await mainSettings(client)).toMatchObject({ maxImportMegabytes: 512 });
+    // Nothing half-made is left beside it (writeFileDurably removes its temporary copy).
+    expect(existsSync(`${path}.${host.process.pid}.tmp`)).toBe(false);
   } finally {
     rmSync(path, { recursive: true, force: true });
-    rmSync(`${path}.${host.process.pid}.tmp`, { force: true });
   }
 });

@@ -1,18 +1,24 @@
 // Small JSON files written so that a crash leaves either the old or the new content, never half:
 // write a temporary file, fsync it, rename it over the old one, fsync the folder.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export function writeFileDurably(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (error) {
+    // The file keeps its old content; the half-made copy goes (a full disk, a folder in its place).
+    rmSync(tmp, { force: true });
+    throw error;
   }
-  renameSync(tmp, path);
   try {
     const dir = openSync(dirname(path), 'r');
     try {
