@@ -52,6 +52,33 @@ export interface PropertySetState {
   properties: PropertyValue[];
 }
 
+/**
+ * The order a state keeps its properties and property sets in (the state's hash depends on it):
+ * by name; sets then by kind; both then by their canonical text, so that repeats of one name stand
+ * in one order whoever wrote them. `textOf` gives that text: canonicalJson by default; the importer
+ * passes its memoized serialiser (its objects are built with their members in canonical order).
+ */
+export function sortPropertyValues(
+  properties: PropertyValue[],
+  textOf: (value: object) => string = canonicalText,
+): PropertyValue[] {
+  return properties.sort((a, b) => byName(a, b) || compareText(textOf(a), textOf(b)));
+}
+
+/** See sortPropertyValues. */
+export function sortPropertySets(
+  sets: PropertySetState[],
+  textOf: (value: object) => string = canonicalText,
+): PropertySetState[] {
+  return sets.sort(
+    (a, b) => byName(a, b) || compareText(a.kind, b.kind) || compareText(textOf(a), textOf(b)),
+  );
+}
+
+const canonicalText = (value: object): string => canonicalJson(value as CanonicalValue);
+const compareText = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+const byName = (a: { name: string }, b: { name: string }): number => compareText(a.name, b.name);
+
 export interface ClassificationState {
   [key: string]: CanonicalValue | undefined;
   system: string | null;

@@ -212,7 +212,8 @@ test("an element moved on one side and re-shaped on the other: mine's meshes mov
       return [0, 1, 2, 3].reduce((sum, k) => sum + a[k * 4 + row]! * b[col * 4 + k]!, 0);
     });
   const at = translation(10, 20, 3);
-  const moved = translation(15, 20, 3);
+  // Moved 5 m along IFC x and 5 m along IFC y (the viewer's -z: the axes' turn is checked too).
+  const moved = translation(15, 25, 3);
   // Mine's body: turned a quarter about Z and raised 1 m in its placement.
   const body = [0, 1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1];
   const [oldShape, newShape] = [`0x${'a'.repeat(64)}`, `0x${'b'.repeat(64)}`];
@@ -251,7 +252,7 @@ test("an element moved on one side and re-shaped on the other: mine's meshes mov
   expect(row!.meshes).toHaveLength(1);
   expect(row!.meshes[0]!.geometryHash).toBe('shape-b');
   const matrix = Array.from(new Float64Array(row!.meshes[0]!.matrix.slice().buffer));
-  // Mine's mesh, 5 m further along the viewer's x (IFC x).
-  const expected = mineMatrix.map((v, i) => (i === 12 ? v + 5 : v));
+  // Mine's mesh, 5 m further along the viewer's x (IFC x) and 5 m along its -z (IFC y).
+  const expected = mineMatrix.map((v, i) => (i === 12 ? v + 5 : i === 14 ? v - 5 : v));
   matrix.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 9));
 });

@@ -1,12 +1,12 @@
 // What one edit does to an element's canonical state, as a pure function: the new state (lists kept
 // sorted as the fingerprint requires), the edit in words, and for moves the translation to apply to
 // the element's placed meshes. Refusals are AppErrors whose message names the problem.
-import { canonicalJson } from '../../shared/canonical';
 import {
   roundPlacement,
+  sortPropertySets,
+  sortPropertyValues,
   type ElementState,
   type PropertySetState,
-  type PropertyValue,
 } from '../../shared/fingerprint';
 import { STATUS_PROPERTY, STATUS_PROPERTY_SET, type EditOp, type ScalarValue } from '../../shared/api/edits';
 import { AppError } from '../../shared/result';
@@ -16,25 +16,6 @@ export interface EditOutcome {
   summary: string;
   /** Moves: the translation of the placed meshes, in the viewer's axes (Y up: x, z, -y of IFC). */
   meshTranslation: [number, number, number] | null;
-}
-
-const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-
-function sortProperties(properties: PropertyValue[]): PropertyValue[] {
-  return properties.sort((a, b) => byName(a, b) || (canonicalJson(a) < canonicalJson(b) ? -1 : 1));
-}
-
-/**
- * As the importer sorts them (reader.ts): by name, kind, then canonical text, so that two sets of
- * one name and kind (real files have them) stand in the order an import of the same content gives.
- */
-function sortSets(sets: PropertySetState[]): PropertySetState[] {
-  return sets.sort(
-    (a, b) =>
-      byName(a, b) ||
-      (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) ||
-      (canonicalJson(a) < canonicalJson(b) ? -1 : canonicalJson(a) > canonicalJson(b) ? 1 : 0),
-  );
 }
 
 /** A value as people read it in a summary. */
@@ -91,8 +72,9 @@ const round = (v: number) => Number(v.toFixed(3));
 /** Applies one edit to a copy of the state; the input is not changed. */
 export function applyEdit(input: ElementState, op: EditOp): EditOutcome {
   const outcome = edit(structuredClone(input), op);
-  // Once for every edit: a set's text that changed may move it among sets of its name and kind.
-  sortSets(outcome.state.propertySets);
+  // Once for every edit, as the importer sorts them: a set's text that changed may move it among
+  // the sets of its name and kind.
+  sortPropertySets(outcome.state.propertySets);
   return outcome;
 }
 
@@ -109,7 +91,7 @@ function edit(state: ElementState, op: EditOp): EditOutcome {
       checkValueKind(op.property, property.value, op.value);
       const before = property.value;
       property.value = op.value;
-      sortProperties(set.properties);
+      sortPropertyValues(set.properties);
       return {
         state,
         summary: `${op.set}.${op.property}: ${showValue(before, property.unit)} → ${showValue(op.value, property.unit)}`,
@@ -137,7 +119,7 @@ function edit(state: ElementState, op: EditOp): EditOutcome {
         value: op.value,
         unit,
       });
-      sortProperties(set.properties);
+      sortPropertyValues(set.properties);
       return {
         state,
         summary: `Added ${op.set}.${op.property} = ${showValue(op.value, unit)}${created ? ' (new property set)' : ''}`,
@@ -181,7 +163,7 @@ function edit(state: ElementState, op: EditOp): EditOutcome {
       const before = existing?.value ?? null;
       set.properties = set.properties.filter((p) => p !== existing);
       set.properties.push({ name: STATUS_PROPERTY, type: 'IFCLABEL', value: op.status, unit: null });
-      sortProperties(set.properties);
+      sortPropertyValues(set.properties);
       return {
         state,
         summary: `Status: ${typeof before === 'string' ? before : '(not set)'} → ${op.status}`,

@@ -15,6 +15,8 @@ import {
   canonicalNumber,
   roundBody,
   roundPlacement,
+  sortPropertySets,
+  sortPropertyValues,
   type ClassificationState,
   type ElementState,
   type Hex32,
@@ -228,9 +230,6 @@ export const isWasmFault = (error: unknown): boolean => error instanceof WasmRun
 /** Relationships whose sets and properties are fetched ahead together (bounds what is held at once). */
 const FETCH_AHEAD_WINDOW = 256;
 
-const byName = <T extends { name: string }>(a: T, b: T): number =>
-  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-
 /**
  * The JSON text of a property, property set or type object, written once per object and shared by
  * the sorts here (which compare the same objects many times) and the importer's state text. These
@@ -248,14 +247,7 @@ export function memoizedText(value: object): string {
   return text;
 }
 
-const compareCanonical = (a: object, b: object): number => {
-  const x = memoizedText(a);
-  const y = memoizedText(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-
-const sortProperties = (props: PropertyValue[]): PropertyValue[] =>
-  props.sort((a, b) => byName(a, b) || compareCanonical(a, b));
+const sortProperties = (props: PropertyValue[]): PropertyValue[] => sortPropertyValues(props, memoizedText);
 
 /**
  * Line access on one open model: class names, the ids of a class's lines (`idsOf`, its subclasses'
@@ -337,20 +329,20 @@ export interface PropertyWindow {
   missing: number[];
 }
 
+/** How many windows propertyReading has (without its set-up: the geometry worker asks first). */
+export function propertyWindowCount(api: WebIFC.IfcAPI, modelId: number): number {
+  return windowsFor(api.GetLineIDsWithType(modelId, WebIFC.IFCRELDEFINESBYPROPERTIES).size());
+}
+
+const windowsFor = (relationships: number): number => Math.ceil(relationships / PROPERTY_WINDOW);
+
 /**
  * Property and quantity sets with their units, read from one open model by windows of
  * relationships (PROPERTY_WINDOW each). Each thread that reads a model's properties has its own:
- * the import thread's readModel, and the geometry worker once its meshes are done; windows are
- * claimed from a shared counter, and readModel merges all of them in file order, counting each
+ * the import thread's readModel, and the geometry worker after its plan's long products; windows
+ * are claimed from a shared counter, and readModel merges all of them in file order, counting each
  * definition once, so that what is stored does not depend on who read which window.
  */
-/** How many windows propertyReading has (without its set-up). */
-export function propertyWindowCount(api: WebIFC.IfcAPI, modelId: number): number {
-  return Math.ceil(
-    api.GetLineIDsWithType(modelId, WebIFC.IFCRELDEFINESBYPROPERTIES).size() / PROPERTY_WINDOW,
-  );
-}
-
 export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
   /** Lines that cannot be read. */
   const missing = new Set<number>();
@@ -723,7 +715,7 @@ export function propertyReading(api: WebIFC.IfcAPI, modelId: number) {
   };
   return {
     lengthScale,
-    windows: Math.ceil(relIds.length / PROPERTY_WINDOW),
+    windows: windowsFor(relIds.length),
     readWindow,
     definition: definitionOf,
     missing,
@@ -937,10 +929,7 @@ export function readModel(api: WebIFC.IfcAPI, modelId: number, hooks: ReadHooks)
     }
     return read.set;
   };
-  const sortSets = (sets: PropertySetState[]): PropertySetState[] =>
-    sets.sort(
-      (a, b) => byName(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || compareCanonical(a, b),
-    );
+  const sortSets = (sets: PropertySetState[]): PropertySetState[] => sortPropertySets(sets, memoizedText);
 
   // ---- products ----------------------------------------------------------------------------
   const productIds = idsOf(WebIFC.IFCPRODUCT, true);
@@ -1673,6 +1662,7 @@ export function streamClaimedGeometry(
   const collector = geometryCollector(api, modelId, new Set(plan.cut));
   let streamed: number[] = [];
   let sentAt = performance.now();
+  let pause = parts?.pause;
   for (;;) {
     const index = Atomics.add(claim, 0, 1);
     if (index >= products.length) break;
@@ -1681,14 +1671,14 @@ export function streamClaimedGeometry(
     hooks.checkpoint();
     if ((index & 15) === 0) hooks.progress('geometry', index / products.length);
     const product = products[index]!;
-    const pause = parts?.pause;
-    if (pause && index >= pause.at) {
-      parts.pause = undefined;
+    if (parts && pause && index >= pause.at) {
+      const { run } = pause;
+      pause = undefined;
       if (streamed.length > 0) {
         parts.send(collector.part(streamed), false);
         streamed = [];
       }
-      pause.run();
+      run();
       hooks.checkpoint();
       sentAt = performance.now();
     }

@@ -15,6 +15,8 @@
 import { canonicalJson, type CanonicalValue } from '../../shared/canonical';
 import {
   elementFields,
+  sortPropertySets,
+  sortPropertyValues,
   stateHashOfCanonical,
   Y_UP,
   type ElementState,
@@ -31,7 +33,7 @@ import {
   sharedSetNames,
 } from '../../shared/property-paths';
 import { diffStates } from '../ifc/changeset';
-import { invertAffineOrNull, multiply, type Matrix } from '../ifc/matrix';
+import { invertAffineOrNull, multiply } from '../ifc/matrix';
 import { buildVersionTree } from '../ifc/merkle';
 import { searchTextOf } from '../ifc/search-text';
 import type { ModelRevision, NewVersion, OutboxStore, PortableState, VersionLeaf } from '../store/outbox';
@@ -178,19 +180,10 @@ function fieldChanges(
   return out;
 }
 
-const byName = (a: { name: string }, b: { name: string }): number =>
-  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-const byText = (a: CanonicalValue, b: CanonicalValue): number => {
-  const x = canonicalJson(a);
-  const y = canonicalJson(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-
 /**
  * Property sets with each change's value in place of exactly the property (or empty set) it names,
  * or without it where the value is absent: a set is there while anything of it is, of the kind and
- * name the change names. Sorted as the importer sorts them (sets by name, kind, then canonical text;
- * properties by name, then canonical text).
+ * name the change names. Sorted as the importer sorts them (fingerprint.ts sortPropertySets).
  */
 function withProperties(
   sets: readonly PropertySetState[],
@@ -207,10 +200,8 @@ function withProperties(
     if (!set) merged.set(setKeyOf(at.set), (set = { name: at.set.name, kind: at.set.kind, properties: [] }));
     if (at.property) set.properties.push(value as PropertyValue);
   }
-  for (const set of merged.values()) set.properties.sort((a, b) => byName(a, b) || byText(a, b));
-  return [...merged.values()].sort(
-    (a, b) => byName(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || byText(a, b),
-  );
+  for (const set of merged.values()) sortPropertyValues(set.properties);
+  return sortPropertySets([...merged.values()]);
 }
 
 /** Merges one element: each changed field from the chosen side (default: the side that changed it). */
@@ -219,7 +210,12 @@ function mergeElement(
   mine: ElementState | null,
   theirs: ElementState | null,
   choose: (change: FieldChange) => 'mine' | 'theirs',
-): { state: ElementState | null; sides: Set<'mine' | 'theirs'> } {
+): {
+  state: ElementState | null;
+  sides: Set<'mine' | 'theirs'>;
+  /** The side whose geometry (and state format) the merged state has. */
+  geometryFrom: 'mine' | 'theirs';
+} {
   const changes = fieldChanges(base, mine, theirs);
   const sides = new Set<'mine' | 'theirs'>();
   const pick = (change: FieldChange): 'mine' | 'theirs' => {
@@ -230,18 +226,18 @@ function mergeElement(
   const element = changes.find((c) => c.at.kind === 'element');
   if (element) {
     const side = pick(element);
-    return { state: side === 'mine' ? mine : theirs, sides };
+    return { state: side === 'mine' ? mine : theirs, sides, geometryFrom: side };
   }
   const merged = structuredClone(theirs!) as ElementState;
   const properties: { at: PropertyAt; value: CanonicalValue | undefined }[] = [];
-  let geometrySide: 'mine' | 'theirs' = 'theirs';
+  let geometryFrom: 'mine' | 'theirs' = 'theirs';
   for (const change of changes) {
     const side = pick(change);
     const value = side === 'mine' ? change.mine : change.theirs;
     if (change.at.kind === 'field') {
       (merged as Record<string, unknown>)[change.at.field] =
         value === undefined ? null : structuredClone(value);
-      if (change.at.field === 'geometry') geometrySide = side;
+      if (change.at.field === 'geometry') geometryFrom = side;
     } else if (change.at.kind === 'property') properties.push({ at: change.at, value });
   }
   // Together: each change names its property by the repeat numbers of the sets before any of them.
@@ -251,8 +247,8 @@ function mergeElement(
   // geometry the merge took (theirs' where neither side changed it: then both hold the same hash,
   // hashed alike, or none, which reads alike in both formats), and any mix of sides is a state of
   // one format, as an importer of that format would write it.
-  merged.format = (geometrySide === 'mine' ? mine! : theirs!).format;
-  return { state: merged, sides };
+  merged.format = (geometryFrom === 'mine' ? mine! : theirs!).format;
+  return { state: merged, sides, geometryFrom };
 }
 
 export interface ConflictOutcome {
@@ -439,16 +435,16 @@ export class ConflictResolver {
         const hashes = [...overlap].flatMap((key) =>
           [base.get(key), mine.get(key), their.get(key)].filter(Boolean).map((l) => l!.stateHash),
         );
-        const states = store.states(hashes);
+        const rows = new Map(store.exportStates(hashes).states.map((s) => [s.stateHash, s]));
         const parse = (leaf: VersionLeaf | undefined) =>
-          leaf ? (JSON.parse(states.get(leaf.stateHash)!.canonical) as ElementState) : null;
-        const portable = store.exportStates(hashes);
-        const rows = new Map(portable.states.map((s) => [s.stateHash, s]));
+          leaf ? (JSON.parse(rows.get(leaf.stateHash)!.canonical) as ElementState) : null;
         const newStates: PortableState[] = [];
         for (const key of overlap) {
           const m = mine.get(key);
           const t = their.get(key);
-          const result = mergeElement(parse(base.get(key)), parse(m), parse(t), (change) => {
+          const mineState = parse(m);
+          const theirState = parse(t);
+          const result = mergeElement(parse(base.get(key)), mineState, theirState, (change) => {
             const choice = choices.get(`${key}/${change.path}`);
             if (!choice) throw new MissingChoice(key, change.path);
             return choice;
@@ -465,11 +461,10 @@ export class ConflictResolver {
             merged.set(key, template);
             continue;
           }
-          // A new state mixing both sides: its row is built from the side whose geometry it kept.
-          const mineState = parse(m);
-          const theirState = parse(t);
-          const geometrySide = text(result.state.geometry) === text(mineState?.geometry) && m ? m : (t ?? m)!;
-          const geometryState = geometrySide === m ? mineState : theirState;
+          // A new state mixing both sides (both present): its row is built from the side whose
+          // geometry it kept.
+          const geometrySide = result.geometryFrom === 'mine' ? m! : t!;
+          const geometryState = result.geometryFrom === 'mine' ? mineState : theirState;
           const row = rows.get(geometrySide.stateHash)!;
           // Its storey goes with its container: from the side whose container and whole it kept.
           const keepsPlace = (state: ElementState | null) =>
@@ -499,13 +494,14 @@ export class ConflictResolver {
       }
       // The files the rebased version names for its models (before the leaves' models below:
       // they decide by the merged states alone).
-      const revisions = this.modelRevisionsOf(theirsVersionId, mineVersion, {
+      const mineRevisions = store.modelRevisions(mineVersion.id);
+      const revisions = this.modelRevisionsOf(theirsVersionId, mineVersion.baseVersionId, mineRevisions, {
         base,
         mine,
         theirs: their,
         merged,
       });
-      const mineFiles = new Map(store.modelRevisions(mineVersion.id).map((r) => [r.modelId, r.sourceSha256]));
+      const mineFiles = new Map(mineRevisions.map((r) => [r.modelId, r.sourceSha256]));
       const namesMineFile = new Set(
         revisions.filter((r) => mineFiles.get(r.modelId) === r.sourceSha256).map((r) => r.modelId),
       );
@@ -553,20 +549,21 @@ export class ConflictResolver {
    */
   private modelRevisionsOf(
     theirsVersionId: number,
-    mineVersion: { id: number; baseVersionId: number | null },
+    mineBaseVersionId: number | null,
+    mineRevisions: readonly ModelRevision[],
     leaves: Record<'base' | 'mine' | 'theirs' | 'merged', Map<string, VersionLeaf>>,
   ): ModelRevision[] {
     const store = this.store;
     const theirs = new Map(store.modelRevisions(theirsVersionId).map((r) => [r.modelId, r]));
     const base = new Map(
-      (mineVersion.baseVersionId === null ? [] : store.modelRevisions(mineVersion.baseVersionId)).map((r) => [
+      (mineBaseVersionId === null ? [] : store.modelRevisions(mineBaseVersionId)).map((r) => [
         r.modelId,
         r.sourceSha256,
       ]),
     );
     const rows = new Map<string, ModelRevision>(theirs);
     let kept: Map<string, { mine: boolean; theirs: boolean }> | undefined;
-    for (const row of store.modelRevisions(mineVersion.id)) {
+    for (const row of mineRevisions) {
       const before = base.get(row.modelId);
       if (row.sourceSha256 === before) continue;
       const other = theirs.get(row.modelId);
@@ -592,13 +589,7 @@ export class ConflictResolver {
       );
       rows.set(row.modelId, { ...row, warnings: JSON.stringify(warnings) });
     }
-    return [...rows.values()].map((r) => ({
-      modelId: r.modelId,
-      sourceSha256: r.sourceSha256,
-      ifcSchema: r.ifcSchema,
-      projectGlobalId: r.projectGlobalId,
-      warnings: r.warnings,
-    }));
+    return [...rows.values()];
   }
 
   private versionRecord(
@@ -713,30 +704,21 @@ function applyEntry(
 
 /**
  * Meshes (world matrices, float64 column-major, Y up) of an element placed at `from`, moved to
- * where it is placed at `to` (IFC axes, Z up): M' = Y_UP · to · from⁻¹ · Y_UP⁻¹ · M. Unchanged
- * where either placement is missing, they are equal, or `from` is singular.
+ * where it is placed at `to` (IFC axes, Z up), as reader.ts places a body: M' = (Y_UP . to) .
+ * (Y_UP . from)^-1 . M. Unchanged where either placement is missing, they are equal, or `from` is
+ * singular.
  */
 function movedMeshes(
   meshes: PortableState['meshes'],
   from: number[] | null,
   to: number[] | null,
 ): PortableState['meshes'] {
-  if (!from || !to || from.length !== 16 || to.length !== 16 || from.every((v, i) => v === to[i]))
-    return meshes;
-  const fromInverse = invertAffineOrNull(from);
+  if (!from || !to || from.every((v, i) => v === to[i])) return meshes;
+  const fromInverse = invertAffineOrNull(multiply([...Y_UP], from));
   if (!fromInverse) return meshes;
-  const yUp: Matrix = [...Y_UP];
-  // Y_UP is a rotation: its inverse is its transpose.
-  const yUpInverse: Matrix = [0, 1, 2, 3].flatMap((col) => [0, 1, 2, 3].map((row) => yUp[row * 4 + col]!));
-  const move = multiply(multiply(multiply(yUp, to), fromInverse), yUpInverse);
+  const move = multiply(multiply([...Y_UP], to), fromInverse);
   return meshes.map((mesh) => {
-    if (mesh.matrix.byteLength !== 128) return mesh;
-    const view = new DataView(mesh.matrix.buffer, mesh.matrix.byteOffset, 128);
-    const matrix = Array.from({ length: 16 }, (_, k) => view.getFloat64(k * 8, true));
-    const moved = multiply(move, matrix);
-    const out = new Uint8Array(128);
-    const outView = new DataView(out.buffer);
-    moved.forEach((v, k) => outView.setFloat64(k * 8, v, true));
-    return { ...mesh, matrix: out };
+    const matrix = Array.from(new Float64Array(new Uint8Array(mesh.matrix).buffer));
+    return { ...mesh, matrix: new Uint8Array(Float64Array.from(multiply(move, matrix)).buffer) };
   });
 }
