@@ -11,10 +11,6 @@ import type { ElementState, PropertySetState } from '../../src/shared/fingerprin
 import { prop, pset, qto, wallState } from '../support/states';
 import { nthName, propertyAtPath, setLabel, sharedSetNames } from '../../src/shared/property-paths';
 
-function element(sets: PropertySetState[], typeSets: PropertySetState[] = []): ElementState {
-  return wallState(sets, typeSets);
-}
-
 describe('propertyAtPath', () => {
   const sets = [
     pset('Pset_WallCommon', [prop('FireRating', 'EI 30'), prop('IsExternal', true)]),
@@ -80,7 +76,7 @@ describe('propertyAtPath', () => {
 });
 
 describe('every path the changeset names reads back', () => {
-  const before = element(
+  const before = wallState(
     [
       pset('Pset_WallCommon', [prop('FireRating', 'EI 30'), prop('IsExternal', true)]),
       pset('Pset.Dotted', [prop('A.B', 1)]),
@@ -91,7 +87,7 @@ describe('every path the changeset names reads back', () => {
     ],
     [pset('T', [prop('W', 0.2)]), qto('T', [prop('W', 1)])],
   );
-  const after = element(
+  const after = wallState(
     [
       pset('Empty', []),
       pset('Pset_WallCommon', [prop('FireRating', 'EI 60'), prop('IsExternal', true)]),
@@ -180,7 +176,7 @@ describe('every path the changeset names reads back', () => {
 });
 
 describe('the history and the changes panel read marked paths', () => {
-  const state = element([
+  const state = wallState([
     pset('S', [prop('A', 1), prop('A', 2)]),
     pset('S', [prop('A', 3)]),
     qto('S', [prop('A', 4)]),
@@ -204,8 +200,8 @@ describe('the history and the changes panel read marked paths', () => {
   });
 
   it('a set that changed kind shows nothing on the side that lacks it', () => {
-    const before = element([pset('K', [prop('X', 1)])]);
-    const after = element([qto('K', [prop('X', 1)])]);
+    const before = wallState([pset('K', [prop('X', 1)])]);
+    const after = wallState([qto('K', [prop('X', 1)])]);
     expect(fieldDiffs(JSON.stringify(before), JSON.stringify(after)).diffs).toEqual([
       { path: 'propertySets.K [Qto].X', before: null, after: '1' },
       { path: 'propertySets.K.X', before: '1', after: null },

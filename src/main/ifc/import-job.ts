@@ -152,8 +152,9 @@ function canonicalStateParts(state: ElementState): { head: string; tail: string 
     else if (key === 'propertySets' && Array.isArray(value)) out += `[${value.map(once).join(',')}]`;
     else out += JSON.stringify(value);
   }
-  // A state always has the member (null without meshes); without it the text is whole as it is.
-  return head === null ? { head: `${out}}`, tail: '' } : { head, tail: `${out}}` };
+  // Every state has the member (null without meshes: reader.ts prepareElements).
+  if (head === null) throw new Error(`The state of ${state.globalId} has no geometry member.`);
+  return { head, tail: `${out}}` };
 }
 
 /** What of an element's fingerprint does not depend on its meshes (see importSteps). */
@@ -173,7 +174,7 @@ function fingerprintAhead(state: ElementState): FingerprintAhead {
 
 /** The canonical text of a state whose geometry is set, from what was written ahead of it. */
 function canonicalText(state: ElementState, ahead: FingerprintAhead): string {
-  return ahead.tail === '' ? ahead.head : `${ahead.head}${JSON.stringify(state.geometry)}${ahead.tail}`;
+  return `${ahead.head}${JSON.stringify(state.geometry)}${ahead.tail}`;
 }
 
 /**

@@ -17,14 +17,6 @@ export function keccak256Into(input: Uint8Array, out: Uint8Array, offset = 0): v
   out.set(keccak.digest('binary'), offset);
 }
 
-/** Keccak-256 of bytes (or of a string's UTF-8), as 0x-prefixed lower-case hex, as ethers writes it. */
-export function keccak256Hex(input: Uint8Array | string): string {
-  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  const out = Buffer.allocUnsafe(32);
-  keccak256Into(bytes, out);
-  return `0x${out.toString('hex')}`;
-}
-
 export interface VersionTree {
   root: string;
   /** 32 bytes per node, in OpenZeppelin's array order (root at 0, leaves at the end). */
@@ -42,16 +34,13 @@ const fromHex = (hex: string): Buffer => Buffer.from(hex.startsWith('0x') ? hex.
 
 /** keccak256(keccak256(abi.encode(bytes32 elementKey, bytes32 stateHash))) */
 export function leafHash(elementKey: string, stateHash: string): Buffer {
-  const key = fromHex(elementKey);
-  const state = fromHex(stateHash);
-  if (key.length !== 32 || state.length !== 32) throw new Error('Leaf values must be 32-byte hex strings.');
-  return leafHashOfBytes(key, state);
+  return leafHashOfBytes(fromHex(elementKey), fromHex(stateHash));
 }
 
 /** leafHash of the two values as their 32 bytes each. */
 export function leafHashOfBytes(elementKey: Uint8Array, stateHash: Uint8Array): Buffer {
   if (elementKey.length !== 32 || stateHash.length !== 32)
-    throw new Error('Leaf values must be 32 bytes each.');
+    throw new Error('Leaf values must be 32 bytes (64 hex digits) each.');
   const pair = Buffer.allocUnsafe(64);
   pair.set(elementKey, 0);
   pair.set(stateHash, 32);

@@ -109,7 +109,11 @@ interface ElementRow {
 /** A claim on an element (migration 10) of another model's current file, with what its warning names. */
 interface ClaimRow extends ElementRow {
   model_name: string;
+  /** The claimed state's. */
   global_id: string;
+  ifc_class: string;
+  name: string | null;
+  canonical: string;
 }
 
 /** The writer's statements, prepared once per connection (the import worker keeps its connection). */
@@ -154,7 +158,8 @@ function prepareStatements(db: SqliteDatabase) {
     ),
     // The claims on these elements of the other models' current files (migration 10), the latest last.
     claimsOn: db.prepare(
-      `SELECT c.element_key, c.model_id, m.name AS model_name, c.state_hash, c.express_id, s.global_id
+      `SELECT c.element_key, c.model_id, m.name AS model_name, c.state_hash, c.express_id, s.global_id,
+         s.ifc_class, s.name, s.canonical
        FROM model_revisions r
        JOIN element_claims c ON c.model_id = r.model_id AND c.source_sha256 = r.source_sha256
        JOIN models m ON m.id = c.model_id
@@ -531,18 +536,12 @@ export function beginImportWrite(db: SqliteDatabase, header: ImportHeader, deps:
             // differs, the version changed the element, and the entry says so as for any element
             // (this changeset then agrees with the versions' own difference, history.diff's).
             if (heir.state_hash === old.state_hash) continue;
-            const after = statements.canonicalOf.get(heir.state_hash) as {
-              canonical: string;
-              global_id: string;
-              ifc_class: string;
-              name: string | null;
-            };
             modify(
               old.element_key,
-              { globalId: after.global_id, ifcClass: after.ifc_class, name: after.name },
+              { globalId: heir.global_id, ifcClass: heir.ifc_class, name: heir.name },
               old.state_hash,
               heir.state_hash,
-              after.canonical,
+              heir.canonical,
             );
             continue;
           }
