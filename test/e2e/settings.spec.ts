@@ -4,25 +4,16 @@
 // drop edits; Restore defaults fills the form (Save still needed); edits made elsewhere meanwhile
 // reach the fields not touched, and never a touched one, even landing before the edit's re-render;
 // a settings.get failure is said until a settings.changed fills the form; main's refusal is shown.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { decode, encode } from '@msgpack/msgpack';
 import { ownServe, screenshotsDir, type ServeProcess } from './fixtures';
-import { openClient } from './client';
+import { test as workspaceTest, type Client } from './workspace-fixtures';
 import { defaultSettings, type Settings } from '../../src/shared/api/app';
 
-type Client = Awaited<ReturnType<typeof openClient>>;
-
 // A host of its own: the settings it saves never reach the other journeys.
-const test = base.extend<{ client: Client }, { host: ServeProcess }>({
-  host: ownServe(),
-  client: async ({ host }, use) => {
-    const client = await openClient(host);
-    await use(client);
-    client.close();
-  },
-});
+const test = workspaceTest.extend<object, { host: ServeProcess }>({ host: ownServe() });
 
 const { theme: _theme, ...defaults } = defaultSettings;
 
@@ -379,7 +370,7 @@ test("main's refusal is shown and the dialog stays", async ({ page, host, client
     await expect(dialog.getByRole('button', { name: 'Save' })).toBeEnabled();
     expect(await mainSettings(client)).toMatchObject({ maxImportMegabytes: 512 });
     // Nothing half-made is left beside it (writeFileDurably removes its temporary copy).
-    expect(existsSync(`${path}.${host.process.pid}.tmp`)).toBe(false);
+    expect(readdirSync(host.dataDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   } finally {
     rmSync(path, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { test as base, expect, type Page } from '@playwright/test';
 import { startServe, stopServe, type ServeProcess } from './fixtures';
 import { openClient } from './client';
 
-type Client = Awaited<ReturnType<typeof openClient>>;
+export type Client = Awaited<ReturnType<typeof openClient>>;
 
 export const test = base.extend<{ client: Client }, { host: ServeProcess }>({
   host: [

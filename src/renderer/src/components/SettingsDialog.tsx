@@ -124,10 +124,10 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   useEvent('settings.changed', (next) => {
     setSaved(next);
     const fresh = toForm(next);
-    const keep = new Set(edited.current);
+    // edited.current as it is when the update runs: an edit made meanwhile counts too.
     setForm((current) =>
       current
-        ? (Object.fromEntries(FIELDS.map((f) => [f, keep.has(f) ? current[f] : fresh[f]])) as Form)
+        ? (Object.fromEntries(FIELDS.map((f) => [f, edited.current.has(f) ? current[f] : fresh[f]])) as Form)
         : fresh,
     );
   });
@@ -183,6 +183,13 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
 
   // A network field's problem while sandbox is chosen (the field hidden) is said at the mode.
   const hiddenProblem = network ? undefined : NETWORK_FIELDS.map((f) => errors[f]).find(Boolean);
+  // What each field shows as its problem (the mode shows a hidden network field's).
+  const shown: Partial<Record<Field, string>> = {
+    ...errors,
+    chainMode:
+      errors.chainMode ??
+      (hiddenProblem && `${hiddenProblem} (a network setting: choose Network to correct it)`),
+  };
   const modeChange =
     saved && form && form.chainMode !== saved.chainMode
       ? ' Saving stops the current chain and connects to this one.'
@@ -191,7 +198,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     id: `settings-${field}`,
     value: form?.[field] ?? '',
     disabled: !form || saving,
-    'aria-invalid': errors[field] || (field === 'chainMode' && hiddenProblem) ? true : undefined,
+    'aria-invalid': shown[field] ? true : undefined,
     'aria-describedby': `settings-${field}-note`,
     onChange: (e: { target: { value: string } }) => edit(field, e.target.value),
   });
@@ -239,7 +246,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
             <FieldRow
               field="chainMode"
               label="Chain mode"
-              error={hiddenProblem && `${hiddenProblem} (a network setting: choose Network to correct it)`}
+              error={shown.chainMode}
               note={
                 (network
                   ? 'A JSON-RPC endpoint where the contracts are deployed.'
