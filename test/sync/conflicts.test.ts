@@ -393,6 +393,50 @@ describe('a rebased import', () => {
     expect(sourceFiles(bob)).toEqual(['arch-1.ifc', 'arch-2.ifc', 'mep-1.ifc']);
   });
 
+  /** The name of the model holding the element in the twin's head. */
+  const modelName = (laptop: Laptop, storeTwinId: string, globalId: string) =>
+    laptop.store.db
+      .prepare(
+        `SELECT m.name FROM version_elements v JOIN models m ON m.id = v.model_id
+         WHERE v.version_id = ? AND v.element_key = ?`,
+      )
+      .pluck()
+      .get(laptop.db.twinHead(storeTwinId), elementKeyOf(globalId));
+
+  test("a model theirs' commit added comes with its elements, and one they moved an element to takes it here too", async () => {
+    const { lab, chainTwinId, alice, bob } = await federated();
+    alice.online = false;
+    bob.online = false;
+    // Alice's store and Bob's name their models alike but by ids of their own (twin-a-arch,
+    // twin-b-arch...): Alice adds a fire model whose file holds W4, and her next architecture file no
+    // longer holds W2, which passes to the services model.
+    alice.importDraft('twin-a', 'fire', 'fire-1.ifc', [{ globalId: W4, model: 'fire' }]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    alice.importDraft('twin-a', 'arch', 'arch-2.ifc', [{ globalId: W2, model: 'mep' }]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    bob.editDraft('twin-b', [{ globalId: W1, name: 'Bob north wall' }]);
+    const item = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    await reconnect(alice);
+    await reconnect(bob);
+    expect(bob.outbox.get(item.id)).toMatchObject({ status: 'confirmed', baseVersion: 3 });
+    const head = bob.db.twinHead('twin-b')!;
+    expect(bob.db.version(head)!.merkleRoot).toBe(await lab.view<string>('versionRoot', [chainTwinId, 4]));
+    expect(name(bob, 'twin-b', W1)).toBe('Bob north wall');
+    // Not the twin's first model (architecture), where a package that names no models puts it.
+    expect(modelName(bob, 'twin-b', W4)).toBe('FIRE');
+    expect(
+      bob.store.db
+        .prepare('SELECT name, discipline FROM models WHERE twin_id = ? ORDER BY name')
+        .all('twin-b'),
+    ).toEqual([
+      { name: 'ARCH', discipline: 'ARCH' },
+      { name: 'FIRE', discipline: 'FIRE' },
+      { name: 'MEP', discipline: 'MEP' },
+    ]);
+    expect(modelName(bob, 'twin-b', W2)).toBe('MEP');
+    expect(modelName(bob, 'twin-b', W3)).toBe('MEP');
+  });
+
   test('chained imports rebased together keep their files, and the model the second added outlives a discarded draft', async () => {
     const { lab, chainTwinId, alice, bob } = await federated();
     alice.online = false;

@@ -94,6 +94,7 @@ function twin(w1: Element = [{ globalId: W1 }, 1]) {
           authors: [],
           leaves: outbox.leaves(theirs),
           unavailable: null,
+          newModels: [],
         },
         new Map(choices.map(([globalId, path, take]) => [`${elementKeyOf(globalId)}/${path}`, take])),
         { id: mine, baseVersionId: base },

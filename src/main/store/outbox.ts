@@ -131,6 +131,16 @@ export interface VersionLeaf {
   expressId: number;
 }
 
+/**
+ * A model as a package names it: ids are each store's own (an import makes a new one), so another
+ * store finds its own model of the same name (names are unique within a twin) or adds this one.
+ */
+export interface PackageModel {
+  id: string;
+  name: string;
+  discipline: string;
+}
+
 /** One element state with what the viewer needs of it: how a package carries it between stores. */
 export interface PortableState {
   stateHash: string;
@@ -1178,11 +1188,31 @@ export class OutboxStore {
     });
   }
 
-  /** The twin's model ids (an element's model when a package names none the store knows). */
-  modelIds(storeTwinId: string): string[] {
+  /** The twin's models, the first created first (an element's model when a package names none). */
+  models(storeTwinId: string): PackageModel[] {
     return this.db
-      .prepare('SELECT id FROM models WHERE twin_id = ? ORDER BY created_at, id')
-      .pluck()
-      .all(storeTwinId) as string[];
+      .prepare('SELECT id, name, discipline FROM models WHERE twin_id = ? ORDER BY created_at, id')
+      .all(storeTwinId) as PackageModel[];
+  }
+
+  /** The models of these ids (any twin's), as a package names them; unknown ids are left out. */
+  modelsById(ids: readonly string[]): PackageModel[] {
+    if (ids.length === 0) return [];
+    return this.db
+      .prepare(
+        'SELECT id, name, discipline FROM models WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
+      )
+      .all(JSON.stringify(ids)) as PackageModel[];
+  }
+
+  /** Adds models another machine's versions brought (a rebase writes them with its versions). */
+  addModels(storeTwinId: string, models: readonly PackageModel[]): void {
+    const insert = this.db.prepare(
+      'INSERT INTO models (id, twin_id, name, discipline, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    const now = Date.now();
+    this.transaction(() => {
+      for (const m of models) insert.run(m.id, storeTwinId, m.name, m.discipline, now);
+    });
   }
 }

@@ -36,7 +36,14 @@ import { diffStates } from '../ifc/changeset';
 import { invertAffineOrNull, multiply } from '../ifc/matrix';
 import { buildVersionTree } from '../ifc/merkle';
 import { searchTextOf } from '../ifc/search-text';
-import type { ModelRevision, NewVersion, OutboxStore, PortableState, VersionLeaf } from '../store/outbox';
+import type {
+  ModelRevision,
+  NewVersion,
+  OutboxStore,
+  PackageModel,
+  PortableState,
+  VersionLeaf,
+} from '../store/outbox';
 import { diffLeaves, type PackageEntry, type PackageStore } from './outbox-packages';
 
 /** The other side: the chain's head for the twin and its element leaves, rebuilt here. */
@@ -47,6 +54,8 @@ export interface TheirsSide {
   /** Null when a package is missing (then `unavailable` says which). */
   leaves: VersionLeaf[] | null;
   unavailable: string | null;
+  /** Models its leaves name that this store does not have yet (rebase adds them). */
+  newModels: PackageModel[];
 }
 
 export interface ChainVersionInfo {
@@ -278,18 +287,19 @@ export class ConflictResolver {
   ): TheirsSide {
     const authors = new Set<string>();
     const running = new Map(baseLeaves.map((leaf) => [leaf.elementKey, leaf]));
-    const models = this.store.modelIds(storeTwinId);
+    const models = new ModelMap(this.store.models(storeTwinId));
     const known = new Map(baseLeaves.map((leaf) => [leaf.elementKey, leaf.modelId]));
+    const unavailable = (reason: string): TheirsSide => ({
+      headVersion,
+      headRoot,
+      authors: [...authors],
+      leaves: null,
+      unavailable: reason,
+      newModels: [],
+    });
     for (let v = baseVersion + 1; v <= headVersion; v++) {
       const info = versions.get(v);
-      if (!info)
-        return {
-          headVersion,
-          headRoot,
-          authors: [...authors],
-          leaves: null,
-          unavailable: `version ${v} of the twin is not indexed yet`,
-        };
+      if (!info) return unavailable(`version ${v} of the twin is not indexed yet`);
       authors.add(info.actor);
       const local = this.store.versionsWithRoot(storeTwinId, info.modelRoot)[0];
       if (local) {
@@ -299,31 +309,30 @@ export class ConflictResolver {
       }
       const pkg = this.packages.get(info.packageUri);
       if (!pkg) {
-        return {
-          headVersion,
-          headRoot,
-          authors: [...authors],
-          leaves: null,
-          unavailable: `the contents of version ${v} (${info.packageUri}) are not available on this machine`,
-        };
+        return unavailable(
+          `the contents of version ${v} (${info.packageUri}) are not available on this machine`,
+        );
       }
       this.store.importStates(pkg.states, pkg.geometries);
-      for (const entry of pkg.entries) applyEntry(running, entry, known, models);
+      const named = new Map((pkg.models ?? []).map((m) => [m.id, m]));
+      for (const entry of pkg.entries) applyEntry(running, entry, known, models, named);
+      for (const leaf of pkg.moved ?? []) {
+        const now = running.get(leaf.elementKey);
+        if (now?.stateHash !== leaf.stateHash) continue;
+        const modelId = models.resolve(leaf.modelId, named) ?? now.modelId;
+        running.set(leaf.elementKey, { ...now, modelId, expressId: leaf.expressId });
+      }
     }
     const leaves = [...running.values()];
     const root = leaves.length
       ? buildVersionTree(leaves.map((l) => [l.elementKey, l.stateHash] as const)).root
       : null;
-    if (root?.toLowerCase() !== headRoot.toLowerCase()) {
-      return {
-        headVersion,
-        headRoot,
-        authors: [...authors],
-        leaves: null,
-        unavailable: `the packages do not add up to the chain's version ${headVersion}`,
-      };
-    }
-    return { headVersion, headRoot, authors: [...authors], leaves, unavailable: null };
+    if (root?.toLowerCase() !== headRoot.toLowerCase())
+      return unavailable(`the packages do not add up to the chain's version ${headVersion}`);
+    // Only the models some leaf still names (an element added and removed again names none).
+    const named = new Set(leaves.map((l) => l.modelId));
+    const newModels = models.added.filter((m) => named.has(m.id));
+    return { headVersion, headRoot, authors: [...authors], leaves, unavailable: null, newModels };
   }
 
   /** Which elements both sides changed, field by field; empty when the edits can be rebased as they are. */
@@ -415,6 +424,8 @@ export class ConflictResolver {
   ): { theirsVersionId: number; mergedVersionId: number; root: string } {
     const store = this.store;
     return store.transaction(() => {
+      // Models the other side added, which its leaves (and so the merged version's) name.
+      store.addModels(storeTwinId, theirs.newModels);
       let theirsVersionId = store.versionsWithRoot(storeTwinId, theirs.headRoot)[0]?.id;
       if (theirsVersionId === undefined) {
         theirsVersionId = store.createVersion(
@@ -683,22 +694,55 @@ function keptChanges(
   return out;
 }
 
+/**
+ * This store's models, and those another store's packages name, by that store's ids: model ids are
+ * each store's own, names are unique within a twin. A model this store lacks is added under the
+ * other store's id (`added`: rebase writes them).
+ */
+class ModelMap {
+  private readonly byId: Map<string, PackageModel>;
+  private readonly byName: Map<string, PackageModel>;
+  readonly added: PackageModel[] = [];
+
+  constructor(readonly local: PackageModel[]) {
+    this.byId = new Map(local.map((m) => [m.id, m]));
+    this.byName = new Map(local.map((m) => [m.name, m]));
+  }
+
+  /** This store's id for the model a package names (null: the package says nothing of it). */
+  resolve(id: string, named: ReadonlyMap<string, PackageModel>): string | null {
+    if (this.byId.has(id)) return id;
+    const theirs = named.get(id);
+    if (!theirs) return null;
+    const same = this.byName.get(theirs.name);
+    if (same) return same.id;
+    this.byId.set(theirs.id, theirs);
+    this.byName.set(theirs.name, theirs);
+    this.added.push(theirs);
+    return theirs.id;
+  }
+}
+
 function applyEntry(
   running: Map<string, VersionLeaf>,
   entry: PackageEntry,
   known: Map<string, string>,
-  models: string[],
+  models: ModelMap,
+  named: ReadonlyMap<string, PackageModel>,
 ): void {
   if (entry.change === 'removed') {
     running.delete(entry.elementKey);
     return;
   }
   const leaf = entry.leaf!;
-  // Model ids are local to each store: keep the element's model here, or the twin's first model.
+  // The leaf's model as this store knows it (an element the other side moved to another model is
+  // moved here too); where the package does not say (packages of earlier releases name no models),
+  // the element keeps its model here, or goes to the twin's first model.
   const modelId =
+    models.resolve(leaf.modelId, named) ??
     known.get(entry.elementKey) ??
     running.get(entry.elementKey)?.modelId ??
-    (models.includes(leaf.modelId) ? leaf.modelId : models[0]!);
+    models.local[0]!.id;
   running.set(entry.elementKey, { ...leaf, modelId });
 }
 

@@ -6,7 +6,14 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keccak256, toUtf8Bytes } from 'ethers';
-import type { OutboxStore, PortableGeometry, PortableState, VersionLeaf } from '../store/outbox';
+import { z } from 'zod';
+import type {
+  OutboxStore,
+  PackageModel,
+  PortableGeometry,
+  PortableState,
+  VersionLeaf,
+} from '../store/outbox';
 
 export const PACKAGE_URI_PREFIX = 'twinledger:changeset/keccak256/';
 
@@ -22,6 +29,16 @@ export interface ChangesetPackage {
   baseRoot: string | null;
   root: string;
   entries: PackageEntry[];
+  /**
+   * The models its entries' leaves name (leaves carry the publishing store's model ids): absent
+   * from packages of earlier releases, and ignored where it is not a list of models.
+   */
+  models?: PackageModel[];
+  /**
+   * Elements the version placed elsewhere with their state unchanged (another model, another
+   * express id: no entry, as the Merkle leaf is the same); absent from packages of earlier releases.
+   */
+  moved?: VersionLeaf[];
   states: PortableState[];
   geometries: PortableGeometry[];
 }
@@ -31,6 +48,8 @@ interface Wire {
   baseRoot: string | null;
   root: string;
   entries: PackageEntry[];
+  models?: PackageModel[];
+  moved?: VersionLeaf[];
   states: (Omit<PortableState, 'meshes'> & {
     meshes: { geometryHash: string; color: string; matrix: string }[];
   })[];
@@ -57,6 +76,19 @@ export function diffLeaves(base: readonly VersionLeaf[], next: readonly VersionL
   return entries.sort((a, b) => (a.elementKey < b.elementKey ? -1 : a.elementKey > b.elementKey ? 1 : 0));
 }
 
+/** The leaves of `next` whose state is the base's but whose model or express id is not. */
+export function movedLeaves(base: readonly VersionLeaf[], next: readonly VersionLeaf[]): VersionLeaf[] {
+  const before = new Map(base.map((leaf) => [leaf.elementKey, leaf]));
+  return next.filter((leaf) => {
+    const old = before.get(leaf.elementKey);
+    return (
+      old !== undefined &&
+      old.stateHash === leaf.stateHash &&
+      (old.modelId !== leaf.modelId || old.expressId !== leaf.expressId)
+    );
+  });
+}
+
 export class PackageStore {
   /** `dirs[0]` is written; every folder is read. */
   constructor(private readonly dirs: readonly string[]) {
@@ -71,17 +103,21 @@ export class PackageStore {
   ): { uri: string; hash: string } {
     const version = store.version(versionId)!;
     const base = baseVersionId === null ? null : store.version(baseVersionId);
-    const entries = diffLeaves(
-      baseVersionId === null ? [] : store.leaves(baseVersionId),
-      store.leaves(versionId),
-    );
+    const baseLeaves = baseVersionId === null ? [] : store.leaves(baseVersionId);
+    const leaves = store.leaves(versionId);
+    const entries = diffLeaves(baseLeaves, leaves);
+    const moved = movedLeaves(baseLeaves, leaves);
     const hashes = entries.filter((e) => e.leaf).map((e) => e.leaf!.stateHash);
     const { states, geometries } = store.exportStates(hashes);
+    const placed = [...entries.flatMap((e) => (e.leaf ? [e.leaf] : [])), ...moved];
+    const models = store.modelsById([...new Set(placed.map((leaf) => leaf.modelId))]);
     return this.put({
       format: 1,
       baseRoot: base?.merkleRoot ?? null,
       root: version.merkleRoot,
       entries,
+      models,
+      moved,
       states,
       geometries,
     });
@@ -128,6 +164,8 @@ export class PackageStore {
       const wire = JSON.parse(text) as Wire;
       return {
         ...wire,
+        models: valid(PackageModels, wire.models),
+        moved: valid(MovedLeaves, wire.moved),
         states: wire.states.map((s) => ({
           ...s,
           meshes: s.meshes.map((m) => ({
@@ -145,4 +183,28 @@ export class PackageStore {
     }
     return null;
   }
+}
+
+/** What a package may say of its models and moved elements (another machine wrote the file). */
+const PackageModels = z.array(
+  z.object({
+    id: z.string().min(1).max(200),
+    name: z.string().min(1).max(500),
+    discipline: z.string().min(1).max(100),
+  }),
+);
+const Hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
+const MovedLeaves = z.array(
+  z.object({
+    elementKey: Hex32,
+    modelId: z.string().min(1).max(200),
+    stateHash: Hex32,
+    expressId: z.number().int().min(0),
+  }),
+);
+
+/** The member where it is what the schema says; else none (as in packages of earlier releases). */
+function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

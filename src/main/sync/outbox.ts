@@ -747,6 +747,7 @@ export class OutboxService {
         authors: [],
         leaves: newLeaves,
         unavailable: null,
+        newModels: [],
       };
       const analysis = this.conflicts.analyse(oldLeaves, leaves, theirs);
       if (analysis.conflicting > 0) {
