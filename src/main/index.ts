@@ -1,13 +1,13 @@
 // Electron entry: the desktop shell around the main services. Everything that is not Electron
 // specific lives in ./services and is shared with the headless serve host.
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, nativeTheme } from 'electron';
 import { join } from 'node:path';
 import { createServiceHost, type ServiceHost } from './services/host';
 import { createConsoleLogger } from './services/logger';
 import { APP_VERSION } from './services/version';
 import { applySecurityPolicy, rendererLocation } from './electron/security';
 import { registerIpc } from './electron/ipc';
-import { createMainWindow } from './electron/window';
+import { createMainWindow, windowBackground } from './electron/window';
 import { createSafeStorageProtector } from './electron/safe-storage';
 
 const logger = createConsoleLogger('main');
@@ -53,7 +53,17 @@ if (!app.requestSingleInstanceLock()) {
         preload: join(import.meta.dirname, '../preload/index.cjs'),
         location,
         logger,
+        theme: services.settings.get().theme,
       });
+      // The windows' own colour follows the theme as the page does (a setting saved, the OS's changed).
+      const recolour = () => {
+        const colour = windowBackground(services!.settings.get().theme);
+        for (const win of BrowserWindow.getAllWindows()) win.setBackgroundColor(colour);
+      };
+      services.bus.subscribe((event) => {
+        if (event === 'settings.changed') recolour();
+      });
+      nativeTheme.on('updated', recolour);
       app.on('activate', () => {
         if (BrowserWindow.getAllWindows().length === 0 && services) {
           createMainWindow({
@@ -61,6 +71,7 @@ if (!app.requestSingleInstanceLock()) {
             preload: join(import.meta.dirname, '../preload/index.cjs'),
             location,
             logger,
+            theme: services.settings.get().theme,
           });
         }
       });

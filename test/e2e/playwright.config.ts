@@ -15,6 +15,9 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     viewport: { width: 1440, height: 900 },
+    // The journeys (and the README's screenshots) on a dark OS, as the theme's default ('system')
+    // then shows the app; theme.spec.ts sets the OS's preference itself.
+    colorScheme: 'dark',
     launchOptions: { executablePath: chromiumExecutable(), args: chromiumArgs },
     trace: 'retain-on-failure',
   },

@@ -15,7 +15,7 @@ import { defaultSettings, type Settings } from '../../src/shared/api/app';
 // A host of its own: the settings it saves never reach the other journeys.
 const test = workspaceTest.extend<object, { host: ServeProcess }>({ host: ownServe() });
 
-const { theme: _theme, ...defaults } = defaultSettings;
+const defaults = defaultSettings;
 
 test.beforeEach(async ({ client }) => {
   expect(await client.call('settings.update', defaults)).toMatchObject({ ok: true });
@@ -53,9 +53,10 @@ test('Ctrl+, and the gear open it; Save waits for a valid change; saved values p
   await expect(field(dialog, IMPORT)).toBeFocused();
   await expect(field(dialog, IDLE)).toHaveValue('15');
   await expect(field(dialog, 'Chain mode')).toHaveValue('sandbox');
-  // Network settings stay hidden in sandbox mode; theme is not offered.
+  // Network settings stay hidden in sandbox mode; the theme is offered, following the system.
   await expect(field(dialog, 'RPC URL')).toHaveCount(0);
-  await expect(dialog.getByText(/theme/i)).toHaveCount(0);
+  await expect(dialog.getByRole('radiogroup', { name: 'Theme' })).toBeVisible();
+  await expect(dialog.getByRole('radio', { name: 'System' })).toBeChecked();
   await expect(save).toBeDisabled();
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);

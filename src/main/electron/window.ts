@@ -1,9 +1,10 @@
 // The main window: secure web preferences, and its size, position and maximised state remembered
 // between runs (and kept on a visible display if the monitors changed).
-import { BrowserWindow, screen, type Rectangle } from 'electron';
+import { BrowserWindow, nativeTheme, screen, type Rectangle } from 'electron';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile, writeFileDurably } from '../services/durable-file';
+import type { Settings } from '../../shared/api/app';
 import type { Logger } from '../services/logger';
 import type { RendererLocation } from './security';
 
@@ -21,6 +22,16 @@ export interface MainWindowOptions {
   preload: string;
   location: RendererLocation;
   logger: Logger;
+  /** The `theme` setting: the window's own colour (shown before the page paints, and on resizes). */
+  theme: Settings['theme'];
+}
+
+/** The page's background (styles/app.css --bg) in each theme. */
+const WINDOW_BACKGROUND = { dark: '#14171c', light: '#ffffff' } as const;
+
+/** The window's colour for the `theme` setting ('system': the OS's, as the page resolves it). */
+export function windowBackground(theme: Settings['theme']): string {
+  return WINDOW_BACKGROUND[theme === 'system' ? (nativeTheme.shouldUseDarkColors ? 'dark' : 'light') : theme];
 }
 
 /** Keeps a remembered window only if it still overlaps a display the user has now. */
@@ -56,7 +67,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     minHeight: 600,
     show: false,
     title: 'TwinLedger',
-    backgroundColor: '#14171c',
+    backgroundColor: windowBackground(options.theme),
     autoHideMenuBar: true,
     webPreferences: {
       preload: options.preload,

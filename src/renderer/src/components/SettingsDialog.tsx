@@ -1,14 +1,15 @@
 // Settings: what main applies live (the import size limit, the vault's idle lock, the chain: mode,
-// endpoint, deployment manifest, confirmations). The form is checked here with the shared schema,
-// each problem said next to its field, and only the fields that differ from main's are sent; main
-// checks them again and its refusal is shown. `theme` is not offered: the UI is dark only.
+// endpoint, deployment manifest, confirmations) and the theme (System, Light or Dark: theme.tsx
+// applies it once saved, and 'system' follows the OS). The form is checked here with the shared
+// schema, each problem said next to its field, and only the fields that differ from main's are
+// sent; main checks them again and its refusal is shown.
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useApi, useEvent } from '../api-context';
 import { useWorkspace } from '../workspace';
 import { useEscapeKey } from './modal-keys';
 import { defaultSettings, Settings } from '../../../shared/api/app';
 
-type Field = Exclude<keyof Settings, 'theme'>;
+type Field = keyof Settings;
 /** The inputs' text, as typed: a half-typed number or URL stays on screen as it is. */
 type Form = Record<Field, string>;
 
@@ -19,6 +20,7 @@ const FIELDS: Field[] = [
   'rpcUrl',
   'deploymentManifestPath',
   'syncConfirmations',
+  'theme',
 ];
 /** Shown in network mode only; their edits are kept (and saved) while sandbox is chosen. */
 const NETWORK_FIELDS: readonly Field[] = ['rpcUrl', 'deploymentManifestPath', 'syncConfirmations'];
@@ -33,6 +35,12 @@ const idleMinutes = bounds('vaultIdleLockMinutes');
 const confirmations = bounds('syncConfirmations');
 const manifestMaxLength = Settings.shape.deploymentManifestPath.unwrap().maxLength;
 
+const THEMES: readonly [Settings['theme'], string][] = [
+  ['system', 'System'],
+  ['light', 'Light'],
+  ['dark', 'Dark'],
+];
+
 /** The message for a field the schema refuses; each names its field as its label does. */
 const PROBLEMS: Record<Field, string> = {
   maxImportMegabytes: `Maximum IFC import size must be a whole number of MB from ${importMb.min} to ${importMb.max}`,
@@ -41,6 +49,7 @@ const PROBLEMS: Record<Field, string> = {
   rpcUrl: 'RPC URL must be an http(s) URL',
   deploymentManifestPath: `Deployment manifest path must be at most ${manifestMaxLength} characters`,
   syncConfirmations: `Sync confirmations must be a whole number from ${confirmations.min} to ${confirmations.max}`,
+  theme: 'Theme must be System, Light or Dark',
 };
 // The schema lets network mode go without an endpoint, but main's chain service then has nothing
 // to start (its status: "No network configured", in error), so the dialog asks for one.
@@ -53,6 +62,7 @@ const toForm = (s: Settings): Form => ({
   rpcUrl: s.rpcUrl ?? '',
   deploymentManifestPath: s.deploymentManifestPath ?? '',
   syncConfirmations: String(s.syncConfirmations),
+  theme: s.theme,
 });
 
 /** What a field's text stands for: a blank number is no number (not 0), blank text is "none". */
@@ -67,6 +77,7 @@ function valueOf(field: Field, text: string): unknown {
     case 'deploymentManifestPath':
       return trimmed === '' ? null : trimmed;
     case 'chainMode':
+    case 'theme':
       return text;
   }
 }
@@ -298,6 +309,42 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
               </>
             )}
           </fieldset>
+          <fieldset className="settings-group">
+            <legend>Appearance</legend>
+            <FieldRow
+              field="theme"
+              label="Theme"
+              group
+              error={errors.theme}
+              note={
+                form?.theme === 'system'
+                  ? 'Light or dark as the operating system is set, following it when it changes.'
+                  : 'The same whatever the operating system is set to.'
+              }
+            >
+              <div
+                className="segmented"
+                role="radiogroup"
+                aria-labelledby="settings-theme-label"
+                aria-describedby="settings-theme-note"
+                aria-invalid={errors.theme ? true : undefined}
+              >
+                {THEMES.map(([value, label]) => (
+                  <label key={value} className="segment">
+                    <input
+                      type="radio"
+                      name="settings-theme"
+                      value={value}
+                      checked={form?.theme === value}
+                      disabled={!form || saving}
+                      onChange={(e) => edit('theme', e.target.value)}
+                    />
+                    {label}
+                  </label>
+                ))}
+              </div>
+            </FieldRow>
+          </fieldset>
           {shownError && (
             <p className="form-error" role="alert" data-testid="settings-error">
               {shownError}
@@ -325,10 +372,14 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-/** A labelled input with one line under it: the problem when there is one, else a warning or the note. */
+/**
+ * A labelled input with one line under it: the problem when there is one, else a warning or the
+ * note. A `group` (radio buttons) is named by the label's id instead (aria-labelledby).
+ */
 function FieldRow({
   field,
   label,
+  group,
   error,
   warning,
   note,
@@ -336,6 +387,7 @@ function FieldRow({
 }: {
   field: Field;
   label: string;
+  group?: boolean;
   error: string | undefined;
   warning?: string | undefined;
   note: string;
@@ -343,7 +395,13 @@ function FieldRow({
 }) {
   return (
     <div className="field">
-      <label htmlFor={`settings-${field}`}>{label}</label>
+      {group ? (
+        <span className="field-label" id={`settings-${field}-label`}>
+          {label}
+        </span>
+      ) : (
+        <label htmlFor={`settings-${field}`}>{label}</label>
+      )}
       {children}
       <small
         id={`settings-${field}-note`}

@@ -10,6 +10,7 @@ import { DraftBar } from './PendingChanges';
 import { installViewerProbe } from '../viewer/probe';
 import { classColourCss, rgbaCss, statusColours, type StatusKind } from '../viewer/palette';
 import { isModalOpen } from './modal-keys';
+import { useTheme } from '../theme';
 
 const phaseLabel = {
   manifest: 'Reading the model',
@@ -32,6 +33,10 @@ export function Viewport() {
   const [showKeys, setShowKeys] = useState(false);
   const workspace = useWorkspace();
   const { attachViewer, view, load, loadSummary, twins, toast } = workspace;
+  // The scene's background and grid follow the UI theme: from the start, and live.
+  const theme = useTheme();
+  const themeNow = useRef(theme);
+  const viewerRef = useRef<TwinViewer | null>(null);
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -43,7 +48,9 @@ export function Viewport() {
       viewer = new TwinViewer(canvas, {
         renderMode: renderModeFromUrl(),
         continuous: params.has('continuous'),
+        theme: themeNow.current,
       });
+      viewerRef.current = viewer;
       viewer.events.on('firstFrame', () => setDrawn(true));
       attachViewer(viewer);
       if (params.has('probe')) removeProbe = installViewerProbe(viewer);
@@ -53,9 +60,15 @@ export function Viewport() {
     return () => {
       removeProbe();
       attachViewer(null);
+      viewerRef.current = null;
       viewer?.dispose();
     };
   }, [attachViewer]);
+
+  useEffect(() => {
+    themeNow.current = theme;
+    viewerRef.current?.setTheme(theme);
+  }, [theme]);
 
   useKeyboardShortcuts(() => setShowKeys((v) => !v), toast);
 

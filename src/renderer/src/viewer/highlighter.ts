@@ -6,23 +6,35 @@ import { StandardMaterial } from '@babylonjs/core/Materials/standardMaterial';
 import { Color3 } from '@babylonjs/core/Maths/math.color';
 import type { Scene } from '@babylonjs/core/scene';
 import { elementSoup, type BatchedScene } from './batching';
+import type { SceneTheme } from './world';
 
 export type HighlightStyle = 'hover' | 'selection';
 
-const styles: Record<HighlightStyle, { colour: Color3; alpha: number; zOffset: number }> = {
-  hover: { colour: new Color3(0.75, 0.85, 1), alpha: 0.35, zOffset: -2 },
-  selection: { colour: new Color3(0.22, 0.58, 1), alpha: 0.82, zOffset: -4 },
+type Style = { colour: Color3; alpha: number; zOffset: number };
+// The selection is the same blue in both UI themes; the hover tint is darker on a light scene, where
+// a pale wash over pale walls would not show.
+const selection: Style = { colour: new Color3(0.22, 0.58, 1), alpha: 0.82, zOffset: -4 };
+const styles: Record<SceneTheme, Record<HighlightStyle, Style>> = {
+  dark: { hover: { colour: new Color3(0.75, 0.85, 1), alpha: 0.35, zOffset: -2 }, selection },
+  light: { hover: { colour: new Color3(0.3, 0.55, 0.95), alpha: 0.35, zOffset: -2 }, selection },
 };
 
 export class Highlighter {
   private readonly overlays = new Map<HighlightStyle, Mesh>();
   private readonly materials = new Map<HighlightStyle, StandardMaterial>();
   private readonly current = new Map<HighlightStyle, string>();
+  private theme: SceneTheme = 'dark';
 
   constructor(
     private readonly scene: Scene,
     private data: BatchedScene | null = null,
   ) {}
+
+  /** Colours the overlays for the UI theme (the materials made so far too). */
+  setTheme(theme: SceneTheme): void {
+    this.theme = theme;
+    for (const [style, material] of this.materials) paint(material, styles[theme][style]);
+  }
 
   /** New geometry (after a re-batch): the overlays are rebuilt from it on the next `set`. */
   setData(data: BatchedScene | null): void {
@@ -66,16 +78,19 @@ export class Highlighter {
   private materialFor(style: HighlightStyle): StandardMaterial {
     let material = this.materials.get(style);
     if (material) return material;
-    const { colour, alpha, zOffset } = styles[style];
     material = new StandardMaterial(`highlight-${style}`, this.scene);
-    material.diffuseColor = colour;
-    material.emissiveColor = colour.scale(0.55);
+    paint(material, styles[this.theme][style]);
     material.specularColor = Color3.Black();
-    material.alpha = alpha;
-    material.zOffset = zOffset;
     material.backFaceCulling = false;
     material.twoSidedLighting = true;
     this.materials.set(style, material);
     return material;
   }
+}
+
+function paint(material: StandardMaterial, { colour, alpha, zOffset }: Style): void {
+  material.diffuseColor = colour;
+  material.emissiveColor = colour.scale(0.55);
+  material.alpha = alpha;
+  material.zOffset = zOffset;
 }

@@ -8,7 +8,7 @@ import type { ApiClient } from '../../../shared/api';
 import type { GeometryManifest } from '../../../shared/api/twins';
 import { Emitter } from './events';
 import { decodeGeometryChunk } from '../../../shared/geometry-stream';
-import { ViewerWorld, type CameraMode, type WorldStats } from './world';
+import { ViewerWorld, type CameraMode, type SceneTheme, type WorldStats } from './world';
 import { loadTwinGeometry, type LoadedGeometry } from './geometry-loader';
 import {
   buildBatches,
@@ -70,6 +70,8 @@ export interface TwinViewerEvents {
 export interface TwinViewerOptions {
   renderMode?: RenderMode;
   continuous?: boolean;
+  /** The UI theme the scene's background, grid and hover tint match (default dark); see setTheme. */
+  theme?: SceneTheme;
 }
 
 interface OpenModel {
@@ -115,10 +117,11 @@ export class TwinViewer {
     canvas: HTMLCanvasElement,
     private readonly options: TwinViewerOptions = {},
   ) {
-    this.world = new ViewerWorld(canvas, { continuous: options.continuous });
+    this.world = new ViewerWorld(canvas, { continuous: options.continuous, theme: options.theme });
     this.world.events.on('firstFrame', () => this.events.emit('firstFrame', undefined));
     this.world.events.on('cameraModeChanged', () => this.announce());
     this.highlighter = new Highlighter(this.world.scene);
+    this.highlighter.setTheme(options.theme ?? 'dark');
     this.picker = new Picker(canvas, (x, y) => this.pickIndex(x, y));
     this.picker.events.on('picked', ({ element, additive }) => {
       // A press on the move gizmo is a drag, not a pick.
@@ -408,6 +411,12 @@ export class TwinViewer {
     this.world.setSection(null);
     this.section = null;
     this.announce();
+  }
+
+  /** Follows the UI theme: the background, grid and hover tint (the model keeps its colours). */
+  setTheme(theme: SceneTheme): void {
+    this.highlighter.setTheme(theme);
+    this.world.setTheme(theme);
   }
 
   dispose(): void {

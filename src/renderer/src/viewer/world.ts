@@ -48,7 +48,25 @@ export interface WorldStats {
 export interface WorldOptions {
   /** Keep drawing every tick (benchmarks); default: draw on demand. */
   continuous?: boolean;
+  /** The UI theme the background and grid match (default dark). */
+  theme?: SceneTheme;
 }
+
+export type SceneTheme = 'light' | 'dark';
+
+/** The scene's chrome in each UI theme: background, ground and grid lines (never the model's colours). */
+const sceneColours: Record<SceneTheme, { clear: Color4; ground: Color3; grid: Color3 }> = {
+  dark: {
+    clear: new Color4(0.09, 0.1, 0.12, 1),
+    ground: new Color3(0.16, 0.18, 0.21),
+    grid: new Color3(0.3, 0.33, 0.38),
+  },
+  light: {
+    clear: new Color4(0.87, 0.89, 0.92, 1),
+    ground: new Color3(0.7, 0.72, 0.75),
+    grid: new Color3(0.62, 0.65, 0.7),
+  },
+};
 
 export class ViewerWorld {
   readonly events = new Emitter<WorldEvents>();
@@ -68,6 +86,7 @@ export class ViewerWorld {
   private renderedSize: [number, number] = [0, 0];
   private mode: CameraMode = 'orbit';
   private modelBounds: Bounds | null = null;
+  private theme: SceneTheme;
   private readonly inputListener = (event: Event) => {
     // A press that grabbed a handle (Babylon's listeners ran first and started its drag) works on
     // the element in view: the walls stay clipped.
@@ -97,7 +116,8 @@ export class ViewerWorld {
     this.scene = new Scene(this.engine);
     // web-ifc delivers right-handed, Y-up coordinates.
     this.scene.useRightHandedSystem = true;
-    this.scene.clearColor = new Color4(0.09, 0.1, 0.12, 1);
+    this.theme = options.theme ?? 'dark';
+    this.scene.clearColor = sceneColours[this.theme].clear.clone();
     // Picking is ours (throttled, on the merged meshes); Babylon need not pick on every move.
     this.scene.skipPointerMovePicking = true;
     this.scene.autoClear = true;
@@ -242,6 +262,15 @@ export class ViewerWorld {
     this.requestRender();
   }
 
+  /** Matches the background and grid to the UI theme. */
+  setTheme(theme: SceneTheme): void {
+    if (theme === this.theme) return;
+    this.theme = theme;
+    this.scene.clearColor = sceneColours[theme].clear.clone();
+    this.buildGrid(this.modelBounds);
+    this.requestRender();
+  }
+
   /** A horizontal section: everything above `height` (metres, Y) is cut away; null removes it. */
   setSection(height: number | null): void {
     this.scene.clipPlane = height === null ? null : new Plane(0, 1, 0, -height);
@@ -324,7 +353,8 @@ export class ViewerWorld {
 
     const ground = CreateGround('grid-ground', { width: size, height: size }, this.scene);
     const groundMaterial = new StandardMaterial('grid-ground-material', this.scene);
-    groundMaterial.diffuseColor = new Color3(0.16, 0.18, 0.21);
+    const colours = sceneColours[this.theme];
+    groundMaterial.diffuseColor = colours.ground.clone();
     groundMaterial.specularColor = Color3.Black();
     groundMaterial.zOffset = 2;
     ground.material = groundMaterial;
@@ -338,7 +368,7 @@ export class ViewerWorld {
       lines.push([new Vector3(cx - half, y, cz + v), new Vector3(cx + half, y, cz + v)]);
     }
     const grid = CreateLineSystem('grid', { lines }, this.scene);
-    grid.color = new Color3(0.3, 0.33, 0.38);
+    grid.color = colours.grid.clone();
     grid.isPickable = false;
 
     const axis = (name: string, to: Vector3, color: Color3) => {
