@@ -56,6 +56,19 @@ describe('vault API', () => {
     expect(JSON.stringify(extra)).not.toContain(PASSWORD);
   });
 
+  it('a new idle lock time saved in the settings restarts the clock with it at once', async () => {
+    const { services, events } = host();
+    await services.router.call('vault.create', { label: 'Engineer', password: PASSWORD });
+    const before = Date.now();
+    expect(await services.router.call('settings.update', { vaultIdleLockMinutes: 2 })).toMatchObject({
+      ok: true,
+    });
+    const status = events.filter(([name]) => name === 'vault.changed').at(-1)![1] as { lockAt: number };
+    // 2 minutes from the save, not the default 15 from the vault's creation.
+    expect(status.lockAt).toBeGreaterThanOrEqual(before + 120_000);
+    expect(status.lockAt).toBeLessThanOrEqual(Date.now() + 120_000);
+  });
+
   it('creates, locks, unlocks and exports through the router, announcing each change', async () => {
     const { services, events } = host();
     const created = await services.router.call('vault.create', { label: 'Engineer', password: PASSWORD });

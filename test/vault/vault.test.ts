@@ -146,6 +146,31 @@ describe('vault identities', () => {
     expect(vault.status().idleLockMinutes).toBe(5);
   });
 
+  it('a new idle time counts from when it is set, not from the next use', async () => {
+    vi.useFakeTimers();
+    let minutes = 15;
+    const { vault, changes } = makeVault({ idleLockMinutes: () => minutes });
+    await vault.create('Engineer', PASSWORD);
+    vi.advanceTimersByTime(5 * 60_000);
+    const lockAt = vault.status().lockAt;
+    // Saving another setting (the same idle time) leaves the clock alone.
+    vault.idleLockChanged();
+    expect(vault.status().lockAt).toBe(lockAt);
+    const seen = changes.length;
+    minutes = 1;
+    vault.idleLockChanged();
+    expect(vault.status().lockAt).toBe(Date.now() + 60_000);
+    expect(changes.length).toBe(seen + 1);
+    vi.advanceTimersByTime(59_000);
+    expect(vault.locked).toBe(false);
+    vi.advanceTimersByTime(2_000);
+    expect(vault.locked).toBe(true);
+    // Locked: a change has nothing to restart.
+    minutes = 30;
+    vault.idleLockChanged();
+    expect(vault.status()).toMatchObject({ locked: true, lockAt: null });
+  });
+
   it('exports only with the password, whether locked or not', async () => {
     const { vault } = makeVault();
     const generated = await vault.create('Engineer', PASSWORD);

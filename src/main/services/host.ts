@@ -78,7 +78,9 @@ export function createServiceHost(options: HostOptions): ServiceHost {
     logger: options.logger,
   });
   const unsubscribe = bus.subscribe((event) => {
-    if (event === 'settings.changed') void chain.reconfigure();
+    if (event !== 'settings.changed') return;
+    vault.idleLockChanged();
+    void chain.reconfigure();
   });
   if (options.startChain ?? true) void chain.start();
   closers.push(

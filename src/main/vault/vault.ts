@@ -107,6 +107,8 @@ export class Vault {
   private unlocked: Map<string, Signer> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private lockAt: number | null = null;
+  /** The idle time the clock runs with (ms). */
+  private idleMs = 0;
   /** Serialises changes so two requests cannot interleave writes of the index. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -432,11 +434,23 @@ export class Vault {
     writeFileDurably(this.protectedPasswordPath, this.options.protector.protect(password).toString('base64'));
   }
 
+  /**
+   * The idle time setting changed: an unlocked vault's clock restarts with the new time, counted
+   * from now (not from the next use; not from the last either, which could lock it the moment the
+   * setting is saved). Nothing happens where the time is the one the clock runs with.
+   */
+  idleLockChanged(): void {
+    if (!this.unlocked || this.options.idleLockMinutes() * 60_000 === this.idleMs) return;
+    this.touch();
+    this.changed();
+  }
+
   /** Restarts the idle clock: the vault locks itself after that many minutes without use. */
   private touch(): void {
     if (!this.unlocked) return;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const ms = this.options.idleLockMinutes() * 60_000;
+    this.idleMs = ms;
     this.lockAt = Date.now() + ms;
     this.idleTimer = setTimeout(() => this.lock(), ms);
     this.idleTimer.unref?.();

@@ -247,7 +247,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
               field="vaultIdleLockMinutes"
               label="Vault auto-lock (minutes idle)"
               error={errors.vaultIdleLockMinutes}
-              note={`The vault locks itself after this many minutes without use; a new value counts from its next use (${idleMinutes.min}–${idleMinutes.max}).`}
+              note={`The vault locks itself after this many minutes without use; a new value counts from when it is saved (${idleMinutes.min}–${idleMinutes.max}).`}
             >
               <input type="number" step={1} {...idleMinutes} {...input('vaultIdleLockMinutes')} />
             </FieldRow>
