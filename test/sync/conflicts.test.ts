@@ -297,6 +297,34 @@ describe('property sets and quantity sets of one name, and repeated names', () =
     });
   });
 
+  const door = (rating: string) => pset('Pset_Door', [property('Rating', rating)]);
+  test.each([
+    // Bob's edit sorts the set he changed after the other one; by rank alone both his sets would
+    // read as changed, and his edit would clash with Alice's edit of the other set.
+    [
+      'an edit moves a set past another',
+      [door('A'), door('D')],
+      [door('C'), door('E')],
+      [door('D'), door('E')],
+    ],
+    // Alice's removal of the first set shifts the second to its rank.
+    ['a removal shifts a set', [door('C')], [door('A'), door('D')], [door('D')]],
+  ])(
+    "repeated sets of one name, where %s: each side's change reaches the set it was made to, no conflict",
+    async (_, alice, bob, merged) => {
+      const engineers = await bothEdit(
+        [door('A'), door('C')],
+        { propertySets: alice },
+        { propertySets: bob },
+      );
+      expect(engineers.bob.outbox.get(engineers.itemId)).toMatchObject({
+        status: 'confirmed',
+        baseVersion: 2,
+      });
+      expect(sets(engineers.bob)).toEqual(merged);
+    },
+  );
+
   test('a property named twice in one set: an edit of the second keeps the first', async () => {
     const common = (other: string, second: string) =>
       pset('Pset_Common', [property('Other', other), property('Prop', 'a'), property('Prop', second)]);

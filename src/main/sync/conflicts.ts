@@ -7,7 +7,8 @@
 // on the field level, and the user chooses per property where they do). A property is told apart
 // as the changeset tells it apart (src/main/ifc/changeset.ts): by its set's kind, name and repeat
 // number and its own name and repeat number, and its path is the changeset's detail path
-// (src/shared/property-paths.ts). The rebased version's changeset is written by the importer's
+// (src/shared/property-paths.ts); a set that repeats its kind and name is numbered on each side as
+// the base numbers the set it came from (repeatNumbers), not by its rank there. The rebased version's changeset is written by the importer's
 // diffStates (src/main/ifc/changeset.ts), so it reads like an imported one.
 // Besides its elements, the rebased version keeps what mine's commit said of them that no leaf
 // hash holds: the file each model comes from (model revisions, see modelRevisionsOf) and the model
@@ -98,12 +99,17 @@ const keyOf = (at: PropertyAt): string =>
     ? JSON.stringify([at.set.kind, at.set.name, at.set.nth, at.property.name, at.property.nth])
     : setKeyOf(at.set);
 
-/** Each property of the sets (and each set with none) under a key that no other one shares. */
+/**
+ * Each property of the sets (and each set with none) under a key that no other one shares; a set's
+ * repeat number among the sets of its kind and name is `repeats[i]` (default: its rank among them).
+ */
 function propertyEntries(
   sets: readonly PropertySetState[],
+  repeats: readonly number[] = numbered(sets, setKey).map(([, n]) => n),
 ): Map<string, { at: PropertyAt; value: CanonicalValue }> {
   const map = new Map<string, { at: PropertyAt; value: CanonicalValue }>();
-  for (const [set, setNth] of numbered(sets, setKey)) {
+  for (const [i, set] of sets.entries()) {
+    const setNth = repeats[i]!;
     const at = { kind: set.kind, name: set.name, nth: setNth };
     if (set.properties.length === 0) {
       const entry: PropertyAt = { kind: 'property', set: at, property: null };
@@ -116,6 +122,69 @@ function propertyEntries(
     }
   }
   return map;
+}
+
+/**
+ * The repeat number of each of one side's sets as the base numbers its sets: where sets repeat a
+ * kind and name, ranks alone can pair the wrong ones (sets are kept sorted by content, so an edit
+ * can move a set past another of its name, and a removal shifts the ones after it), and a change to
+ * one would read as changes to both, clashing with the other side's edit of either. Each side's
+ * set of a repeated name is paired with the base's set it has most in common with (the same set,
+ * else the most properties alike, else the most property names), the rest by rank; a set with no
+ * base set left is numbered after the base's.
+ */
+function repeatNumbers(base: readonly PropertySetState[], side: readonly PropertySetState[]): number[] {
+  const groups = (sets: readonly PropertySetState[]) => {
+    const out = new Map<string, number[]>();
+    sets.forEach((set, i) => {
+      const key = setKey(set);
+      const group = out.get(key);
+      if (group) group.push(i);
+      else out.set(key, [i]);
+    });
+    return out;
+  };
+  const baseGroups = groups(base);
+  const repeats: number[] = Array.from(side, () => 1);
+  for (const [key, sideGroup] of groups(side)) {
+    const baseGroup = baseGroups.get(key) ?? [];
+    if (sideGroup.length === 1 && baseGroup.length <= 1) continue;
+    const score = (b: PropertySetState, s: PropertySetState): number => {
+      if (canonicalJson(b as unknown as CanonicalValue) === canonicalJson(s as unknown as CanonicalValue))
+        return Number.MAX_SAFE_INTEGER;
+      const values = new Set(b.properties.map((p) => canonicalJson(p as unknown as CanonicalValue)));
+      const names = new Set(b.properties.map((p) => p.name));
+      let alike = 0;
+      let named = 0;
+      for (const p of s.properties) {
+        if (values.has(canonicalJson(p as unknown as CanonicalValue))) alike++;
+        if (names.has(p.name)) named++;
+      }
+      return alike * 10_000 + named;
+    };
+    const pairs: [number, number, number][] = [];
+    baseGroup.forEach((bi, rank) =>
+      sideGroup.forEach((si, j) => {
+        const points = score(base[bi]!, side[si]!);
+        if (points > 0) pairs.push([points, rank, j]);
+      }),
+    );
+    pairs.sort((x, y) => y[0] - x[0] || x[1] - y[1] || x[2] - y[2]);
+    const taken = new Set<number>();
+    const paired = new Map<number, number>(); // side position -> base rank
+    for (const [, rank, j] of pairs) {
+      if (taken.has(rank) || paired.has(j)) continue;
+      taken.add(rank);
+      paired.set(j, rank);
+    }
+    const left = baseGroup.map((_, rank) => rank).filter((rank) => !taken.has(rank));
+    let next = baseGroup.length;
+    sideGroup.forEach((si, j) => {
+      const rank = paired.get(j) ?? left.shift();
+      repeats[si] = rank === undefined ? ++next : rank + 1;
+    });
+  }
+  return repeats;
 }
 
 /** The changeset's detail path of a property (or set), given the names both kinds of set carry. */
@@ -174,9 +243,10 @@ function fieldChanges(
     }
     // In the changeset's order: where the property sets come among the fields, by path.
     const shared = sharedSetNames(base.propertySets, mine.propertySets, theirs.propertySets);
+    // Each side's sets numbered as the base numbers its own (repeatNumbers).
     const b = propertyEntries(base.propertySets);
-    const m = propertyEntries(mine.propertySets);
-    const t = propertyEntries(theirs.propertySets);
+    const m = propertyEntries(mine.propertySets, repeatNumbers(base.propertySets, mine.propertySets));
+    const t = propertyEntries(theirs.propertySets, repeatNumbers(base.propertySets, theirs.propertySets));
     const paths = [...new Set([...b.keys(), ...m.keys(), ...t.keys()])]
       .map((key) => {
         const { at } = (b.get(key) ?? m.get(key) ?? t.get(key))!;
@@ -196,9 +266,10 @@ function fieldChanges(
  */
 function withProperties(
   sets: readonly PropertySetState[],
+  repeats: readonly number[],
   changes: readonly { at: PropertyAt; value: CanonicalValue | undefined }[],
 ): PropertySetState[] {
-  const entries = propertyEntries(sets);
+  const entries = propertyEntries(sets, repeats);
   for (const { at, value } of changes) {
     if (value === undefined) entries.delete(keyOf(at));
     else entries.set(keyOf(at), { at, value });
@@ -249,8 +320,14 @@ function mergeElement(
       if (change.at.field === 'geometry') geometryFrom = side;
     } else if (change.at.kind === 'property') properties.push({ at: change.at, value });
   }
-  // Together: each change names its property by the repeat numbers of the sets before any of them.
-  if (properties.length > 0) merged.propertySets = withProperties(merged.propertySets, properties);
+  // Together: each change names its property by the repeat numbers of the sets before any of them
+  // (theirs', numbered as the base numbers its own, as fieldChanges numbered them).
+  if (properties.length > 0)
+    merged.propertySets = withProperties(
+      merged.propertySets,
+      repeatNumbers(base!.propertySets, theirs!.propertySets),
+      properties,
+    );
   // The state format says how `geometry` is hashed (format 2 added where the body sits) and nothing
   // else: every other field reads alike in both. So it goes with the geometry, from the side whose
   // geometry the merge took (theirs' where neither side changed it: then both hold the same hash,
