@@ -463,6 +463,53 @@ describe('a rebased import', () => {
     ]);
     expect(modelName(bob, 'twin-b', W2)).toBe('MEP');
     expect(modelName(bob, 'twin-b', W3)).toBe('MEP');
+    // The model added here has an id of Bob's store's own, and no file here: a draft discarded
+    // later keeps it (a version holds its element), and so the head's elements.
+    const fire = bob.store.db
+      .prepare("SELECT id FROM models WHERE twin_id = 'twin-b' AND name = 'FIRE'")
+      .pluck()
+      .get();
+    expect(fire).not.toBe('twin-a-fire');
+    const draft = bob.editDraft('twin-b', [{ globalId: W1, name: 'Scratch' }]);
+    expect(bob.store.discardDraft('twin-b', draft)).toBe(true);
+    expect(modelName(bob, 'twin-b', W4)).toBe('FIRE');
+    expect(bob.db.leaves(head)).toHaveLength(4);
+  });
+
+  test("a version that only moved an element to another model (its base's root) moves it here too", async () => {
+    const { alice, bob } = await federated();
+    alice.online = false;
+    bob.online = false;
+    // Alice's next architecture file no longer holds W2, which passes to the services model with its
+    // state unchanged: her version's root is the base's, which Bob's store has.
+    alice.importDraft('twin-a', 'arch', 'arch-2.ifc', [{ globalId: W2, model: 'mep' }]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    bob.editDraft('twin-b', [{ globalId: W1, name: 'Bob north wall' }]);
+    const item = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    await reconnect(alice);
+    await reconnect(bob);
+    expect(bob.outbox.get(item.id)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(modelName(bob, 'twin-b', W2)).toBe('MEP');
+    expect(name(bob, 'twin-b', W1)).toBe('Bob north wall');
+  });
+
+  test("a model named otherwise in theirs' store keeps its elements here: an edit does not move them", async () => {
+    const { alice, bob } = await federated();
+    alice.online = false;
+    bob.online = false;
+    bob.store.db.prepare("UPDATE models SET name = 'Architecture' WHERE id = 'twin-b-arch'").run();
+    alice.editDraft('twin-a', [{ globalId: W1, name: 'Alice north wall' }]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    bob.editDraft('twin-b', [{ globalId: W2, acoustic: 'R50' }]);
+    const item = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    await reconnect(alice);
+    await reconnect(bob);
+    expect(bob.outbox.get(item.id)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(name(bob, 'twin-b', W1)).toBe('Alice north wall');
+    expect(modelName(bob, 'twin-b', W1)).toBe('Architecture');
+    expect(
+      bob.store.db.prepare("SELECT name FROM models WHERE twin_id = 'twin-b' ORDER BY name").pluck().all(),
+    ).toEqual(['Architecture', 'MEP']);
   });
 
   test('chained imports rebased together keep their files, and the model the second added outlives a discarded draft', async () => {

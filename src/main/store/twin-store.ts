@@ -251,9 +251,14 @@ export class TwinStore {
       const row = this.versionRow(versionId);
       if (!row || row.twin_id !== twinId || row.status !== 'draft') return false;
       this.db.prepare('DELETE FROM versions WHERE id = ?').run(versionId);
-      // Models created by this draft and present in no other version go with it.
+      // Models created by this draft and present in no other version go with it: no version names
+      // a file of theirs (model revisions) nor holds an element of theirs (a model another machine's
+      // versions brought has no file here, only elements: see sync/conflicts.ts).
       this.db
-        .prepare(`DELETE FROM models WHERE twin_id = ? AND id NOT IN (SELECT model_id FROM model_revisions)`)
+        .prepare(
+          `DELETE FROM models WHERE twin_id = ? AND id NOT IN (SELECT model_id FROM model_revisions)
+             AND NOT EXISTS (SELECT 1 FROM version_elements v WHERE v.model_id = models.id)`,
+        )
         .run(twinId);
       this.collectGarbage();
       return true;

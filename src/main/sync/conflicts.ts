@@ -13,6 +13,7 @@
 // Besides its elements, the rebased version keeps what mine's commit said of them that no leaf
 // hash holds: the file each model comes from (model revisions, see modelRevisionsOf) and the model
 // and express id of each element (see rebase).
+import { randomUUID } from 'node:crypto';
 import { canonicalJson, type CanonicalValue } from '../../shared/canonical';
 import {
   elementFields,
@@ -378,21 +379,25 @@ export class ConflictResolver {
       const info = versions.get(v);
       if (!info) return unavailable(`version ${v} of the twin is not indexed yet`);
       authors.add(info.actor);
+      // A version of this store with that root holds its elements and states; where the elements
+      // sit (model, express id) the root does not say, so the package's moves still apply (a
+      // version that only moved elements has its base's root).
       const local = this.store.versionsWithRoot(storeTwinId, info.modelRoot)[0];
+      const pkg = this.packages.get(info.packageUri);
       if (local) {
         running.clear();
         for (const leaf of this.store.leaves(local.id)) running.set(leaf.elementKey, leaf);
-        continue;
-      }
-      const pkg = this.packages.get(info.packageUri);
-      if (!pkg) {
+      } else if (!pkg) {
         return unavailable(
           `the contents of version ${v} (${info.packageUri}) are not available on this machine`,
         );
       }
-      this.store.importStates(pkg.states, pkg.geometries);
+      if (!pkg) continue;
       const named = new Map((pkg.models ?? []).map((m) => [m.id, m]));
-      for (const entry of pkg.entries) applyEntry(running, entry, known, models, named);
+      if (!local) {
+        this.store.importStates(pkg.states, pkg.geometries);
+        for (const entry of pkg.entries) applyEntry(running, entry, known, models, named);
+      }
       for (const leaf of pkg.moved ?? []) {
         const now = running.get(leaf.elementKey);
         if (now?.stateHash !== leaf.stateHash) continue;
@@ -503,7 +508,14 @@ export class ConflictResolver {
     return store.transaction(() => {
       // Models the other side added, which its leaves (and so the merged version's) name.
       store.addModels(storeTwinId, theirs.newModels);
-      let theirsVersionId = store.versionsWithRoot(storeTwinId, theirs.headRoot)[0]?.id;
+      // A version of this store stands for theirs' head where it holds the same elements placed
+      // alike (the root does not cover where an element sits).
+      const placed = (l: VersionLeaf) => `${l.elementKey}/${l.stateHash}/${l.modelId}/${l.expressId}`;
+      const theirsPlaced = new Set(theirs.leaves.map(placed));
+      let theirsVersionId = store.versionsWithRoot(storeTwinId, theirs.headRoot).find((version) => {
+        const leaves = store.leaves(version.id);
+        return leaves.length === theirsPlaced.size && leaves.every((l) => theirsPlaced.has(placed(l)));
+      })?.id;
       if (theirsVersionId === undefined) {
         theirsVersionId = store.createVersion(
           this.versionRecord(storeTwinId, baseVersionId, 'confirmed', baseLeaves, theirs.leaves),
@@ -772,34 +784,47 @@ function keptChanges(
 }
 
 /**
- * This store's models, and those another store's packages name, by that store's ids: model ids are
- * each store's own, names are unique within a twin. A model this store lacks is added under the
- * other store's id (`added`: rebase writes them).
+ * This store's models, and those another store's packages name by that store's ids: model ids are
+ * each store's own, names are unique within a twin. A package's model is this twin's model of the
+ * same name, or one added under an id of this store's own (`added`: rebase writes them).
  */
 class ModelMap {
-  private readonly byId: Map<string, PackageModel>;
-  private readonly byName: Map<string, PackageModel>;
+  private readonly ids: Set<string>;
+  private readonly byName: Map<string, string>;
+  /** Other stores' model ids, as this store's. */
+  private readonly alias = new Map<string, string>();
   readonly added: PackageModel[] = [];
 
   constructor(readonly local: PackageModel[]) {
-    this.byId = new Map(local.map((m) => [m.id, m]));
-    this.byName = new Map(local.map((m) => [m.name, m]));
+    this.ids = new Set(local.map((m) => m.id));
+    this.byName = new Map(local.map((m) => [m.name, m.id]));
   }
 
   /** This store's id for the model a package names (null: the package says nothing of it). */
   resolve(id: string, named: ReadonlyMap<string, PackageModel>): string | null {
-    if (this.byId.has(id)) return id;
+    if (this.ids.has(id)) return id;
+    const known = this.alias.get(id);
+    if (known) return known;
     const theirs = named.get(id);
     if (!theirs) return null;
-    const same = this.byName.get(theirs.name);
-    if (same) return same.id;
-    this.byId.set(theirs.id, theirs);
-    this.byName.set(theirs.name, theirs);
-    this.added.push(theirs);
-    return theirs.id;
+    let mine = this.byName.get(theirs.name);
+    if (!mine) {
+      mine = randomUUID();
+      this.added.push({ id: mine, name: theirs.name, discipline: theirs.discipline });
+      this.byName.set(theirs.name, mine);
+    }
+    this.alias.set(id, mine);
+    return mine;
   }
 }
 
+/**
+ * An added or changed element as the package gives it. Its model here: one the element already has
+ * keeps it (theirs' model ids, and the names of models, may differ from this store's for the same
+ * model; `moved` says where theirs moved one: see theirs()); a new one goes to the model the package
+ * names (this store's of that name, or one added), or the twin's first model where the package
+ * names none (packages of earlier releases).
+ */
 function applyEntry(
   running: Map<string, VersionLeaf>,
   entry: PackageEntry,
@@ -812,13 +837,10 @@ function applyEntry(
     return;
   }
   const leaf = entry.leaf!;
-  // The leaf's model as this store knows it (an element the other side moved to another model is
-  // moved here too); where the package does not say (packages of earlier releases name no models),
-  // the element keeps its model here, or goes to the twin's first model.
   const modelId =
-    models.resolve(leaf.modelId, named) ??
-    known.get(entry.elementKey) ??
     running.get(entry.elementKey)?.modelId ??
+    known.get(entry.elementKey) ??
+    models.resolve(leaf.modelId, named) ??
     models.local[0]!.id;
   running.set(entry.elementKey, { ...leaf, modelId });
 }

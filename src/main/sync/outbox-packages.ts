@@ -35,8 +35,9 @@ export interface ChangesetPackage {
    */
   models?: PackageModel[];
   /**
-   * Elements the version placed elsewhere with their state unchanged (another model, another
-   * express id: no entry, as the Merkle leaf is the same); absent from packages of earlier releases.
+   * Elements the version placed elsewhere (another model, another express id), their state changed
+   * or not (unchanged: no entry, as the Merkle leaf is the same); a reader keeps an element where
+   * it has it unless it is here. Absent from packages of earlier releases.
    */
   moved?: VersionLeaf[];
   states: PortableState[];
@@ -76,16 +77,12 @@ export function diffLeaves(base: readonly VersionLeaf[], next: readonly VersionL
   return entries.sort((a, b) => (a.elementKey < b.elementKey ? -1 : a.elementKey > b.elementKey ? 1 : 0));
 }
 
-/** The leaves of `next` whose state is the base's but whose model or express id is not. */
+/** The leaves of `next` whose element the base holds in another model or at another express id. */
 export function movedLeaves(base: readonly VersionLeaf[], next: readonly VersionLeaf[]): VersionLeaf[] {
   const before = new Map(base.map((leaf) => [leaf.elementKey, leaf]));
   return next.filter((leaf) => {
     const old = before.get(leaf.elementKey);
-    return (
-      old !== undefined &&
-      old.stateHash === leaf.stateHash &&
-      (old.modelId !== leaf.modelId || old.expressId !== leaf.expressId)
-    );
+    return old !== undefined && (old.modelId !== leaf.modelId || old.expressId !== leaf.expressId);
   });
 }
 
