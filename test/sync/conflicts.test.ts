@@ -325,6 +325,43 @@ describe('property sets and quantity sets of one name, and repeated names', () =
     },
   );
 
+  test('a set of a repeated name that shares nothing with the base set of its rank is a set of its own', async () => {
+    // Bob replaces the second door set with one of other properties; Alice edits that second set.
+    const width = pset('Pset_Door', [property('Width', 5)]);
+    const { bob, itemId } = await bothEdit(
+      [door('A'), door('C')],
+      { propertySets: [door('A'), door('D')] },
+      { propertySets: [door('A'), width] },
+    );
+    const element = bob.outbox.get(itemId).conflict!.elements[0]!;
+    // Bob removed the set Alice edited (a real conflict), and added one: not one set changed.
+    expect(element.fields.map((f) => [f.path, f.conflicting])).toEqual([
+      ['propertySets.Pset_Door#2.Rating', true],
+      ['propertySets.Pset_Door#3.Width', false],
+    ]);
+    await bob.outbox.resolveConflict(itemId, [
+      { elementKey: element.elementKey, path: 'propertySets.Pset_Door#2.Rating', take: 'theirs' },
+    ]);
+    await bob.outbox.drained(20_000);
+    expect(bob.outbox.get(itemId)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(sets(bob)).toEqual([door('A'), door('D'), width]);
+  });
+
+  test('a property named twice: one side removes the first, the other edits the second; both land', async () => {
+    const props = (...values: string[]) =>
+      pset(
+        'Pset_Common',
+        values.map((v) => property('Prop', v)),
+      );
+    const { bob, itemId } = await bothEdit(
+      [props('a', 'b')],
+      { propertySets: [props('b')] },
+      { propertySets: [props('a', 'c')] },
+    );
+    expect(bob.outbox.get(itemId)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
+    expect(sets(bob)).toEqual([props('c')]);
+  });
+
   test('a property named twice in one set: an edit of the second keeps the first', async () => {
     const common = (other: string, second: string) =>
       pset('Pset_Common', [property('Other', other), property('Prop', 'a'), property('Prop', second)]);
@@ -491,6 +528,22 @@ describe('a rebased import', () => {
     expect(bob.outbox.get(item.id)).toMatchObject({ status: 'confirmed', baseVersion: 2 });
     expect(modelName(bob, 'twin-b', W2)).toBe('MEP');
     expect(name(bob, 'twin-b', W1)).toBe('Bob north wall');
+  });
+
+  test('an element theirs removed and then added back in another model comes back in that model', async () => {
+    const { alice, bob } = await federated();
+    alice.online = false;
+    bob.online = false;
+    alice.editDraft('twin-a', [], [W2]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    alice.importDraft('twin-a', 'mep', 'mep-2.ifc', [{ globalId: W2, model: 'mep' }]);
+    await alice.outbox.commitVersion({ twinId: 'twin-a' });
+    bob.editDraft('twin-b', [{ globalId: W1, name: 'Bob north wall' }]);
+    const item = await bob.outbox.commitVersion({ twinId: 'twin-b' });
+    await reconnect(alice);
+    await reconnect(bob);
+    expect(bob.outbox.get(item.id)).toMatchObject({ status: 'confirmed', baseVersion: 3 });
+    expect(modelName(bob, 'twin-b', W2)).toBe('MEP');
   });
 
   test("a model named otherwise in theirs' store keeps its elements here: an edit does not move them", async () => {

@@ -257,3 +257,13 @@ test("an element moved on one side and re-shaped on the other: mine's meshes mov
   const expected = mineMatrix.map((v, i) => (i === 12 ? v + 5 : i === 14 ? v - 5 : v));
   matrix.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 9));
 });
+
+test("mine's commit holding what theirs' head holds (the same root) is not taken for theirs' version", () => {
+  const t = twin();
+  const theirs = t.version('confirmed', [[{ globalId: W1, name: 'Same' }, 1]]);
+  const mine = t.version('local', [[{ globalId: W1, name: 'Same' }, 1]]);
+  expect(t.outbox.version(mine)!.merkleRoot).toBe(t.outbox.version(theirs)!.merkleRoot);
+  // (t.rebase checks the version that stands for theirs' head is theirs, not mine, the newer.)
+  const merged = t.rebase(mine, theirs);
+  expect(t.outbox.version(merged)!.baseVersionId).toBe(theirs);
+});

@@ -7,8 +7,9 @@
 // on the field level, and the user chooses per property where they do). A property is told apart
 // as the changeset tells it apart (src/main/ifc/changeset.ts): by its set's kind, name and repeat
 // number and its own name and repeat number, and its path is the changeset's detail path
-// (src/shared/property-paths.ts); a set that repeats its kind and name is numbered on each side as
-// the base numbers the set it came from (repeatNumbers), not by its rank there. The rebased version's changeset is written by the importer's
+// (src/shared/property-paths.ts); a set that repeats its kind and name (a property its name in a
+// set) is numbered on each side as the base numbers the one it came from (numberedAsBase), not by
+// its rank there. The rebased version's changeset is written by the importer's
 // diffStates (src/main/ifc/changeset.ts), so it reads like an imported one.
 // Besides its elements, the rebased version keeps what mine's commit said of them that no leaf
 // hash holds: the file each model comes from (model revisions, see modelRevisionsOf) and the model
@@ -42,6 +43,7 @@ import type {
   ModelRevision,
   NewVersion,
   OutboxStore,
+  VersionInfo,
   PackageModel,
   PortableState,
   VersionLeaf,
@@ -101,47 +103,70 @@ const keyOf = (at: PropertyAt): string =>
     : setKeyOf(at.set);
 
 /**
- * Each property of the sets (and each set with none) under a key that no other one shares; a set's
- * repeat number among the sets of its kind and name is `repeats[i]` (default: its rank among them).
+ * Repeat numbers: of each set among the sets of its kind and name, and of each of its properties
+ * among the properties of its name in the set (see numberedAsBase).
+ */
+interface Numbering {
+  sets: number[];
+  properties: number[][];
+}
+
+/** Repeat numbers by rank, as the state's own order gives them (the base's, and the changeset's). */
+function rankNumbering(sets: readonly PropertySetState[]): Numbering {
+  return {
+    sets: numbered(sets, setKey).map(([, n]) => n),
+    properties: sets.map((set) => numbered(set.properties, propertyKey).map(([, n]) => n)),
+  };
+}
+
+/**
+ * Each property of the sets (and each set with none) under a key that no other one shares, its
+ * set and itself numbered by `numbering` (default: by rank).
  */
 function propertyEntries(
   sets: readonly PropertySetState[],
-  repeats: readonly number[] = numbered(sets, setKey).map(([, n]) => n),
+  numbering: Numbering = rankNumbering(sets),
 ): Map<string, { at: PropertyAt; value: CanonicalValue }> {
   const map = new Map<string, { at: PropertyAt; value: CanonicalValue }>();
   for (const [i, set] of sets.entries()) {
-    const setNth = repeats[i]!;
-    const at = { kind: set.kind, name: set.name, nth: setNth };
+    const at = { kind: set.kind, name: set.name, nth: numbering.sets[i]! };
     if (set.properties.length === 0) {
       const entry: PropertyAt = { kind: 'property', set: at, property: null };
       map.set(keyOf(entry), { at: entry, value: set });
       continue;
     }
-    for (const [p, nth] of numbered(set.properties, propertyKey)) {
-      const entry: PropertyAt = { kind: 'property', set: at, property: { name: p.name, nth } };
+    set.properties.forEach((p, j) => {
+      const entry: PropertyAt = {
+        kind: 'property',
+        set: at,
+        property: { name: p.name, nth: numbering.properties[i]![j]! },
+      };
       map.set(keyOf(entry), { at: entry, value: p });
-    }
+    });
   }
   return map;
 }
 
+const canonicalOf = (value: object): string => canonicalJson(value as CanonicalValue);
+
 /**
- * The repeat number of each of one side's sets as the base numbers its sets: where sets repeat a
- * kind and name, ranks alone can pair the wrong ones (sets are kept sorted by content, so an edit
- * can move a set past another of its name, and a removal shifts the ones after it), and a change to
- * one would read as changes to both, clashing with the other side's edit of either. Each side's
- * set of a repeated name is paired with the base's set it has most in common with (the same set,
- * else the most properties alike, else the most property names), the rest by rank; a set with no
- * base set left is numbered after the base's.
+ * Pairs one side's items with the base's where they repeat a key: `score` > 0 pairs (highest
+ * first), then, where `byRank`, the rest in order; answers each side item's repeat number as the
+ * base numbers the item it is paired with, and numbers after the base's for the others.
  */
-function repeatNumbers(base: readonly PropertySetState[], side: readonly PropertySetState[]): number[] {
-  const groups = (sets: readonly PropertySetState[]) => {
+function pairRepeats<T>(
+  base: readonly T[],
+  side: readonly T[],
+  keyOf: (item: T) => string,
+  score: (b: T, s: T) => number,
+  byRank: boolean,
+): number[] {
+  const groups = (items: readonly T[]) => {
     const out = new Map<string, number[]>();
-    sets.forEach((set, i) => {
-      const key = setKey(set);
-      const group = out.get(key);
+    items.forEach((item, i) => {
+      const group = out.get(keyOf(item));
       if (group) group.push(i);
-      else out.set(key, [i]);
+      else out.set(keyOf(item), [i]);
     });
     return out;
   };
@@ -150,19 +175,6 @@ function repeatNumbers(base: readonly PropertySetState[], side: readonly Propert
   for (const [key, sideGroup] of groups(side)) {
     const baseGroup = baseGroups.get(key) ?? [];
     if (sideGroup.length === 1 && baseGroup.length <= 1) continue;
-    const score = (b: PropertySetState, s: PropertySetState): number => {
-      if (canonicalJson(b as unknown as CanonicalValue) === canonicalJson(s as unknown as CanonicalValue))
-        return Number.MAX_SAFE_INTEGER;
-      const values = new Set(b.properties.map((p) => canonicalJson(p as unknown as CanonicalValue)));
-      const names = new Set(b.properties.map((p) => p.name));
-      let alike = 0;
-      let named = 0;
-      for (const p of s.properties) {
-        if (values.has(canonicalJson(p as unknown as CanonicalValue))) alike++;
-        if (names.has(p.name)) named++;
-      }
-      return alike * 10_000 + named;
-    };
     const pairs: [number, number, number][] = [];
     baseGroup.forEach((bi, rank) =>
       sideGroup.forEach((si, j) => {
@@ -178,7 +190,7 @@ function repeatNumbers(base: readonly PropertySetState[], side: readonly Propert
       taken.add(rank);
       paired.set(j, rank);
     }
-    const left = baseGroup.map((_, rank) => rank).filter((rank) => !taken.has(rank));
+    const left = byRank ? baseGroup.map((_, rank) => rank).filter((rank) => !taken.has(rank)) : [];
     let next = baseGroup.length;
     sideGroup.forEach((si, j) => {
       const rank = paired.get(j) ?? left.shift();
@@ -186,6 +198,41 @@ function repeatNumbers(base: readonly PropertySetState[], side: readonly Propert
     });
   }
   return repeats;
+}
+
+/**
+ * One side's repeat numbers as the base numbers the sets and properties they came from: where sets
+ * repeat a kind and name (or properties a name within a set), ranks alone can pair the wrong ones
+ * (states keep them sorted by content, so an edit can move one past another of its name, and a
+ * removal shifts the ones after it), and a change to one would read as changes to both, clashing
+ * with the other side's edit of either. A side's set of a repeated name is paired with the base's
+ * set it has most in common with (the same set, else the most properties alike, else the most
+ * property names; none in common: a set of its own, numbered after the base's); a property of a
+ * repeated name with the base's property of the same value, the rest by rank (an edited value).
+ */
+function numberedAsBase(base: readonly PropertySetState[], side: readonly PropertySetState[]): Numbering {
+  const setScore = (b: PropertySetState, s: PropertySetState): number => {
+    if (canonicalOf(b) === canonicalOf(s)) return Number.MAX_SAFE_INTEGER;
+    const values = new Set(b.properties.map(canonicalOf));
+    const names = new Set(b.properties.map((p) => p.name));
+    let alike = 0;
+    let named = 0;
+    for (const p of s.properties) {
+      if (values.has(canonicalOf(p))) alike++;
+      if (names.has(p.name)) named++;
+    }
+    return alike * 10_000 + named;
+  };
+  const sets = pairRepeats(base, side, setKey, setScore, false);
+  const baseRanks = rankNumbering(base).sets;
+  const baseSet = new Map(base.map((set, i) => [JSON.stringify([setKey(set), baseRanks[i]]), set]));
+  const properties = side.map((set, i) => {
+    const from = baseSet.get(JSON.stringify([setKey(set), sets[i]]));
+    if (!from) return numbered(set.properties, propertyKey).map(([, n]) => n);
+    const same = (b: PropertyValue, s: PropertyValue) => (canonicalOf(b) === canonicalOf(s) ? 1 : 0);
+    return pairRepeats(from.properties, set.properties, propertyKey, same, true);
+  });
+  return { sets, properties };
 }
 
 /** The changeset's detail path of a property (or set), given the names both kinds of set carry. */
@@ -244,10 +291,10 @@ function fieldChanges(
     }
     // In the changeset's order: where the property sets come among the fields, by path.
     const shared = sharedSetNames(base.propertySets, mine.propertySets, theirs.propertySets);
-    // Each side's sets numbered as the base numbers its own (repeatNumbers).
+    // Each side's sets and properties numbered as the base numbers its own (numberedAsBase).
     const b = propertyEntries(base.propertySets);
-    const m = propertyEntries(mine.propertySets, repeatNumbers(base.propertySets, mine.propertySets));
-    const t = propertyEntries(theirs.propertySets, repeatNumbers(base.propertySets, theirs.propertySets));
+    const m = propertyEntries(mine.propertySets, numberedAsBase(base.propertySets, mine.propertySets));
+    const t = propertyEntries(theirs.propertySets, numberedAsBase(base.propertySets, theirs.propertySets));
     const paths = [...new Set([...b.keys(), ...m.keys(), ...t.keys()])]
       .map((key) => {
         const { at } = (b.get(key) ?? m.get(key) ?? t.get(key))!;
@@ -267,10 +314,10 @@ function fieldChanges(
  */
 function withProperties(
   sets: readonly PropertySetState[],
-  repeats: readonly number[],
+  numbering: Numbering,
   changes: readonly { at: PropertyAt; value: CanonicalValue | undefined }[],
 ): PropertySetState[] {
-  const entries = propertyEntries(sets, repeats);
+  const entries = propertyEntries(sets, numbering);
   for (const { at, value } of changes) {
     if (value === undefined) entries.delete(keyOf(at));
     else entries.set(keyOf(at), { at, value });
@@ -326,7 +373,7 @@ function mergeElement(
   if (properties.length > 0)
     merged.propertySets = withProperties(
       merged.propertySets,
-      repeatNumbers(base!.propertySets, theirs!.propertySets),
+      numberedAsBase(base!.propertySets, theirs!.propertySets),
       properties,
     );
   // The state format says how `geometry` is hashed (format 2 added where the body sits) and nothing
@@ -379,29 +426,29 @@ export class ConflictResolver {
       const info = versions.get(v);
       if (!info) return unavailable(`version ${v} of the twin is not indexed yet`);
       authors.add(info.actor);
-      // A version of this store with that root holds its elements and states; where the elements
-      // sit (model, express id) the root does not say, so the package's moves still apply (a
-      // version that only moved elements has its base's root).
-      const local = this.store.versionsWithRoot(storeTwinId, info.modelRoot)[0];
+      // The package, where this machine has it: its entries and moves place each element (where
+      // an element sits, the root does not say: a version that only moved elements, or added one
+      // back in another model, has the root of a version this store has). Without it, a version of
+      // this store with that root gives the elements as this store placed them.
       const pkg = this.packages.get(info.packageUri);
-      if (local) {
+      if (!pkg) {
+        const local = standIns(this.store.versionsWithRoot(storeTwinId, info.modelRoot))[0];
+        if (!local)
+          return unavailable(
+            `the contents of version ${v} (${info.packageUri}) are not available on this machine`,
+          );
         running.clear();
         for (const leaf of this.store.leaves(local.id)) running.set(leaf.elementKey, leaf);
-      } else if (!pkg) {
-        return unavailable(
-          `the contents of version ${v} (${info.packageUri}) are not available on this machine`,
-        );
+        continue;
       }
-      if (!pkg) continue;
       const named = new Map((pkg.models ?? []).map((m) => [m.id, m]));
-      if (!local) {
-        this.store.importStates(pkg.states, pkg.geometries);
-        for (const entry of pkg.entries) applyEntry(running, entry, known, models, named);
-      }
+      this.store.importStates(pkg.states, pkg.geometries);
+      for (const entry of pkg.entries) applyEntry(running, entry, known, models, named);
       for (const leaf of pkg.moved ?? []) {
         const now = running.get(leaf.elementKey);
-        if (now?.stateHash !== leaf.stateHash) continue;
-        const modelId = models.resolve(leaf.modelId, named) ?? now.modelId;
+        const modelId = models.resolve(leaf.modelId, named);
+        // (A model the package does not name: the element stays where it is.)
+        if (now?.stateHash !== leaf.stateHash || modelId === null || modelId === now.modelId) continue;
         running.set(leaf.elementKey, { ...now, modelId, expressId: leaf.expressId });
       }
     }
@@ -508,11 +555,13 @@ export class ConflictResolver {
     return store.transaction(() => {
       // Models the other side added, which its leaves (and so the merged version's) name.
       store.addModels(storeTwinId, theirs.newModels);
-      // A version of this store stands for theirs' head where it holds the same elements placed
-      // alike (the root does not cover where an element sits).
-      const placed = (l: VersionLeaf) => `${l.elementKey}/${l.stateHash}/${l.modelId}/${l.expressId}`;
+      // A version of this store (not mine's commit itself) stands for theirs' head where it holds
+      // the same elements in the same models (the root does not cover where an element sits;
+      // express ids, each store's files' own, are not compared).
+      const placed = (l: VersionLeaf) => `${l.elementKey}/${l.stateHash}/${l.modelId}`;
       const theirsPlaced = new Set(theirs.leaves.map(placed));
-      let theirsVersionId = store.versionsWithRoot(storeTwinId, theirs.headRoot).find((version) => {
+      let theirsVersionId = standIns(store.versionsWithRoot(storeTwinId, theirs.headRoot)).find((version) => {
+        if (version.id === mineVersion.id) return false;
         const leaves = store.leaves(version.id);
         return leaves.length === theirsPlaced.size && leaves.every((l) => theirsPlaced.has(placed(l)));
       })?.id;
@@ -819,6 +868,17 @@ class ModelMap {
 }
 
 /**
+ * The versions that can stand for a chain version of the same root: committed ones (a draft is
+ * still under review), confirmed first, then the newest.
+ */
+function standIns(versions: VersionInfo[]): VersionInfo[] {
+  const rank = { confirmed: 0, queued: 1, local: 2 } as const;
+  return versions
+    .filter((v): v is VersionInfo & { status: keyof typeof rank } => v.status in rank)
+    .sort((a, b) => rank[a.status] - rank[b.status]);
+}
+
+/**
  * An added or changed element as the package gives it. Its model here: one the element already has
  * keeps it (theirs' model ids, and the names of models, may differ from this store's for the same
  * model; `moved` says where theirs moved one: see theirs()); a new one goes to the model the package
@@ -839,8 +899,8 @@ function applyEntry(
   const leaf = entry.leaf!;
   const modelId =
     running.get(entry.elementKey)?.modelId ??
-    known.get(entry.elementKey) ??
     models.resolve(leaf.modelId, named) ??
+    known.get(entry.elementKey) ??
     models.local[0]!.id;
   running.set(entry.elementKey, { ...leaf, modelId });
 }

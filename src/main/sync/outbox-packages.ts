@@ -35,9 +35,9 @@ export interface ChangesetPackage {
    */
   models?: PackageModel[];
   /**
-   * Elements the version placed elsewhere (another model, another express id), their state changed
-   * or not (unchanged: no entry, as the Merkle leaf is the same); a reader keeps an element where
-   * it has it unless it is here. Absent from packages of earlier releases.
+   * Elements the version placed in another model, their state changed or not (unchanged: no entry,
+   * as the Merkle leaf is the same); a reader keeps an element in the model it has it in unless it
+   * is here. Absent from packages of earlier releases.
    */
   moved?: VersionLeaf[];
   states: PortableState[];
@@ -77,12 +77,15 @@ export function diffLeaves(base: readonly VersionLeaf[], next: readonly VersionL
   return entries.sort((a, b) => (a.elementKey < b.elementKey ? -1 : a.elementKey > b.elementKey ? 1 : 0));
 }
 
-/** The leaves of `next` whose element the base holds in another model or at another express id. */
+/**
+ * The leaves of `next` whose element the base holds in another model (express ids alone are each
+ * store's files' own: a reader keeps its own).
+ */
 export function movedLeaves(base: readonly VersionLeaf[], next: readonly VersionLeaf[]): VersionLeaf[] {
   const before = new Map(base.map((leaf) => [leaf.elementKey, leaf]));
   return next.filter((leaf) => {
     const old = before.get(leaf.elementKey);
-    return old !== undefined && (old.modelId !== leaf.modelId || old.expressId !== leaf.expressId);
+    return old !== undefined && old.modelId !== leaf.modelId;
   });
 }
 
