@@ -165,10 +165,14 @@ describe('vault identities', () => {
     expect(vault.locked).toBe(false);
     vi.advanceTimersByTime(2_000);
     expect(vault.locked).toBe(true);
-    // Locked: a change has nothing to restart.
+    // Locked: a change has no clock to restart, and is told (the status names the idle time).
+    const told = changes.length;
     minutes = 30;
     vault.idleLockChanged();
     expect(vault.status()).toMatchObject({ locked: true, lockAt: null });
+    expect(changes.slice(told)).toMatchObject([{ locked: true, idleLockMinutes: 30 }]);
+    vault.idleLockChanged();
+    expect(changes.length).toBe(told + 1);
   });
 
   it('exports only with the password, whether locked or not', async () => {

@@ -107,8 +107,9 @@ export class Vault {
   private unlocked: Map<string, Signer> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private lockAt: number | null = null;
-  /** The idle time the clock runs with (ms). */
+  /** The idle time the clock runs with (ms), and the one the last status told (minutes). */
   private idleMs = 0;
+  private toldIdleMinutes: number | null = null;
   /** Serialises changes so two requests cannot interleave writes of the index. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -440,9 +441,10 @@ export class Vault {
    * setting is saved). Nothing happens where the time is the one the clock runs with.
    */
   idleLockChanged(): void {
-    if (!this.unlocked || this.options.idleLockMinutes() * 60_000 === this.idleMs) return;
-    this.touch();
-    this.changed();
+    const minutes = this.options.idleLockMinutes();
+    if (this.unlocked && minutes * 60_000 !== this.idleMs) this.touch();
+    // Its status names the idle time too: told where it differs from the one last told.
+    if (minutes !== this.toldIdleMinutes) this.changed();
   }
 
   /** Restarts the idle clock: the vault locks itself after that many minutes without use. */
@@ -457,7 +459,9 @@ export class Vault {
   }
 
   private changed(): void {
-    this.options.onChange?.(this.status());
+    const status = this.status();
+    this.toldIdleMinutes = status.idleLockMinutes;
+    this.options.onChange?.(status);
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
