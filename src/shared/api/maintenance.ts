@@ -7,6 +7,7 @@
 // fixed-point: see SENSOR_VALUE_SCALE in sensors.ts). `maintenance.changed` says what to refresh.
 import { z } from 'zod';
 import { defineEvent, defineMethod } from './define';
+import { SENSOR_VALUE_SCALE } from './sensors';
 
 const TwinId = z.string().min(1).max(64);
 const Hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
@@ -16,6 +17,16 @@ const ChainId = z.string().regex(/^[1-9][0-9]{0,77}$/, 'a positive decimal id');
 /** An amount in the asset's smallest unit, as a decimal string. */
 const Amount = z.string().regex(/^[0-9]{1,78}$/, 'a whole number of the smallest unit (wei)');
 const PositiveAmount = Amount.refine((v) => BigInt(v) > 0n, 'the amount must be more than zero');
+/** A penalty: the contract keeps it as a uint96. */
+const Penalty = PositiveAmount.refine(
+  (v) => BigInt(v) < 2n ** 96n,
+  'the penalty must be below 2^96 of the smallest unit (the contract keeps it in 96 bits)',
+);
+/**
+ * A sensor value, threshold or bound in the metric's unit: the contract keeps it as an int128 of
+ * thousandths (SENSOR_VALUE_SCALE), so it must be finite and within ±1e35.
+ */
+const ChainValue = z.number().finite().min(-1e35, 'at least -1e35').max(1e35, 'at most 1e35');
 /** A short label stored on chain as bytes32: at most 31 bytes of UTF-8. */
 const ShortText = z
   .string()
@@ -275,8 +286,8 @@ const RuleFields = z
     /** Condition rules; usage rules always compare value - baseline >= limit. */
     comparator: Comparator.optional(),
     /** Threshold (condition) or life limit (usage, > 0), in the metric's unit. */
-    threshold: z.number().finite(),
-    baseline: z.number().finite().optional(),
+    threshold: ChainValue,
+    baseline: ChainValue.optional(),
     action: RuleAction,
     /** Work kind (work orders), part reference (parts) or alert code (alerts). */
     actionRef: ShortText.optional(),
@@ -286,8 +297,13 @@ const RuleFields = z
 const refineRule = <T extends z.infer<typeof RuleFields>>(rule: T, ctx: z.RefinementCtx) => {
   if (rule.kind === 'condition' && !rule.comparator)
     ctx.addIssue({ code: 'custom', path: ['comparator'], message: 'a condition rule needs a comparator' });
-  if (rule.kind === 'usage' && !(rule.threshold > 0))
-    ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a usage rule needs a life limit above 0' });
+  // (Kept to thousandths on chain: a limit that rounds to 0 is none.)
+  if (rule.kind === 'usage' && !(Math.round(rule.threshold * SENSOR_VALUE_SCALE) > 0))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['threshold'],
+      message: `a usage rule needs a life limit of at least ${1 / SENSOR_VALUE_SCALE} (values are kept to thousandths)`,
+    });
   if (rule.action !== 'alert' && !rule.actionRef)
     ctx.addIssue({
       code: 'custom',
@@ -306,7 +322,7 @@ export const SlaTermsInput = z
     provider: Address.nullable(),
     /** Omitted: ETH. */
     asset: Address.optional(),
-    penalty: PositiveAmount,
+    penalty: Penalty,
     responseSeconds: z
       .number()
       .int()
@@ -368,8 +384,8 @@ export const maintenanceMethods = {
         element: ElementRef,
         metric: MetricName,
         sensor: Address,
-        minValue: z.number().finite(),
-        maxValue: z.number().finite(),
+        minValue: ChainValue,
+        maxValue: ChainValue,
       })
       .strict()
       .refine((s) => s.minValue <= s.maxValue, { message: 'minValue is above maxValue', path: ['minValue'] }),
