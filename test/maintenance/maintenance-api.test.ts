@@ -428,4 +428,53 @@ describe('maintenance API', () => {
     });
     expect(await tokenCall(host, token, 'balanceOf', [crew])).toBe(parseEther('97'));
   });
+
+  it("a crew's second completion waits while its first is pending on chain, not signed again with that one's nonce", async () => {
+    await as('owner');
+    for (const kind of ['inspect hinges', 'oil hinges'])
+      await call(host, 'maintenance.openWorkOrder', { twinId, element: { globalId: pump.globalId }, kind });
+    await as('crew');
+    const assigned = await until('two orders assigned to the crew', async () => {
+      await host.sync!.caughtUp().catch(() => undefined);
+      const open = (await orders()).filter((o) => o.status === 'assigned' && !o.pendingCompletion);
+      return open.length >= 2 ? open : null;
+    });
+    const sandbox = host.chain.sandbox!;
+    const pendingOf = async (orderId: string) =>
+      (await orders()).find((o) => o.orderId === orderId)?.pendingCompletion ?? null;
+    // Blocks only when asked: the first completion stays pending once sent.
+    await sandbox.request({ method: 'evm_setAutomine', params: [false] });
+    try {
+      const [a, b] = [assigned[0]!, assigned[1]!];
+      await call(host, 'maintenance.completeWorkOrder', {
+        twinId,
+        orderId: a.orderId,
+        notes: 'Hinges inspected.',
+      });
+      await until('the first completion sent', async () => (await pendingOf(a.orderId))?.status === 'sent');
+      await call(host, 'maintenance.completeWorkOrder', {
+        twinId,
+        orderId: b.orderId,
+        notes: 'Hinges oiled.',
+      });
+      // Some rounds of the queue (it looks every 2 s when idle, at once after a change).
+      await new Promise((done) => setTimeout(done, 3000));
+      expect(await pendingOf(b.orderId)).toMatchObject({ status: 'queued' });
+      await sandbox.request({ method: 'evm_mine', params: [] });
+    } finally {
+      await sandbox.request({ method: 'evm_setAutomine', params: [true] });
+    }
+    // Both reach the chain: the second was never signed with the first's nonce (it would revert).
+    const done = await until(
+      'both completions confirmed and indexed',
+      async () => {
+        await host.sync!.caughtUp().catch(() => undefined);
+        const all = await orders();
+        const mine = assigned.slice(0, 2).map((o) => all.find((x) => x.orderId === o.orderId)!);
+        return mine.every((o) => o.status === 'completed') ? mine : null;
+      },
+      60_000,
+    );
+    expect(done.map((o) => o.pendingCompletion)).toEqual([null, null]);
+  }, 120_000);
 });

@@ -113,7 +113,15 @@ export class CompletionQueue {
         touched.add(item.storeTwinId);
       }
     }
-    const queued = index.intents({ statuses: ['queued'] });
+    // A lane with a completion still pending on chain waits for it: the chain's nonce does not
+    // count a pending transaction, so the next one would be signed again with that one's nonce
+    // (and revert once the pending one is mined).
+    const pending = new Set(
+      index.intents({ statuses: ['sent'] }).map((i) => `${i.signer.toLowerCase()}/${i.chainTwinId}`),
+    );
+    const queued = index
+      .intents({ statuses: ['queued'] })
+      .filter((i) => !pending.has(`${i.signer.toLowerCase()}/${i.chainTwinId}`));
     if (queued.length > 0) {
       const block = (await provider.request({
         method: 'eth_getBlockByNumber',
