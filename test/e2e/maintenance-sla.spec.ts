@@ -357,6 +357,36 @@ async function journey(
     '5 penalties',
   );
   await page.screenshot({ path: `${screenshots}/maintenance-${label}-token-bond.png` });
+
+  // A breach under the token terms pays its penalty in TLC, beside the ETH one: the owner's panel
+  // offers a withdrawal per asset, and the TLC one withdraws TLC.
+  await page.getByTestId('identity').click();
+  await page.getByRole('menuitemradio', { name: /Demo owner/ }).click();
+  await expect(page.getByTestId('identity')).toContainText('Demo owner');
+  const tokenOrder = await api<{ orderId: string | null }>(client, 'maintenance.openWorkOrder', {
+    twinId,
+    element: { elementKey: pump.elementKey },
+    kind: 'inspect seal',
+  });
+  await page.getByRole('tab', { name: 'Orders' }).click();
+  await page.getByRole('tab', { name: 'Board' }).click();
+  await page.getByTestId('advance-clock-day').click();
+  await poll('the token order enforceable', async () => {
+    const r = (await client.call('maintenance.enforce', {
+      twinId,
+      orderId: tokenOrder.orderId,
+      breach: 'response',
+    })) as { ok: boolean };
+    return r.ok;
+  });
+  await page.getByRole('tab', { name: 'SLA & bonds' }).click();
+  await expect(page.getByRole('button', { name: 'Withdraw 1 TLC' })).toBeVisible({ timeout: 15_000 });
+  const ethWithdrawal = page.getByRole('button', { name: /^Withdraw [0-9.]+ ETH$/ });
+  await expect(ethWithdrawal).toBeVisible();
+  await page.getByRole('button', { name: 'Withdraw 1 TLC' }).click();
+  await expect(page.getByRole('button', { name: 'Withdraw 1 TLC' })).toHaveCount(0, { timeout: 15_000 });
+  // The ETH penalties are still there to withdraw: only the TLC one went.
+  await expect(ethWithdrawal).toBeVisible();
 }
 
 test.describe('maintenance and SLA', () => {

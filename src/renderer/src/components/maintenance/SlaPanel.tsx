@@ -334,9 +334,23 @@ function ClaimableSection({ overview }: { overview: MaintenanceOverview }) {
   const api = useApi();
   const { toast } = useWorkspace();
   const [busy, setBusy] = useState(false);
-  const mine = overview.claimable.find(
+  // One withdrawal per asset penalties were paid in (ETH and any token the terms have named).
+  const mine = overview.claimable.filter(
     (c) => c.account.toLowerCase() === overview.account?.toLowerCase() && BigInt(c.balance) > 0n,
   );
+  const withdraw = (asset: string) => {
+    setBusy(true);
+    void api
+      .call('maintenance.withdrawClaimable', {
+        twinId: overview.twinId,
+        ...(isEthAsset(asset) ? {} : { asset }),
+      })
+      .then((r) => {
+        setBusy(false);
+        if (r.ok) toast('ok', r.value.summary);
+        else toast('error', r.error.message);
+      });
+  };
   return (
     <section className="maint-section">
       <h4>Penalties received</h4>
@@ -354,22 +368,16 @@ function ClaimableSection({ overview }: { overview: MaintenanceOverview }) {
           </tbody>
         </table>
       )}
-      {mine && (
+      {mine.map((c) => (
         <button
+          key={c.asset.address}
           className="button small primary"
           disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            void api.call('maintenance.withdrawClaimable', { twinId: overview.twinId }).then((r) => {
-              setBusy(false);
-              if (r.ok) toast('ok', r.value.summary);
-              else toast('error', r.error.message);
-            });
-          }}
+          onClick={() => withdraw(c.asset.address)}
         >
-          Withdraw {formatAmount(mine.balance, mine.asset.decimals, mine.asset.symbol)}
+          Withdraw {formatAmount(c.balance, c.asset.decimals, c.asset.symbol)}
         </button>
-      )}
+      ))}
     </section>
   );
 }
