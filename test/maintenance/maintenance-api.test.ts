@@ -249,6 +249,13 @@ describe('maintenance API', () => {
     const timeline = await call(host, 'timeline.list', { twinId, kinds: ['workOrder', 'sla'] });
     const titles = timeline.entries.map((e) => e.title);
     expect(titles).toContain(`Work order WO-${order!.number} opened: inspect pump`);
+    // Its deadlines in UTC, and saying so (the board shows local time).
+    const opened = timeline.entries.find(
+      (e) => e.title === `Work order WO-${order!.number} opened: inspect pump`,
+    )!;
+    const facts = Object.fromEntries(opened.facts ?? []);
+    expect(facts['Respond by']).toMatch(/^\d{4}-\d\d-\d\d( \d\d:\d\d UTC)?$/);
+    expect(facts['Resolve by']).toMatch(/^\d{4}-\d\d-\d\d( \d\d:\d\d UTC)?$/);
     expect(titles).toContain(`SLA response breach of WO-${order!.number} penalised: 0.1 ETH`);
     expect(timeline.entries.find((e) => e.kind === 'sla' && /penalised/.test(e.title))!.detail).toMatch(
       /escalated to Demo planner/,

@@ -10,6 +10,7 @@ import type { MaintenanceIndex } from '../store/maintenance-index';
 import { TRIGGER_OUTCOME } from '../store/maintenance-index';
 import type { TwinStore } from '../store/twin-store';
 import type { TimelineContext, TimelineProvider } from '../timeline/timeline-service';
+import { formatChainDate } from '../sync/permissions';
 import {
   ACTION_WORDS,
   BREACHES,
@@ -106,14 +107,8 @@ export function maintenanceTimelineProvider(options: {
               ...(o.provider
                 ? ([
                     ['Provider', context.labelOf(o.provider) ?? getAddress(o.provider)],
-                    [
-                      'Respond by',
-                      new Date((o.respondBy ?? 0) * 1000).toISOString().slice(0, 16).replace('T', ' '),
-                    ],
-                    [
-                      'Resolve by',
-                      new Date((o.resolveBy ?? 0) * 1000).toISOString().slice(0, 16).replace('T', ' '),
-                    ],
+                    ['Respond by', formatChainDate(o.respondBy ?? 0)],
+                    ['Resolve by', formatChainDate(o.resolveBy ?? 0)],
                   ] as [string, string][])
                 : []),
             ],
