@@ -36,6 +36,9 @@ export interface CompletionQueueOptions {
 
 const WAITING_FOR_VAULT = 'waiting for the vault to be unlocked to sign it again';
 
+/** A completion's lane: its signer's nonces for one twin (each lane goes in nonce order). */
+const laneOf = (item: MaintenanceIntentRow): string => `${item.signer.toLowerCase()}/${item.chainTwinId}`;
+
 export class CompletionQueue {
   private readonly background = new BackgroundLoop(() => this.run());
   private lastProblem: string | null = null;
@@ -116,12 +119,8 @@ export class CompletionQueue {
     // A lane with a completion still pending on chain waits for it: the chain's nonce does not
     // count a pending transaction, so the next one would be signed again with that one's nonce
     // (and revert once the pending one is mined).
-    const pending = new Set(
-      index.intents({ statuses: ['sent'] }).map((i) => `${i.signer.toLowerCase()}/${i.chainTwinId}`),
-    );
-    const queued = index
-      .intents({ statuses: ['queued'] })
-      .filter((i) => !pending.has(`${i.signer.toLowerCase()}/${i.chainTwinId}`));
+    const pending = new Set(index.intents({ statuses: ['sent'] }).map(laneOf));
+    const queued = index.intents({ statuses: ['queued'] }).filter((i) => !pending.has(laneOf(i)));
     if (queued.length > 0) {
       const block = (await provider.request({
         method: 'eth_getBlockByNumber',
@@ -132,8 +131,7 @@ export class CompletionQueue {
       const chainTime = Number(block.timestamp);
       const lanes = new Map<string, MaintenanceIntentRow[]>();
       for (const item of queued) {
-        const key = `${item.signer.toLowerCase()}/${item.chainTwinId}`;
-        lanes.set(key, [...(lanes.get(key) ?? []), item]);
+        lanes.set(laneOf(item), [...(lanes.get(laneOf(item)) ?? []), item]);
       }
       for (const lane of lanes.values()) {
         const changed = await this.runLane(provider, target, lane, chainTime);

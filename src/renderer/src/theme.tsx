@@ -1,7 +1,7 @@
 // The UI theme: the `theme` setting resolved to light or dark ('system' follows the OS's
 // prefers-color-scheme, live) and put on <html> as data-theme, where styles/app.css switches every
-// colour variable and color-scheme (native controls, scrollbars). The setting comes as the Settings
-// dialog's does (settings.get, then settings.changed). The last preference is remembered in
+// colour variable and color-scheme (native controls, scrollbars). The setting is settings.get's,
+// read again on each settings.changed (useQuery). The last preference is remembered in
 // localStorage and applied before the first render (main's answer corrects a stale one); without
 // one, the workspace waits for that answer (up to SETTINGS_WAIT_MS) rather than show itself first in
 // the other theme. What paints outside CSS (the 3D view's background and grid) reads the resolved
@@ -11,12 +11,11 @@ import {
   useContext,
   useEffect,
   useLayoutEffect,
-  useRef,
   useState,
   useSyncExternalStore,
   type ReactNode,
 } from 'react';
-import { useApi, useEvent } from './api-context';
+import { useQuery } from './api-context';
 import { Theme, type Settings } from '../../shared/api/app';
 
 type ThemePreference = Settings['theme'];
@@ -77,34 +76,17 @@ export function useTheme(): ResolvedTheme {
 }
 
 export function ThemeProvider({ children }: { children: ReactNode }) {
-  const api = useApi();
   const [remembered] = useState(rememberedPreference);
-  const [preference, setPreference] = useState<ThemePreference | null>(null);
+  const settings = useQuery('settings.get', {}, 'settings.changed');
+  const preference = settings.state === 'ready' ? settings.value.theme : null;
   // Until main answers: the remembered preference, if any, else the workspace waits a little.
-  const [waited, setWaited] = useState(remembered !== null);
-  const fromEvent = useRef(false);
-  const system = useSyncExternalStore(onSystemThemeChange, systemTheme);
-
+  const [timedOut, setTimedOut] = useState(false);
   useEffect(() => {
-    let live = true;
-    const timer = setTimeout(() => setWaited(true), SETTINGS_WAIT_MS);
-    void api.call('settings.get', {}).then((r) => {
-      if (!live) return;
-      // A settings.changed that arrived first is newer than this answer.
-      if (r.ok && !fromEvent.current) setPreference(r.value.theme);
-      setWaited(true);
-    });
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [api]);
-
-  useEvent('settings.changed', (next) => {
-    fromEvent.current = true;
-    setPreference(next.theme);
-    setWaited(true);
-  });
+    const timer = setTimeout(() => setTimedOut(true), SETTINGS_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, []);
+  const waited = remembered !== null || settings.state !== 'loading' || timedOut;
+  const system = useSyncExternalStore(onSystemThemeChange, systemTheme);
 
   const theme = resolveTheme(preference ?? remembered ?? 'system', system);
   // Before the browser paints what this render committed.
